@@ -1,0 +1,112 @@
+# libsio: a Socket.IO server in C.
+#   make            build the library, programs and tests
+#   make run        build and start the main server on port 3000
+#   make test       install missing dependencies, then run every test
+#   make asan       the same tests under ASan + UBSan (build in build-asan/)
+# SANITIZER=address,undefined builds into build-$(SANITIZER) with sanitizers.
+
+CC      ?= cc
+STD     := -std=c11 -D_GNU_SOURCE
+WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+           -Wmissing-prototypes -Wno-unused-parameter -Wvla
+OPT     ?= -O2 -g
+DEPS    := -MMD -MP
+PKGS    := libwebsockets
+ifeq ($(SANITIZER),)
+BUILD   ?= build
+SANFLAGS :=
+else
+BUILD   ?= build-asan
+SANFLAGS := -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT     := -O1 -g
+endif
+
+CPPFLAGS += -Iinclude -Isrc -DJSMN_STRICT -DJSMN_PARENT_LINKS
+CFLAGS  += $(STD) $(WARN) $(OPT) $(DEPS) $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+LWS_LIBS  = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets)
+TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+CURL_LIBS = $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
+
+# The library: every layer under src/ except the programs.
+LIB_SRC  := $(sort $(wildcard src/util/*.c src/eio/*.c src/sio/*.c src/transport/*.c src/api/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB      := $(BUILD)/libsio.a
+
+PROG_SRC := $(sort $(wildcard src/programs/*.c))
+PROGS    := $(patsubst src/programs/%.c,$(BUILD)/%,$(subst _,-,$(PROG_SRC)))
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+INTEG_SRC := $(sort $(wildcard tests/integration/test_*.c))
+INTEGS   := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
+TOOL_SRC := $(sort $(wildcard tools/*.c))
+TOOLS    := $(TOOL_SRC:tools/%.c=$(BUILD)/%)
+DOC_SRC  := $(sort $(wildcard docs/examples/*.c))
+DOCS_BIN := $(DOC_SRC:docs/examples/%.c=$(BUILD)/examples/%)
+
+.PHONY: all run test unit integration interop asan deps check-layers clean bench
+all: $(LIB) $(PROGS) $(UNITS) $(INTEGS) $(TOOLS) $(DOCS_BIN)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+# Program file names use '_', binaries use '-': src/programs/eio_echo.c -> build/eio-echo
+.SECONDEXPANSION:
+$(PROGS): $$(BUILD)/obj/src/programs/$$(subst -,_,$$(notdir $$@)).o $(LIB)
+	$(CC) $(LDFLAGS) $< $(LIB) $(LWS_LIBS) -lm -o $@
+
+$(BUILD)/tests/unit/test_%: $(BUILD)/obj/tests/unit/test_%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $< $(LIB) $(LWS_LIBS) $(TEST_LIBS) -lm -o $@
+
+$(INTEGS): $(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(BUILD)/obj/tests/integration/support/harness.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $< $(BUILD)/obj/tests/integration/support/harness.o $(LIB) $(LWS_LIBS) $(TEST_LIBS) $(CURL_LIBS) -lpthread -lm -o $@
+
+$(TOOLS): $(BUILD)/%: $(BUILD)/obj/tools/%.o $(LIB)
+	$(CC) $(LDFLAGS) $< $(LIB) $(LWS_LIBS) -lm -o $@
+
+$(DOCS_BIN): $(BUILD)/examples/%: $(BUILD)/obj/docs/examples/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $< $(LIB) $(LWS_LIBS) -lm -o $@
+
+deps:
+	@bash tools/install-deps.sh
+
+# The main job: the program below, on port 3000.
+RUN_PROG ?= eio-echo
+run: $(BUILD)/$(RUN_PROG)
+	$(BUILD)/$(RUN_PROG) --port 3000
+
+check-layers:
+	@bash tools/check-layers.sh
+
+unit: $(UNITS)
+	@bash tools/run-tests.sh unit $(BUILD)
+
+integration: $(PROGS) $(INTEGS)
+	@bash tools/run-tests.sh integration $(BUILD)
+
+interop: $(PROGS)
+	@bash tools/run-tests.sh interop $(BUILD)
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@bash tools/check-layers.sh
+	@bash tools/run-tests.sh all $(BUILD)
+
+asan: deps
+	@$(MAKE) --no-print-directory SANITIZER=address,undefined all
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  bash tools/run-tests.sh all build-asan
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

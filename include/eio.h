@@ -1,0 +1,71 @@
+/* libsio: a raw Engine.IO v4 server.
+ *
+ * Messages (text or binary) to and from Engine.IO clients, over HTTP
+ * long-polling, WebSocket and the upgrade between them. Most applications
+ * want the Socket.IO API in sio.h instead; this one serves programs that
+ * speak Engine.IO itself, such as the eio-echo conformance server.
+ *
+ * Threads: every function runs on the thread that called eio_server_run(),
+ * inside a callback, except eio_server_stop(). */
+#ifndef LIBSIO_EIO_H
+#define LIBSIO_EIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct eio_server eio_server;
+/* One client session. Valid from on_connection until on_close returns. */
+typedef struct eio_client eio_client;
+
+typedef struct eio_server_callbacks {
+    void (*on_connection)(eio_server *srv, eio_client *c, void *user);
+    void (*on_message)(eio_client *c, const void *data, size_t len, bool binary, void *user);
+    /* `reason` is Engine.IO's: "transport close", "ping timeout", ... */
+    void (*on_close)(eio_client *c, const char *reason, void *user);
+} eio_server_callbacks;
+
+typedef struct eio_server_options {
+    const char *bind_addr;        /* NULL: every interface */
+    int port;                     /* default 3000; 0 picks a free port */
+    const char *path;             /* default "/engine.io/" */
+    unsigned ping_interval;       /* ms, default 25000 */
+    unsigned ping_timeout;        /* ms, default 20000 */
+    unsigned upgrade_timeout;     /* ms, default 10000 */
+    size_t max_payload;           /* bytes, default 1000000 */
+    const char *const *cors_origins; /* allowed origins ("*" for any); default none */
+    size_t n_cors_origins;
+    bool cors_credentials;        /* default false */
+} eio_server_options;
+
+/* Fills `o` with the defaults above. */
+void eio_server_options_init(eio_server_options *o);
+
+/* Creates a server listening on o->port. Returns NULL on failure (the reason
+ * goes to stderr). The option strings must outlive the server. */
+eio_server *eio_server_new(const eio_server_options *o, const eio_server_callbacks *cb, void *user);
+/* The port actually listened on. */
+int eio_server_port(const eio_server *srv);
+/* Runs the event loop until eio_server_stop(); then closes every client and
+ * returns 0. */
+int eio_server_run(eio_server *srv);
+/* Asks the loop to stop. Safe from any thread and from a signal handler. */
+void eio_server_stop(eio_server *srv);
+/* Frees the server; call after eio_server_run returned. */
+void eio_server_free(eio_server *srv);
+
+/* Queues a message for the client. Returns 0, or -1 when the client is
+ * closing or closed, or its send queue is over its limit. */
+int eio_client_send(eio_client *c, const void *data, size_t len, bool binary);
+/* Closes the client after its queued messages are sent. */
+void eio_client_close(eio_client *c);
+/* The session id (a NUL-terminated string owned by the client). */
+const char *eio_client_id(const eio_client *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

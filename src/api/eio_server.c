@@ -1,0 +1,104 @@
+/* The public raw Engine.IO API (include/eio.h) over the transport. */
+#include "eio.h"
+
+#include <stdlib.h>
+
+#include "eio/eio_engine.h"
+#include "transport/transport.h"
+
+struct eio_server {
+    sio_transport *t;
+    eio_server_callbacks cb;
+    void *user;
+};
+
+/* An eio_client is the engine's session: the handle is the same pointer. */
+static eio_session *session_of(eio_client *c) { return (eio_session *)c; }
+
+void eio_server_options_init(eio_server_options *o)
+{
+    eio_options d;
+    eio_options_defaults(&d);
+    *o = (eio_server_options){
+        .port = 3000,
+        .path = "/engine.io/",
+        .ping_interval = d.ping_interval,
+        .ping_timeout = d.ping_timeout,
+        .upgrade_timeout = d.upgrade_timeout,
+        .max_payload = d.max_payload,
+    };
+}
+
+static void on_open(void *ctx, eio_session *s)
+{
+    eio_server *srv = ctx;
+    if (srv->cb.on_connection)
+        srv->cb.on_connection(srv, (eio_client *)s, srv->user);
+}
+
+static void on_message(void *ctx, eio_session *s, const unsigned char *p, size_t n, bool binary)
+{
+    eio_server *srv = ctx;
+    if (srv->cb.on_message)
+        srv->cb.on_message((eio_client *)s, p, n, binary, srv->user);
+}
+
+static void on_close(void *ctx, eio_session *s, eio_close_reason r)
+{
+    eio_server *srv = ctx;
+    if (srv->cb.on_close)
+        srv->cb.on_close((eio_client *)s, eio_close_reason_str(r), srv->user);
+}
+
+eio_server *eio_server_new(const eio_server_options *o, const eio_server_callbacks *cb, void *user)
+{
+    eio_server *srv = calloc(1, sizeof(*srv));
+    if (!srv)
+        return NULL;
+    srv->cb = *cb;
+    srv->user = user;
+    eio_options eo;
+    eio_options_defaults(&eo);
+    eo.ping_interval = o->ping_interval;
+    eo.ping_timeout = o->ping_timeout;
+    eo.upgrade_timeout = o->upgrade_timeout;
+    eo.max_payload = o->max_payload;
+    transport_config tc;
+    transport_config_defaults(&tc);
+    tc.bind_addr = o->bind_addr;
+    tc.port = o->port;
+    tc.path = o->path;
+    tc.cors = (eio_cors){o->cors_origins, o->n_cors_origins, o->cors_credentials};
+    eio_handler h = {srv, on_open, on_message, on_close, NULL};
+    srv->t = transport_new(&tc, &eo, &h);
+    if (!srv->t) {
+        free(srv);
+        return NULL;
+    }
+    return srv;
+}
+
+int eio_server_port(const eio_server *srv) { return transport_port(srv->t); }
+int eio_server_run(eio_server *srv) { return transport_run(srv->t); }
+void eio_server_stop(eio_server *srv) { transport_stop(srv->t); }
+
+void eio_server_free(eio_server *srv)
+{
+    if (!srv)
+        return;
+    transport_free(srv->t);
+    free(srv);
+}
+
+int eio_client_send(eio_client *c, const void *data, size_t len, bool binary)
+{
+    sio_msg *m = sio_msg_new(binary ? 0 : '4', data, len, binary);
+    if (!m)
+        return -1;
+    int rc = eio_session_send(session_of(c), m);
+    sio_msg_unref(m);
+    return rc == EIO_SEND_OK ? 0 : -1;
+}
+
+void eio_client_close(eio_client *c) { eio_session_close(session_of(c)); }
+const char *eio_client_id(const eio_client *c) { return eio_session_sid((const eio_session *)c); }

@@ -1,0 +1,817 @@
+#include "eio/eio_engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "eio/eio_codec.h"
+#include "util/rand_id.h"
+#include "util/strmap.h"
+
+enum session_state { S_OPEN, S_CLOSING, S_CLOSED };
+
+struct eio_session {
+    eio_engine *eng;
+    char sid[SIO_ID_LEN + 1];
+    uint8_t state;
+    uint8_t transport;
+    uint8_t close_reason;
+    bool upgrading;   /* the probe was answered: polling only gets noops now */
+    bool probe_reply; /* "3probe" is owed on the probe connection */
+    bool final_noop;  /* the held GET is owed a last "6" (client closed) */
+    bool final_close; /* the held GET is owed a last "1" (closed for an error) */
+    bool close_sent;  /* the close packet went out in a poll: close when taken */
+    eio_conn *get, *post, *ws, *probe;
+
+    /* Send queue: a ring of message references. */
+    sio_msg **q;
+    uint32_t qhead, qlen, qcap;
+    size_t qbytes;
+
+    int64_t ping_at;    /* when to send the next ping, or 0 */
+    int64_t pong_by;    /* when the pong is overdue, or 0 */
+    int64_t upgrade_by; /* when an unfinished upgrade is abandoned, or 0 */
+    int64_t close_by;   /* when a graceful close stops waiting, or 0 */
+    int64_t deadline;   /* the earliest of the above, or INT64_MAX */
+    size_t heap_idx;    /* position in the timer heap, or NOT_IN_HEAP */
+
+    void *user;
+    eio_session *reap_next;
+};
+
+#define NOT_IN_HEAP ((size_t)-1)
+
+struct eio_engine {
+    eio_options opt;
+    eio_transport_ops ops;
+    eio_handler h;
+    strmap sids;
+    eio_session **heap;
+    size_t heap_len, heap_cap;
+    eio_session *reap; /* closed, waiting for their connections to let go */
+    int64_t now;       /* the latest time any entry point was given */
+    /* Shared constant packets. */
+    sio_msg *ping, *noop, *close, *probe_pong;
+};
+
+/* --- errors and reasons -------------------------------------------------- */
+
+const char *eio_error_message(eio_error e)
+{
+    switch (e) {
+    case EIO_ERR_UNKNOWN_TRANSPORT: return "Transport unknown";
+    case EIO_ERR_UNKNOWN_SID: return "Session ID unknown";
+    case EIO_ERR_BAD_HANDSHAKE_METHOD: return "Bad handshake method";
+    case EIO_ERR_BAD_REQUEST: return "Bad request";
+    case EIO_ERR_FORBIDDEN: return "Forbidden";
+    case EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION: return "Unsupported protocol version";
+    case EIO_ERR_NONE: break;
+    }
+    return "";
+}
+
+int eio_error_body(sio_buf *b, eio_error e)
+{
+    int rc = sio_buf_puts(b, "{\"code\":");
+    rc |= sio_buf_put_i64(b, e);
+    rc |= sio_buf_puts(b, ",\"message\":\"");
+    rc |= sio_buf_puts(b, eio_error_message(e));
+    rc |= sio_buf_puts(b, "\"}");
+    return rc ? -1 : 0;
+}
+
+const char *eio_close_reason_str(eio_close_reason r)
+{
+    switch (r) {
+    case EIO_CLOSE_TRANSPORT_CLOSE: return "transport close";
+    case EIO_CLOSE_TRANSPORT_ERROR: return "transport error";
+    case EIO_CLOSE_PARSE_ERROR: return "parse error";
+    case EIO_CLOSE_PING_TIMEOUT: return "ping timeout";
+    case EIO_CLOSE_FORCED: return "forced close";
+    case EIO_CLOSE_QUEUE_FULL: return "send queue full";
+    case EIO_CLOSE_SERVER_SHUTDOWN: return "server shutting down";
+    }
+    return "unknown";
+}
+
+void eio_options_defaults(eio_options *o)
+{
+    o->ping_interval = 25000;
+    o->ping_timeout = 20000;
+    o->upgrade_timeout = 10000;
+    o->max_payload = 1000000;
+    o->max_queue_bytes = 16u << 20;
+    o->max_poll_packets = 16;
+    o->allow_polling = true;
+    o->allow_websocket = true;
+    o->allow_upgrades = true;
+}
+
+/* --- timer heap: sessions ordered by their earliest deadline ------------- */
+
+static bool earlier(const eio_engine *e, size_t a, size_t b)
+{
+    return e->heap[a]->deadline < e->heap[b]->deadline;
+}
+
+static void heap_swap(eio_engine *e, size_t a, size_t b)
+{
+    eio_session *t = e->heap[a];
+    e->heap[a] = e->heap[b];
+    e->heap[b] = t;
+    e->heap[a]->heap_idx = a;
+    e->heap[b]->heap_idx = b;
+}
+
+static void heap_sift(eio_engine *e, size_t i)
+{
+    while (i > 0 && earlier(e, i, (i - 1) / 2)) {
+        heap_swap(e, i, (i - 1) / 2);
+        i = (i - 1) / 2;
+    }
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < e->heap_len && earlier(e, l, m))
+            m = l;
+        if (r < e->heap_len && earlier(e, r, m))
+            m = r;
+        if (m == i)
+            return;
+        heap_swap(e, i, m);
+        i = m;
+    }
+}
+
+static void heap_remove(eio_engine *e, eio_session *s)
+{
+    size_t i = s->heap_idx;
+    if (i == NOT_IN_HEAP)
+        return;
+    s->heap_idx = NOT_IN_HEAP;
+    e->heap_len--;
+    if (i != e->heap_len) {
+        e->heap[i] = e->heap[e->heap_len];
+        e->heap[i]->heap_idx = i;
+        heap_sift(e, i);
+    }
+}
+
+static int heap_insert(eio_engine *e, eio_session *s)
+{
+    if (e->heap_len == e->heap_cap) {
+        size_t cap = e->heap_cap ? e->heap_cap * 2 : 64;
+        eio_session **h = realloc(e->heap, cap * sizeof(*h));
+        if (!h)
+            return -1;
+        e->heap = h;
+        e->heap_cap = cap;
+    }
+    s->heap_idx = e->heap_len;
+    e->heap[e->heap_len++] = s;
+    heap_sift(e, s->heap_idx);
+    return 0;
+}
+
+static int64_t min_nonzero(int64_t a, int64_t b)
+{
+    if (!a)
+        return b;
+    if (!b)
+        return a;
+    return a < b ? a : b;
+}
+
+/* Recomputes the session's deadline after one of its timers changed. The heap
+ * holds every open session (it was inserted at handshake), so this never
+ * allocates. */
+static void timers_changed(eio_session *s)
+{
+    int64_t d = min_nonzero(min_nonzero(s->ping_at, s->pong_by),
+                            min_nonzero(s->upgrade_by, s->close_by));
+    s->deadline = d ? d : INT64_MAX;
+    if (s->heap_idx != NOT_IN_HEAP)
+        heap_sift(s->eng, s->heap_idx);
+}
+
+/* --- engine -------------------------------------------------------------- */
+
+eio_engine *eio_engine_new(const eio_options *opt, const eio_transport_ops *ops,
+                           const eio_handler *h)
+{
+    eio_engine *e = calloc(1, sizeof(*e));
+    if (!e)
+        return NULL;
+    if (opt)
+        e->opt = *opt;
+    else
+        eio_options_defaults(&e->opt);
+    e->ops = *ops;
+    if (h)
+        e->h = *h;
+    strmap_init(&e->sids);
+    e->ping = sio_msg_new('2', NULL, 0, false);
+    e->noop = sio_msg_new('6', NULL, 0, false);
+    e->close = sio_msg_new('1', NULL, 0, false);
+    e->probe_pong = sio_msg_new('3', "probe", 5, false);
+    if (!e->ping || !e->noop || !e->close || !e->probe_pong) {
+        eio_engine_free(e);
+        return NULL;
+    }
+    return e;
+}
+
+static void session_free(eio_session *s)
+{
+    for (uint32_t i = 0; i < s->qlen; i++)
+        sio_msg_unref(s->q[(s->qhead + i) % s->qcap]);
+    free(s->q);
+    eio_conn *conns[] = {s->get, s->post, s->ws, s->probe};
+    for (size_t i = 0; i < 4; i++)
+        if (conns[i])
+            conns[i]->session = NULL;
+    free(s);
+}
+
+void eio_engine_free(eio_engine *e)
+{
+    if (!e)
+        return;
+    const strmap_slot *slot;
+    for (size_t i = 0; strmap_next(&e->sids, &i, &slot);)
+        session_free(slot->val);
+    strmap_free(&e->sids);
+    for (eio_session *s = e->reap, *next; s; s = next) {
+        next = s->reap_next;
+        session_free(s);
+    }
+    free(e->heap);
+    sio_msg_unref(e->ping);
+    sio_msg_unref(e->noop);
+    sio_msg_unref(e->close);
+    sio_msg_unref(e->probe_pong);
+    free(e);
+}
+
+const eio_options *eio_engine_options(const eio_engine *e) { return &e->opt; }
+
+void eio_engine_set_handler(eio_engine *e, const eio_handler *h) { e->h = *h; }
+
+size_t eio_engine_session_count(const eio_engine *e) { return e->sids.count; }
+
+int64_t eio_engine_next_deadline(const eio_engine *e)
+{
+    return e->heap_len ? e->heap[0]->deadline : INT64_MAX;
+}
+
+eio_error eio_engine_verify(eio_engine *e, const eio_request *r, eio_session **out)
+{
+    *out = NULL;
+    const char *t = r->transport;
+    bool polling = t && strcmp(t, "polling") == 0 && e->opt.allow_polling;
+    bool websocket = t && strcmp(t, "websocket") == 0 && e->opt.allow_websocket;
+    if (!polling && !websocket)
+        return EIO_ERR_UNKNOWN_TRANSPORT;
+    if (r->sid) {
+        eio_session *s = strmap_get(&e->sids, r->sid, strlen(r->sid));
+        if (!s)
+            return EIO_ERR_UNKNOWN_SID;
+        /* A polling request must match the session's transport; an upgrade
+         * is judged by eio_session_ws_probe. */
+        if (!r->ws_upgrade && (s->transport != EIO_POLLING || !polling))
+            return EIO_ERR_BAD_REQUEST;
+        /* An upgrade only from an open polling session, once. */
+        if (r->ws_upgrade && (!websocket || s->transport != EIO_POLLING || s->state != S_OPEN ||
+                              s->probe || !e->opt.allow_upgrades))
+            return EIO_ERR_BAD_REQUEST;
+        *out = s;
+        return EIO_ERR_NONE;
+    }
+    if (r->method != EIO_METHOD_GET)
+        return EIO_ERR_BAD_HANDSHAKE_METHOD;
+    if (websocket != r->ws_upgrade)
+        return EIO_ERR_BAD_REQUEST;
+    if (!r->eio || strcmp(r->eio, "4") != 0)
+        return EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION;
+    return EIO_ERR_NONE;
+}
+
+/* --- connections --------------------------------------------------------- */
+
+static void attach(eio_session *s, eio_conn **slot, eio_conn *c, eio_conn_role role)
+{
+    *slot = c;
+    c->session = s;
+    c->role = (uint8_t)role;
+}
+
+static eio_conn **slot_of(eio_session *s, eio_conn *c)
+{
+    switch (c->role) {
+    case EIO_CONN_GET: return &s->get;
+    case EIO_CONN_POST: return &s->post;
+    case EIO_CONN_WS: return &s->ws;
+    case EIO_CONN_PROBE: return &s->probe;
+    default: return NULL;
+    }
+}
+
+static void detach(eio_conn *c)
+{
+    eio_session *s = c->session;
+    if (s) {
+        eio_conn **slot = slot_of(s, c);
+        if (slot && *slot == c)
+            *slot = NULL;
+    }
+    c->session = NULL;
+}
+
+/* Lets go of a WebSocket and asks the transport to close it. */
+static void drop_ws(eio_session *s, eio_conn *c)
+{
+    detach(c);
+    s->eng->ops.close_conn(s->eng->ops.ctx, c);
+}
+
+/* --- closing ------------------------------------------------------------- */
+
+/* Ends the session now: it leaves the sid table and the timers, its
+ * WebSockets are closed, a held GET gets its last answer, and the layer above
+ * hears of it once. The memory goes at the next reap. */
+static void close_session(eio_session *s, eio_close_reason reason, bool answer_get_with_close)
+{
+    if (s->state == S_CLOSED)
+        return;
+    eio_engine *e = s->eng;
+    s->state = S_CLOSED;
+    s->close_reason = (uint8_t)reason;
+    strmap_del(&e->sids, s->sid, SIO_ID_LEN);
+    heap_remove(e, s);
+    if (s->ws)
+        drop_ws(s, s->ws);
+    if (s->probe)
+        drop_ws(s, s->probe);
+    if (s->post)
+        detach(s->post);
+    if (s->get) {
+        if (answer_get_with_close)
+            s->final_close = true;
+        else
+            s->final_noop = true;
+        e->ops.want_write(e->ops.ctx, s->get);
+    }
+    s->reap_next = e->reap;
+    e->reap = s;
+    if (e->h.on_close)
+        e->h.on_close(e->h.ctx, s, reason);
+}
+
+void eio_engine_reap(eio_engine *e)
+{
+    eio_session **pp = &e->reap;
+    while (*pp) {
+        eio_session *s = *pp;
+        if (s->get) { /* still owes its held GET an answer */
+            pp = &s->reap_next;
+            continue;
+        }
+        *pp = s->reap_next;
+        session_free(s);
+    }
+}
+
+/* --- the send queue ------------------------------------------------------ */
+
+static bool can_write_now(const eio_session *s)
+{
+    if (s->transport == EIO_WEBSOCKET)
+        return s->ws && s->qlen == 0;
+    return s->get && !s->upgrading && s->qlen == 0;
+}
+
+static void wake_writer(eio_session *s)
+{
+    eio_engine *e = s->eng;
+    if (s->transport == EIO_WEBSOCKET) {
+        if (s->ws)
+            e->ops.want_write(e->ops.ctx, s->ws);
+    } else if (s->get && !s->upgrading) {
+        e->ops.want_write(e->ops.ctx, s->get);
+    }
+}
+
+static int enqueue(eio_session *s, sio_msg *m)
+{
+    if (s->qbytes + m->len > s->eng->opt.max_queue_bytes) {
+        close_session(s, EIO_CLOSE_QUEUE_FULL, true);
+        return EIO_SEND_QUEUE_FULL;
+    }
+    if (s->qlen == s->qcap) {
+        uint32_t cap = s->qcap ? s->qcap * 2 : 4;
+        sio_msg **q = malloc(cap * sizeof(*q));
+        if (!q)
+            return EIO_SEND_QUEUE_FULL;
+        for (uint32_t i = 0; i < s->qlen; i++)
+            q[i] = s->q[(s->qhead + i) % s->qcap];
+        free(s->q);
+        s->q = q;
+        s->qcap = cap;
+        s->qhead = 0;
+    }
+    s->q[(s->qhead + s->qlen) % s->qcap] = sio_msg_ref(m);
+    s->qlen++;
+    s->qbytes += m->len;
+    if (s->qlen == 1) /* the writer is already awake otherwise */
+        wake_writer(s);
+    return EIO_SEND_OK;
+}
+
+static sio_msg *dequeue(eio_session *s)
+{
+    if (!s->qlen)
+        return NULL;
+    sio_msg *m = s->q[s->qhead];
+    s->qhead = (s->qhead + 1) % s->qcap;
+    s->qlen--;
+    s->qbytes -= m->len;
+    if (!s->qlen && s->qcap > 64) { /* give back a burst's memory */
+        free(s->q);
+        s->q = NULL;
+        s->qcap = s->qhead = 0;
+    }
+    return m;
+}
+
+int eio_session_send(eio_session *s, sio_msg *m)
+{
+    if (s->state != S_OPEN)
+        return EIO_SEND_CLOSED;
+    return enqueue(s, m);
+}
+
+int eio_session_send_volatile(eio_session *s, sio_msg *m)
+{
+    if (s->state != S_OPEN)
+        return EIO_SEND_CLOSED;
+    if (!can_write_now(s))
+        return EIO_SEND_DROPPED;
+    return enqueue(s, m);
+}
+
+static void graceful_close(eio_session *s, eio_close_reason reason)
+{
+    if (s->state != S_OPEN)
+        return;
+    s->state = S_CLOSING;
+    s->close_reason = (uint8_t)reason;
+    s->close_by = s->eng->now + s->eng->opt.ping_timeout;
+    s->ping_at = s->pong_by = 0;
+    timers_changed(s);
+    if (s->transport == EIO_POLLING) {
+        /* The close packet follows what is queued; the poll that carries it
+         * ends the session. */
+        if (enqueue(s, s->eng->close) != EIO_SEND_OK)
+            return;
+        wake_writer(s);
+    } else if (s->qlen == 0) {
+        close_session(s, reason, false);
+    }
+}
+
+void eio_session_close(eio_session *s) { graceful_close(s, EIO_CLOSE_FORCED); }
+
+void eio_session_fail(eio_session *s) { close_session(s, EIO_CLOSE_TRANSPORT_ERROR, true); }
+
+void eio_engine_close_all(eio_engine *e)
+{
+    const strmap_slot *slot;
+    /* Closing removes from the map: collect first. */
+    size_t n = e->sids.count, k = 0;
+    eio_session **all = malloc((n ? n : 1) * sizeof(*all));
+    if (!all)
+        return;
+    for (size_t i = 0; strmap_next(&e->sids, &i, &slot);)
+        all[k++] = slot->val;
+    for (size_t i = 0; i < k; i++)
+        graceful_close(all[i], EIO_CLOSE_SERVER_SHUTDOWN);
+    free(all);
+}
+
+bool eio_session_is_open(const eio_session *s) { return s->state == S_OPEN; }
+const char *eio_session_sid(const eio_session *s) { return s->sid; }
+eio_transport_kind eio_session_transport(const eio_session *s) { return s->transport; }
+void eio_session_set_user(eio_session *s, void *user) { s->user = user; }
+void *eio_session_user(const eio_session *s) { return s->user; }
+size_t eio_session_queued_bytes(const eio_session *s) { return s->qbytes; }
+
+/* --- handshake and timers ------------------------------------------------ */
+
+eio_session *eio_engine_handshake(eio_engine *e, eio_transport_kind t, eio_conn *c, int64_t now)
+{
+    e->now = now;
+    eio_session *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->eng = e;
+    s->transport = (uint8_t)t;
+    s->heap_idx = NOT_IN_HEAP;
+    s->state = S_OPEN;
+    if (sio_rand_id(s->sid) || strmap_get(&e->sids, s->sid, SIO_ID_LEN) ||
+        strmap_put(&e->sids, s->sid, SIO_ID_LEN, s)) {
+        free(s);
+        return NULL;
+    }
+    s->ping_at = now + e->opt.ping_interval;
+    s->deadline = s->ping_at;
+    sio_buf open;
+    sio_buf_init(&open, SIO_HEADROOM);
+    sio_msg *m = NULL;
+    if (heap_insert(e, s) ||
+        eio_encode_open(&open, s->sid, t == EIO_POLLING && e->opt.allow_upgrades && e->opt.allow_websocket,
+                        e->opt.ping_interval, e->opt.ping_timeout, e->opt.max_payload) ||
+        !(m = sio_msg_from_buf(&open, false))) {
+        sio_buf_free(&open);
+        heap_remove(e, s);
+        strmap_del(&e->sids, s->sid, SIO_ID_LEN);
+        free(s);
+        return NULL;
+    }
+    attach(s, t == EIO_POLLING ? &s->get : &s->ws, c, t == EIO_POLLING ? EIO_CONN_GET : EIO_CONN_WS);
+    enqueue(s, m);
+    sio_msg_unref(m);
+    if (e->h.on_open)
+        e->h.on_open(e->h.ctx, s);
+    return s;
+}
+
+void eio_engine_tick(eio_engine *e, int64_t now)
+{
+    e->now = now;
+    while (e->heap_len && e->heap[0]->deadline <= now) {
+        eio_session *s = e->heap[0];
+        if (s->close_by && s->close_by <= now) {
+            close_session(s, s->close_reason, true);
+            continue;
+        }
+        if (s->pong_by && s->pong_by <= now) {
+            close_session(s, EIO_CLOSE_PING_TIMEOUT, true);
+            continue;
+        }
+        if (s->upgrade_by && s->upgrade_by <= now) {
+            s->upgrade_by = 0;
+            s->upgrading = false;
+            if (s->probe)
+                drop_ws(s, s->probe);
+            wake_writer(s);
+        }
+        if (s->ping_at && s->ping_at <= now) {
+            s->ping_at = 0;
+            s->pong_by = now + e->opt.ping_timeout;
+            timers_changed(s);
+            if (enqueue(s, e->ping) != EIO_SEND_OK)
+                continue;
+        }
+        timers_changed(s);
+    }
+}
+
+/* --- incoming packets ---------------------------------------------------- */
+
+/* Acts on one packet from the session's current transport. Returns 0, or -1
+ * when the packet was a protocol error (the session is then closed). */
+static int on_packet(eio_session *s, const eio_packet *p, int64_t now)
+{
+    eio_engine *e = s->eng;
+    if (s->state != S_OPEN)
+        return 0; /* closing: what the client still sends is moot */
+    switch (p->type) {
+    case EIO_MESSAGE:
+        if (e->h.on_message)
+            e->h.on_message(e->h.ctx, s, p->data, p->len, p->binary);
+        return 0;
+    case EIO_PONG:
+        /* A pong that answers no ping changes nothing: a flood of them costs
+         * no timers. */
+        if (s->pong_by) {
+            s->pong_by = 0;
+            s->ping_at = now + e->opt.ping_interval;
+            timers_changed(s);
+        }
+        return 0;
+    case EIO_PING: /* v4: the server pings, never the client */
+        close_session(s, EIO_CLOSE_TRANSPORT_ERROR, true);
+        return -1;
+    case EIO_CLOSE:
+        close_session(s, EIO_CLOSE_TRANSPORT_CLOSE, false);
+        return 0;
+    case EIO_OPEN:
+    case EIO_UPGRADE:
+    case EIO_NOOP:
+        return 0;
+    }
+    return 0;
+}
+
+eio_error eio_session_poll_get(eio_session *s, eio_conn *c, int64_t now)
+{
+    eio_engine *e = s->eng;
+    e->now = now;
+    if (s->get) {
+        close_session(s, EIO_CLOSE_TRANSPORT_ERROR, true);
+        return EIO_ERR_BAD_REQUEST;
+    }
+    attach(s, &s->get, c, EIO_CONN_GET);
+    if (s->upgrading || s->qlen)
+        e->ops.want_write(e->ops.ctx, c);
+    return EIO_ERR_NONE;
+}
+
+int eio_conn_take_payload(eio_conn *c, sio_buf *out)
+{
+    eio_session *s = c->session;
+    if (!s || c->role != EIO_CONN_GET)
+        return -1;
+    bool ends_session = false;
+    if (s->state == S_CLOSED) {
+        if (!s->final_close && !s->final_noop)
+            return -1;
+        if (eio_payload_append(out, s->final_close ? s->eng->close : s->eng->noop))
+            return -1;
+        s->final_close = s->final_noop = false;
+    } else if (s->upgrading) {
+        /* The client must let go of polling before it sends "5". */
+        if (eio_payload_append(out, s->eng->noop))
+            return -1;
+    } else {
+        if (!s->qlen)
+            return -1;
+        for (unsigned n = 0; s->qlen && n < s->eng->opt.max_poll_packets; n++) {
+            sio_msg *m = s->q[s->qhead];
+            if (eio_payload_append(out, m))
+                return -1;
+            ends_session = m == s->eng->close;
+            sio_msg_unref(dequeue(s));
+            if (ends_session)
+                break;
+        }
+    }
+    detach(c);
+    if (ends_session)
+        close_session(s, s->close_reason, true);
+    else if (s->state == S_OPEN && s->qlen == 0 && s->eng->h.on_drain)
+        s->eng->h.on_drain(s->eng->h.ctx, s);
+    return 0;
+}
+
+eio_error eio_session_poll_post_begin(eio_session *s, eio_conn *c)
+{
+    if (s->post) {
+        close_session(s, EIO_CLOSE_TRANSPORT_ERROR, true);
+        return EIO_ERR_BAD_REQUEST;
+    }
+    attach(s, &s->post, c, EIO_CONN_POST);
+    return EIO_ERR_NONE;
+}
+
+eio_error eio_session_poll_post(eio_conn *c, const unsigned char *p, size_t n, int64_t now)
+{
+    eio_session *s = c->session;
+    detach(c);
+    if (!s || s->state == S_CLOSED)
+        return EIO_ERR_BAD_REQUEST;
+    s->eng->now = now;
+    sio_buf scratch;
+    sio_buf_init(&scratch, 0);
+    eio_error result = EIO_ERR_NONE;
+    eio_packet pkt;
+    int rc;
+    for (size_t pos = 0; (rc = eio_payload_next(p, n, &pos, &scratch, &pkt)) == 1;) {
+        if (on_packet(s, &pkt, now)) {
+            result = EIO_ERR_BAD_REQUEST;
+            break;
+        }
+    }
+    if (rc < 0) {
+        close_session(s, EIO_CLOSE_PARSE_ERROR, true);
+        result = EIO_ERR_BAD_REQUEST;
+    }
+    sio_buf_free(&scratch);
+    return result;
+}
+
+eio_error eio_session_ws_probe(eio_session *s, eio_conn *c, int64_t now)
+{
+    eio_engine *e = s->eng;
+    e->now = now;
+    if (s->state != S_OPEN || s->transport != EIO_POLLING || s->probe || !e->opt.allow_upgrades)
+        return EIO_ERR_BAD_REQUEST;
+    attach(s, &s->probe, c, EIO_CONN_PROBE);
+    s->upgrade_by = now + e->opt.upgrade_timeout;
+    timers_changed(s);
+    return EIO_ERR_NONE;
+}
+
+/* A message on the probing WebSocket: "2probe", then "5". Anything else
+ * abandons the upgrade (the session stays on polling). */
+static int on_probe_frame(eio_session *s, eio_conn *c, const eio_packet *p)
+{
+    eio_engine *e = s->eng;
+    if (p->type == EIO_PING && !p->binary && p->len == 5 && memcmp(p->data, "probe", 5) == 0) {
+        s->probe_reply = true;
+        s->upgrading = true;
+        e->ops.want_write(e->ops.ctx, c);
+        if (s->get) /* the held poll must end so the client can pause polling */
+            e->ops.want_write(e->ops.ctx, s->get);
+        return 0;
+    }
+    if (p->type == EIO_UPGRADE && s->upgrading) {
+        s->probe = NULL;
+        attach(s, &s->ws, c, EIO_CONN_WS);
+        s->transport = EIO_WEBSOCKET;
+        s->upgrading = false;
+        s->upgrade_by = 0;
+        timers_changed(s);
+        if (s->get) /* a poll still held gets a last noop */
+            e->ops.want_write(e->ops.ctx, s->get);
+        if (s->qlen)
+            e->ops.want_write(e->ops.ctx, c);
+        return 0;
+    }
+    s->upgrading = false;
+    s->upgrade_by = 0;
+    timers_changed(s);
+    drop_ws(s, c);
+    wake_writer(s);
+    return -1;
+}
+
+int eio_conn_ws_recv(eio_conn *c, const unsigned char *p, size_t n, bool binary, int64_t now)
+{
+    eio_session *s = c->session;
+    if (!s)
+        return -1;
+    s->eng->now = now;
+    eio_packet pkt;
+    if (binary) {
+        pkt = (eio_packet){EIO_MESSAGE, true, p, n};
+    } else if (eio_decode_text(p, n, &pkt) != EIO_CODEC_OK) {
+        if (c->role == EIO_CONN_PROBE) {
+            drop_ws(s, c);
+            return -1;
+        }
+        close_session(s, EIO_CLOSE_PARSE_ERROR, true);
+        return -1;
+    }
+    if (c->role == EIO_CONN_PROBE)
+        return on_probe_frame(s, c, &pkt);
+    on_packet(s, &pkt, now);
+    return c->session ? 0 : -1;
+}
+
+sio_msg *eio_conn_next_frame(eio_conn *c)
+{
+    eio_session *s = c->session;
+    if (!s)
+        return NULL;
+    if (c->role == EIO_CONN_PROBE) {
+        if (!s->probe_reply)
+            return NULL;
+        s->probe_reply = false;
+        return sio_msg_ref(s->eng->probe_pong);
+    }
+    if (c->role != EIO_CONN_WS || s->transport != EIO_WEBSOCKET)
+        return NULL;
+    sio_msg *m = dequeue(s);
+    if (!m) {
+        if (s->state == S_CLOSING)
+            close_session(s, s->close_reason, true);
+        else if (s->eng->h.on_drain)
+            s->eng->h.on_drain(s->eng->h.ctx, s);
+    }
+    return m;
+}
+
+void eio_conn_closed(eio_conn *c)
+{
+    eio_session *s = c->session;
+    if (!s)
+        return;
+    eio_conn_role role = c->role;
+    detach(c);
+    switch (role) {
+    case EIO_CONN_GET: /* an aborted poll ends the session */
+    case EIO_CONN_WS:
+        close_session(s, role == EIO_CONN_GET ? EIO_CLOSE_TRANSPORT_ERROR : EIO_CLOSE_TRANSPORT_CLOSE,
+                      true);
+        break;
+    case EIO_CONN_PROBE:
+        s->upgrading = false;
+        s->upgrade_by = 0;
+        if (s->state != S_CLOSED)
+            timers_changed(s);
+        wake_writer(s);
+        break;
+    case EIO_CONN_POST: /* a POST cut short: its packets never arrived */
+    default:
+        break;
+    }
+}

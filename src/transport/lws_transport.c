@@ -1,0 +1,784 @@
+/* libwebsockets binding of the Engine.IO engine. See transport.h. */
+#include "transport/transport.h"
+
+#include <libwebsockets.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+_Static_assert(LWS_PRE <= SIO_HEADROOM, "SIO_HEADROOM must cover LWS_PRE");
+
+#define STOP_GRACE_MS 2000
+
+struct sio_transport {
+    transport_config cfg;
+    struct lws_context *ctx;
+    struct lws_protocols protocols[2];
+    eio_engine *eng;
+    lws_sorted_usec_list_t sul;
+    int64_t scheduled; /* deadline the sul is set for, or INT64_MAX */
+    int port;
+    atomic_bool stop_requested;
+    bool stopping;
+    int64_t stop_deadline;
+    sio_buf scratch; /* polling responses are built here */
+};
+
+enum conn_kind { K_NONE, K_HTTP, K_WS };
+
+/* Per-connection state. lws keeps it across keep-alive HTTP requests, so it
+ * is reset at the start of each request. */
+typedef struct pss {
+    eio_conn conn; /* first: the engine hands it back */
+    struct lws *wsi;
+    sio_transport *t;
+    uint8_t kind;
+    bool close_requested; /* the engine let go: close at the next writable */
+    bool responding;      /* an HTTP response is ready to go */
+    bool holding;         /* a polling GET waits for data */
+    bool discard_body;    /* a POST refused before its body: drain, then answer */
+    bool close_after;     /* close the connection after the response */
+    bool external;        /* a request for the http_handler */
+    int8_t pending_error; /* eio_error to answer once a refused POST's body is drained */
+    uint16_t status;
+    const char *ctype;
+    const char *acao;     /* Access-Control-Allow-Origin value, or NULL */
+    char *origin;         /* copy of the request's Origin, when reflected */
+    sio_buf body;         /* request body, then the response body */
+    char etag[64];
+    const char *cache_control;
+    char *ext_path, *ext_query, *ext_auth, *ext_ctype, *ext_inm; /* external request */
+    const char *ext_method;
+} pss;
+
+int64_t transport_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static pss *pss_of(eio_conn *c) { return (pss *)c; }
+
+/* --- engine requests ------------------------------------------------------ */
+
+static void want_write(void *ctx, eio_conn *c) { lws_callback_on_writable(pss_of(c)->wsi); }
+
+static void close_conn(void *ctx, eio_conn *c)
+{
+    pss *p = pss_of(c);
+    p->close_requested = true;
+    lws_callback_on_writable(p->wsi);
+}
+
+/* --- timers --------------------------------------------------------------- */
+
+static void reschedule(sio_transport *t);
+
+static void on_timer(lws_sorted_usec_list_t *sul)
+{
+    sio_transport *t = lws_container_of(sul, sio_transport, sul);
+    t->scheduled = INT64_MAX;
+    eio_engine_tick(t->eng, transport_now_ms());
+    eio_engine_reap(t->eng);
+    reschedule(t);
+}
+
+static void reschedule(sio_transport *t)
+{
+    int64_t d = eio_engine_next_deadline(t->eng);
+    if (t->stopping && t->stop_deadline < d)
+        d = t->stop_deadline;
+    if (d == t->scheduled)
+        return;
+    t->scheduled = d;
+    if (d == INT64_MAX) {
+        lws_sul_cancel(&t->sul);
+        return;
+    }
+    int64_t delay = d - transport_now_ms();
+    lws_sul_schedule(t->ctx, 0, &t->sul, on_timer, (delay > 0 ? delay : 0) * LWS_US_PER_MS);
+}
+
+/* Work after any event: free what closed, move the timer. */
+static void after_event(sio_transport *t)
+{
+    eio_engine_reap(t->eng);
+    reschedule(t);
+}
+
+/* --- HTTP helpers --------------------------------------------------------- */
+
+static char *header_dup(struct lws *wsi, enum lws_token_indexes h)
+{
+    int n = lws_hdr_total_length(wsi, h);
+    if (n <= 0)
+        return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (s && lws_hdr_copy(wsi, s, n + 1, h) < 0) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* Copies query parameter `name` ("sid=") into buf; NULL when absent. */
+static const char *query_arg(struct lws *wsi, const char *name, char *buf, int len)
+{
+    return lws_get_urlarg_by_name(wsi, name, buf, len);
+}
+
+static bool path_matches(const char *path, const char *want)
+{
+    size_t n = strlen(want);
+    if (n && want[n - 1] == '/')
+        n--; /* "/engine.io/" also matches "/engine.io" */
+    return strncmp(path, want, n) == 0 && (path[n] == 0 || (path[n] == '/' && path[n + 1] == 0));
+}
+
+static void reset_http(pss *p)
+{
+    free(p->origin);
+    free(p->ext_path);
+    free(p->ext_query);
+    free(p->ext_auth);
+    free(p->ext_ctype);
+    free(p->ext_inm);
+    sio_buf_free(&p->body);
+    eio_conn conn = p->conn;
+    struct lws *wsi = p->wsi;
+    sio_transport *t = p->t;
+    memset(p, 0, sizeof(*p));
+    p->conn = conn;
+    p->wsi = wsi;
+    p->t = t;
+    p->kind = K_HTTP;
+    sio_buf_init(&p->body, SIO_HEADROOM);
+}
+
+/* Sets the response and asks for a writable callback to send it. */
+static void respond(pss *p, unsigned status, const char *ctype, const char *body)
+{
+    p->status = (uint16_t)status;
+    p->ctype = ctype;
+    p->responding = true;
+    sio_buf_reset(&p->body);
+    if (body)
+        sio_buf_puts(&p->body, body);
+    lws_callback_on_writable(p->wsi);
+}
+
+static void respond_error(pss *p, eio_error e, const char *path)
+{
+    unsigned status = e == EIO_ERR_FORBIDDEN ? 403 : 400;
+    p->status = (uint16_t)status;
+    p->ctype = "application/json";
+    p->responding = true;
+    sio_buf_reset(&p->body);
+    eio_error_body(&p->body, e);
+    if (p->t->cfg.on_refused)
+        p->t->cfg.on_refused(p->t->cfg.refused_ctx, status, eio_error_message(e), path);
+    lws_callback_on_writable(p->wsi);
+}
+
+static int write_response(pss *p)
+{
+    struct lws *wsi = p->wsi;
+    unsigned char hdr[LWS_PRE + 1024];
+    unsigned char *start = hdr + LWS_PRE, *q = start, *end = hdr + sizeof(hdr) - 1;
+    if (lws_add_http_common_headers(wsi, p->status, p->ctype, p->body.len, &q, end))
+        return -1;
+    if (p->acao) {
+        if (lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-origin:",
+                                        (const unsigned char *)p->acao, (int)strlen(p->acao), &q, end))
+            return -1;
+        if (p->t->cfg.cors.credentials &&
+            lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-credentials:",
+                                        (const unsigned char *)"true", 4, &q, end))
+            return -1;
+        if (lws_add_http_header_by_name(wsi, (const unsigned char *)"vary:",
+                                        (const unsigned char *)"Origin", 6, &q, end))
+            return -1;
+    }
+    if (p->etag[0] && lws_add_http_header_by_name(wsi, (const unsigned char *)"etag:",
+                                                  (const unsigned char *)p->etag,
+                                                  (int)strlen(p->etag), &q, end))
+        return -1;
+    if (p->cache_control &&
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+                                    (const unsigned char *)p->cache_control,
+                                    (int)strlen(p->cache_control), &q, end))
+        return -1;
+    if (p->status == 204 && p->acao) {
+        static const char methods[] = "GET,HEAD,PUT,PATCH,POST,DELETE";
+        if (lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-methods:",
+                                        (const unsigned char *)methods, (int)sizeof(methods) - 1, &q, end))
+            return -1;
+        char reqh[256];
+        int n = lws_hdr_copy(wsi, reqh, sizeof(reqh), WSI_TOKEN_HTTP_AC_REQUEST_HEADERS);
+        if (n > 0 && lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-headers:",
+                                                 (const unsigned char *)reqh, n, &q, end))
+            return -1;
+    }
+    if (lws_finalize_write_http_header(wsi, start, &q, end))
+        return -1;
+    if (p->body.len &&
+        lws_write(wsi, p->body.data, p->body.len, LWS_WRITE_HTTP_FINAL) != (int)p->body.len)
+        return -1;
+    bool close_after = p->close_after;
+    reset_http(p);
+    if (close_after)
+        return -1;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* The CORS verdict for this request; fills p->acao. */
+static eio_cors_verdict check_origin(pss *p, struct lws *wsi)
+{
+    char *origin = header_dup(wsi, WSI_TOKEN_ORIGIN);
+    char *host = header_dup(wsi, WSI_TOKEN_HOST);
+    eio_cors_verdict v = eio_cors_check(&p->t->cfg.cors, origin, host);
+    if (v == EIO_CORS_ALLOWED) {
+        p->origin = origin;
+        p->acao = eio_cors_allow_origin(&p->t->cfg.cors, origin);
+        origin = NULL;
+    }
+    free(origin);
+    free(host);
+    return v;
+}
+
+typedef struct query {
+    char eio[16], transport[32], sid[64];
+    eio_request req;
+} query;
+
+static void read_query(struct lws *wsi, query *q, eio_method m, bool upgrade)
+{
+    q->req.method = m;
+    q->req.ws_upgrade = upgrade;
+    q->req.eio = query_arg(wsi, "EIO=", q->eio, sizeof(q->eio));
+    q->req.transport = query_arg(wsi, "transport=", q->transport, sizeof(q->transport));
+    q->req.sid = query_arg(wsi, "sid=", q->sid, sizeof(q->sid));
+}
+
+/* Admission of an Engine.IO request, CORS included. */
+static eio_error admit(pss *p, struct lws *wsi, query *q, eio_session **s)
+{
+    eio_cors_verdict cv = check_origin(p, wsi);
+    eio_error e = eio_engine_verify(p->t->eng, &q->req, s);
+    if (e == EIO_ERR_UNKNOWN_TRANSPORT)
+        return e;
+    if (cv == EIO_CORS_BAD_ORIGIN)
+        return EIO_ERR_BAD_REQUEST;
+    if (cv == EIO_CORS_FORBIDDEN)
+        return EIO_ERR_FORBIDDEN;
+    return e;
+}
+
+static eio_method method_of(struct lws *wsi, const char **name)
+{
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI)) {
+        *name = "GET";
+        return EIO_METHOD_GET;
+    }
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI)) {
+        *name = "POST";
+        return EIO_METHOD_POST;
+    }
+    *name = lws_hdr_total_length(wsi, WSI_TOKEN_OPTIONS_URI) ? "OPTIONS"
+            : lws_hdr_total_length(wsi, WSI_TOKEN_PUT_URI)   ? "PUT"
+            : lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI) ? "DELETE"
+            : lws_hdr_total_length(wsi, WSI_TOKEN_PATCH_URI)  ? "PATCH"
+            : lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI)   ? "HEAD"
+                                                               : "OTHER";
+    return EIO_METHOD_OTHER;
+}
+
+static long content_length(struct lws *wsi)
+{
+    char v[32];
+    if (lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
+        return -1;
+    char *end;
+    long n = strtol(v, &end, 10);
+    return (*end || n < 0) ? -2 : n;
+}
+
+/* --- external requests (static files, API) -------------------------------- */
+
+static void run_external(pss *p)
+{
+    sio_transport *t = p->t;
+    transport_http_request req = {
+        .method = p->ext_method,
+        .path = p->ext_path,
+        .query = p->ext_query ? p->ext_query : "",
+        .authorization = p->ext_auth,
+        .content_type = p->ext_ctype,
+        .if_none_match = p->ext_inm,
+        .body = p->body.data,
+        .body_len = p->body.len,
+    };
+    transport_http_response res = {0};
+    sio_buf_init(&res.body, SIO_HEADROOM);
+    if (!t->cfg.http_handler || !t->cfg.http_handler(t->cfg.http_ctx, &req, &res)) {
+        sio_buf_free(&res.body);
+        if (t->cfg.on_refused)
+            t->cfg.on_refused(t->cfg.refused_ctx, 404, "Not found", p->ext_path);
+        respond(p, 404, "text/plain", "Not found");
+        return;
+    }
+    sio_buf_free(&p->body);
+    p->body = res.body;
+    p->status = (uint16_t)res.status;
+    p->ctype = res.content_type;
+    memcpy(p->etag, res.etag, sizeof(p->etag));
+    p->cache_control = res.cache_control;
+    p->responding = true;
+    lws_callback_on_writable(p->wsi);
+}
+
+static int start_external(pss *p, struct lws *wsi, const char *path, const char *method)
+{
+    p->external = true;
+    p->ext_method = method;
+    p->ext_path = strdup(path);
+    p->ext_auth = header_dup(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+    p->ext_ctype = header_dup(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
+    p->ext_inm = header_dup(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
+    /* Rebuild the raw query string from lws's argument fragments. */
+    sio_buf qs;
+    sio_buf_init(&qs, 0);
+    char frag[512];
+    for (int i = 0; lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i) > 0; i++) {
+        if (i)
+            sio_buf_putc(&qs, '&');
+        sio_buf_puts(&qs, frag);
+    }
+    sio_buf_putc(&qs, 0);
+    p->ext_query = strdup((const char *)qs.data);
+    sio_buf_free(&qs);
+    if (strcmp(method, "POST") == 0) {
+        long cl = content_length(wsi);
+        if (cl > (long)p->t->cfg.max_http_body) {
+            p->close_after = true;
+            respond(p, 413, "text/plain", "Payload too large");
+            return 0;
+        }
+        if (cl > 0)
+            return 0; /* the body follows */
+    }
+    run_external(p);
+    return 0;
+}
+
+/* --- Engine.IO over HTTP ---------------------------------------------------- */
+
+static int on_http(pss *p, struct lws *wsi, const char *path)
+{
+    sio_transport *t = p->t;
+    reset_http(p);
+    const char *mname;
+    eio_method m = method_of(wsi, &mname);
+    if (!path_matches(path, t->cfg.path))
+        return start_external(p, wsi, path, mname);
+
+    if (strcmp(mname, "OPTIONS") == 0) {
+        eio_cors_verdict cv = check_origin(p, wsi);
+        if (cv == EIO_CORS_FORBIDDEN || cv == EIO_CORS_BAD_ORIGIN)
+            respond_error(p, cv == EIO_CORS_FORBIDDEN ? EIO_ERR_FORBIDDEN : EIO_ERR_BAD_REQUEST, path);
+        else
+            respond(p, 204, "text/plain", NULL);
+        return 0;
+    }
+    query q;
+    read_query(wsi, &q, m, false);
+    eio_session *s = NULL;
+    eio_error e = admit(p, wsi, &q, &s);
+    int64_t now = transport_now_ms();
+
+    if (m == EIO_METHOD_POST) {
+        long cl = content_length(wsi);
+        if (e == EIO_ERR_NONE) {
+            char ct[64];
+            if (lws_hdr_copy(wsi, ct, sizeof(ct), WSI_TOKEN_HTTP_CONTENT_TYPE) > 0 &&
+                strncmp(ct, "application/octet-stream", 24) == 0) {
+                /* v4 polling carries binary as base64 text only */
+                eio_session_fail(s);
+                e = EIO_ERR_BAD_REQUEST;
+            }
+        }
+        if (e == EIO_ERR_NONE && cl > (long)eio_engine_options(t->eng)->max_payload) {
+            p->close_after = true;
+            respond(p, 413, "text/plain", "Payload too large");
+            if (t->cfg.on_refused)
+                t->cfg.on_refused(t->cfg.refused_ctx, 413, "Payload too large", path);
+            return 0;
+        }
+        if (e == EIO_ERR_NONE)
+            e = eio_session_poll_post_begin(s, &p->conn);
+        if (e != EIO_ERR_NONE) {
+            if (cl > 0) { /* answer once the body is drained */
+                p->discard_body = true;
+                p->pending_error = (int8_t)e;
+                return 0;
+            }
+            respond_error(p, e, path);
+            return 0;
+        }
+        if (cl <= 0) {
+            respond(p, eio_session_poll_post(&p->conn, NULL, 0, now) == EIO_ERR_NONE ? 200 : 400,
+                    "text/html", "ok");
+            if (p->status != 200) {
+                sio_buf_reset(&p->body);
+                eio_error_body(&p->body, EIO_ERR_BAD_REQUEST);
+                p->ctype = "application/json";
+            }
+        }
+        return 0;
+    }
+    if (e != EIO_ERR_NONE) {
+        respond_error(p, e, path);
+        return 0;
+    }
+    if (m != EIO_METHOD_GET) { /* a session request with another method */
+        respond_error(p, EIO_ERR_BAD_REQUEST, path);
+        return 0;
+    }
+    /* The poll may be held far past lws's default HTTP timeout. */
+    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+    p->holding = true;
+    if (!s) {
+        if (!eio_engine_handshake(t->eng, EIO_POLLING, &p->conn, now)) {
+            p->holding = false;
+            respond(p, 500, "text/plain", "Internal error");
+        }
+        return 0;
+    }
+    e = eio_session_poll_get(s, &p->conn, now);
+    if (e != EIO_ERR_NONE) {
+        p->holding = false;
+        respond_error(p, e, path);
+    }
+    return 0;
+}
+
+static int on_http_body(pss *p, const void *in, size_t len)
+{
+    size_t cap = p->external ? p->t->cfg.max_http_body : eio_engine_options(p->t->eng)->max_payload;
+    if (p->discard_body || p->responding)
+        return 0;
+    if (p->body.len + len > cap) {
+        if (p->conn.session)
+            eio_conn_closed(&p->conn); /* the session lets go of this POST */
+        p->close_after = true;
+        respond(p, 413, "text/plain", "Payload too large");
+        return 0;
+    }
+    if (sio_buf_append(&p->body, in, len))
+        return -1;
+    return 0;
+}
+
+static int on_http_body_done(pss *p)
+{
+    if (p->responding)
+        return 0;
+    if (p->discard_body) {
+        respond_error(p, (eio_error)p->pending_error, "");
+        return 0;
+    }
+    if (p->external) {
+        run_external(p);
+        return 0;
+    }
+    eio_error e = eio_session_poll_post(&p->conn, p->body.data, p->body.len, transport_now_ms());
+    if (e == EIO_ERR_NONE)
+        respond(p, 200, "text/html", "ok");
+    else
+        respond_error(p, e, "");
+    return 0;
+}
+
+static int on_http_writable(pss *p)
+{
+    if (p->close_requested)
+        return -1;
+    if (p->responding)
+        return write_response(p);
+    if (!p->holding)
+        return 0;
+    sio_buf *out = &p->t->scratch;
+    sio_buf_reset(out);
+    if (eio_conn_take_payload(&p->conn, out) != 0)
+        return 0; /* spurious */
+    p->holding = false;
+    p->status = 200;
+    p->ctype = "text/plain; charset=UTF-8";
+    sio_buf_reset(&p->body);
+    if (sio_buf_append(&p->body, out->data, out->len))
+        return -1;
+    if (out->cap > 65536)
+        sio_buf_free(out);
+    return write_response(p);
+}
+
+/* --- WebSocket -------------------------------------------------------------- */
+
+static int on_ws_filter(pss *p, struct lws *wsi)
+{
+    char path[256];
+    if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) <= 0 || !path_matches(path, p->t->cfg.path)) {
+        lws_return_http_status(wsi, 400, NULL);
+        return -1;
+    }
+    query q;
+    read_query(wsi, &q, EIO_METHOD_GET, true);
+    eio_session *s;
+    eio_error e = admit(p, wsi, &q, &s);
+    free(p->origin);
+    p->origin = NULL;
+    if (e == EIO_ERR_NONE && s && !eio_session_is_open(s))
+        e = EIO_ERR_BAD_REQUEST;
+    if (e != EIO_ERR_NONE) {
+        if (p->t->cfg.on_refused)
+            p->t->cfg.on_refused(p->t->cfg.refused_ctx, 400, eio_error_message(e), path);
+        lws_return_http_status(wsi, 400, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static int on_ws_established(pss *p, struct lws *wsi)
+{
+    sio_transport *t = p->t;
+    p->kind = K_WS;
+    sio_buf_init(&p->body, SIO_HEADROOM);
+    query q;
+    read_query(wsi, &q, EIO_METHOD_GET, true);
+    int64_t now = transport_now_ms();
+    if (q.req.sid) {
+        eio_session *s;
+        /* Admitted by the filter a moment ago; the session may have closed since. */
+        p->origin = NULL;
+        if (eio_engine_verify(t->eng, &q.req, &s) != EIO_ERR_NONE ||
+            eio_session_ws_probe(s, &p->conn, now) != EIO_ERR_NONE)
+            return -1;
+        return 0;
+    }
+    return eio_engine_handshake(t->eng, EIO_WEBSOCKET, &p->conn, now) ? 0 : -1;
+}
+
+static int on_ws_receive(pss *p, struct lws *wsi, const void *in, size_t len)
+{
+    size_t max = eio_engine_options(p->t->eng)->max_payload;
+    bool first = lws_is_first_fragment(wsi), last = lws_is_final_fragment(wsi) &&
+                                                   !lws_remaining_packet_payload(wsi);
+    bool binary = lws_frame_is_binary(wsi);
+    int64_t now = transport_now_ms();
+    if (first && last && p->body.len == 0) { /* the common case: no copy */
+        if (len > max)
+            goto too_big;
+        return eio_conn_ws_recv(&p->conn, in, len, binary, now) ? -1 : 0;
+    }
+    if (p->body.len + len > max)
+        goto too_big;
+    if (sio_buf_append(&p->body, in, len))
+        return -1;
+    if (!last)
+        return 0;
+    int rc = eio_conn_ws_recv(&p->conn, p->body.data, p->body.len, binary, now);
+    sio_buf_free(&p->body);
+    return rc ? -1 : 0;
+too_big:
+    lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
+    return -1;
+}
+
+static int on_ws_writable(pss *p, struct lws *wsi)
+{
+    if (p->close_requested) {
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+        return -1;
+    }
+    sio_msg *m;
+    while ((m = eio_conn_next_frame(&p->conn))) {
+        int n = lws_write(wsi, m->data, m->len, m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+        sio_msg_unref(m);
+        if (n < 0)
+            return -1;
+        if (lws_send_pipe_choked(wsi)) {
+            lws_callback_on_writable(wsi);
+            return 0;
+        }
+    }
+    if (p->close_requested) {
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+        return -1;
+    }
+    return 0;
+}
+
+/* --- the protocol callback -------------------------------------------------- */
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+    pss *p = user;
+    sio_transport *t = lws_context_user(lws_get_context(wsi));
+    int rc = 0;
+    if (p && !p->t) {
+        p->t = t;
+        p->wsi = wsi;
+    }
+    switch (reason) {
+    case LWS_CALLBACK_HTTP:
+        rc = on_http(p, wsi, in);
+        break;
+    case LWS_CALLBACK_HTTP_BODY:
+        rc = on_http_body(p, in, len);
+        break;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        rc = on_http_body_done(p);
+        break;
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        rc = on_http_writable(p);
+        break;
+    case LWS_CALLBACK_CLOSED_HTTP:
+        if (p && p->kind == K_HTTP) {
+            eio_conn_closed(&p->conn);
+            reset_http(p);
+            sio_buf_free(&p->body);
+            p->kind = K_NONE;
+        }
+        break;
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        rc = on_ws_filter(p, wsi);
+        break;
+    case LWS_CALLBACK_ESTABLISHED:
+        rc = on_ws_established(p, wsi);
+        break;
+    case LWS_CALLBACK_RECEIVE:
+        rc = on_ws_receive(p, wsi, in, len);
+        break;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        rc = on_ws_writable(p, wsi);
+        break;
+    case LWS_CALLBACK_CLOSED:
+        eio_conn_closed(&p->conn);
+        sio_buf_free(&p->body);
+        free(p->origin);
+        p->origin = NULL;
+        break;
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        if (!t)
+            return 0;
+        if (atomic_load(&t->stop_requested) && !t->stopping) {
+            t->stopping = true;
+            t->stop_deadline = transport_now_ms() + STOP_GRACE_MS;
+            eio_engine_close_all(t->eng);
+        }
+        if (t->cfg.on_wake)
+            t->cfg.on_wake(t->cfg.wake_ctx);
+        break;
+    default:
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    }
+    if (t)
+        after_event(t);
+    return rc;
+}
+
+/* --- lifecycle ---------------------------------------------------------------- */
+
+void transport_config_defaults(transport_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->path = "/engine.io/";
+    c->ws_rx_buffer = 512;
+    c->max_http_body = 1u << 20;
+}
+
+sio_transport *transport_new(const transport_config *cfg, const eio_options *eopt,
+                             const eio_handler *h)
+{
+    sio_transport *t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    t->cfg = *cfg;
+    t->scheduled = INT64_MAX;
+    sio_buf_init(&t->scratch, 0);
+    eio_transport_ops ops = {t, want_write, close_conn};
+    t->eng = eio_engine_new(eopt, &ops, h);
+    if (!t->eng) {
+        free(t);
+        return NULL;
+    }
+    size_t max_payload = eio_engine_options(t->eng)->max_payload;
+    t->protocols[0] = (struct lws_protocols){
+        .name = "engine.io",
+        .callback = callback,
+        .per_session_data_size = sizeof(pss),
+        .rx_buffer_size = cfg->ws_rx_buffer,
+        /* One send() per frame, whatever its size: lws buffers what the
+         * kernel does not take. */
+        .tx_packet_size = max_payload > (1u << 20) ? max_payload : (1u << 20),
+    };
+    lws_set_log_level(LLL_ERR, NULL);
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof(info));
+    info.port = cfg->port;
+    info.iface = cfg->bind_addr;
+    info.protocols = t->protocols;
+    info.user = t;
+    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
+    info.max_http_header_pool = 0; /* as many header tables as connections */
+    info.keepalive_timeout = 60;
+    info.timeout_secs = 20;
+    t->ctx = lws_create_context(&info);
+    if (!t->ctx) {
+        fprintf(stderr, "cannot listen on port %d\n", cfg->port);
+        eio_engine_free(t->eng);
+        free(t);
+        return NULL;
+    }
+    struct lws_vhost *vh = lws_get_vhost_by_name(t->ctx, "default");
+    t->port = vh ? lws_get_vhost_listen_port(vh) : cfg->port;
+    return t;
+}
+
+eio_engine *transport_engine(sio_transport *t) { return t->eng; }
+int transport_port(const sio_transport *t) { return t->port; }
+
+int transport_run(sio_transport *t)
+{
+    for (;;) {
+        if (t->stopping && (eio_engine_session_count(t->eng) == 0 ||
+                            transport_now_ms() >= t->stop_deadline))
+            break;
+        if (lws_service(t->ctx, 0) < 0)
+            break;
+    }
+    return 0;
+}
+
+void transport_stop(sio_transport *t)
+{
+    atomic_store(&t->stop_requested, true);
+    lws_cancel_service(t->ctx);
+}
+
+void transport_wake(sio_transport *t) { lws_cancel_service(t->ctx); }
+
+void transport_free(sio_transport *t)
+{
+    if (!t)
+        return;
+    lws_context_destroy(t->ctx); /* closes every connection: the engine lets go */
+    eio_engine_free(t->eng);
+    sio_buf_free(&t->scratch);
+    free(t);
+}

@@ -1,0 +1,85 @@
+/* The transport binding: HTTP long-polling and WebSocket on libwebsockets.
+ *
+ * The only layer that talks to libwebsockets (its .c file is the only one
+ * that includes libwebsockets.h). It feeds the Engine.IO engine with
+ * requests, bodies, frames and clock ticks, writes only when a connection is
+ * writable, and runs the engine's timers on the lws scheduler.
+ *
+ * Threads: everything runs on the thread that calls transport_run(), except
+ * transport_stop() and transport_wake(), which any thread (or a signal
+ * handler) may call. */
+#ifndef SIO_TRANSPORT_H
+#define SIO_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "eio/eio_cors.h"
+#include "eio/eio_engine.h"
+#include "util/buf.h"
+
+typedef struct sio_transport sio_transport;
+
+/* An HTTP request outside the Engine.IO path, for the layer above (static
+ * files, an HTTP API). Header values are NUL-terminated or NULL. */
+typedef struct transport_http_request {
+    const char *method; /* "GET", "POST", ... */
+    const char *path;   /* URL-decoded, without the query */
+    const char *query;  /* raw query string without '?', or "" */
+    const char *authorization;
+    const char *content_type;
+    const char *if_none_match;
+    const unsigned char *body;
+    size_t body_len;
+} transport_http_request;
+
+typedef struct transport_http_response {
+    unsigned status;
+    const char *content_type; /* static string */
+    sio_buf body;             /* made with SIO_HEADROOM; the transport frees it */
+    char etag[64];            /* sent as ETag when not empty */
+    const char *cache_control; /* static string or NULL */
+} transport_http_response;
+
+typedef struct transport_config {
+    const char *bind_addr; /* NULL: every interface */
+    int port;              /* 0: any free port (see transport_port) */
+    const char *path;      /* Engine.IO path, default "/engine.io/" */
+    eio_cors cors;
+    size_t ws_rx_buffer;   /* bytes lws reads into per WebSocket, default 512 */
+    /* Other HTTP requests. Return true after filling `res`; false for 404.
+     * Bodies of POSTs to other paths are capped at max_http_body bytes. */
+    bool (*http_handler)(void *ctx, const transport_http_request *req, transport_http_response *res);
+    void *http_ctx;
+    size_t max_http_body;  /* default 1 MiB */
+    /* Runs on the loop thread soon after transport_wake(). */
+    void (*on_wake)(void *ctx);
+    void *wake_ctx;
+    /* Called for each refused request (status, reason) for logging. */
+    void (*on_refused)(void *ctx, unsigned status, const char *what, const char *path);
+    void *refused_ctx;
+} transport_config;
+
+void transport_config_defaults(transport_config *c);
+
+/* Creates the listening socket and the engine. Returns NULL on failure
+ * (port in use, out of memory); the reason is written to stderr. The config
+ * strings must outlive the transport. */
+sio_transport *transport_new(const transport_config *cfg, const eio_options *eopt,
+                             const eio_handler *h);
+eio_engine *transport_engine(sio_transport *t);
+int transport_port(const sio_transport *t);
+/* Services until transport_stop(); then closes every session gracefully
+ * (bounded by a short deadline). Returns 0. */
+int transport_run(sio_transport *t);
+/* Async-signal-safe and thread-safe. */
+void transport_stop(sio_transport *t);
+/* Thread-safe: on_wake will run on the loop thread. */
+void transport_wake(sio_transport *t);
+/* Frees everything; only after transport_run returned (or was never called). */
+void transport_free(sio_transport *t);
+/* The engine's clock: milliseconds, monotonic. */
+int64_t transport_now_ms(void);
+
+#endif

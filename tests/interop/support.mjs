@@ -1,0 +1,221 @@
+// Helpers for the Node interop tests: start a server program on a free port
+// of 127.0.0.1, and wait for things with deadlines (never fixed sleeps).
+//
+//   const srv = await startServer('eio-echo', ['--path', '/engine.io/']);
+//   ... srv.url, srv.port, srv.output() ...
+//   await srv.stop();
+//
+// The server binaries are looked up in $SIO_BUILD_DIR (absolute, or relative
+// to the current directory), or in the repository's build/ when it is unset.
+
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(HERE, '..', '..');
+const HOST = '127.0.0.1';
+const START_DEADLINE_MS = 10_000;
+const STOP_DEADLINE_MS = 5_000;
+const OUTPUT_CAP = 64 * 1024;
+
+export function buildDir() {
+  const dir = process.env.SIO_BUILD_DIR;
+  return dir ? path.resolve(dir) : path.join(REPO, 'build');
+}
+
+// Servers still running when the test process exits are killed.
+const live = new Set();
+process.on('exit', () => {
+  for (const proc of live) {
+    try { proc.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+});
+
+/** A port that was free on 127.0.0.1 a moment ago (bind port 0, read, close). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, HOST, () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves true if a TCP connection to host:port succeeds, false otherwise. */
+function tryConnect(port, host = HOST, ms = 500) {
+  return new Promise((resolve) => {
+    const sock = net.connect({ port, host });
+    const done = (ok) => { clearTimeout(timer); sock.destroy(); resolve(ok); };
+    const timer = setTimeout(() => done(false), ms);
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+  });
+}
+
+/**
+ * Spawn BUILD_DIR/binaryName --port PORT ...args and wait until the port
+ * accepts TCP connections (10 s deadline). Rejects, with the program's output,
+ * if it exits or fails to start first.
+ * Returns { port, url, proc, output(), exited, stop() }.
+ */
+export async function startServer(binaryName, args = []) {
+  const port = await freePort();
+  const bin = path.join(buildDir(), binaryName);
+  const argv = ['--port', String(port), ...args];
+  const proc = spawn(bin, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(proc);
+
+  let out = '';
+  const keep = (chunk) => {
+    out += chunk.toString('utf8');
+    if (out.length > OUTPUT_CAP) out = out.slice(out.length - OUTPUT_CAP);
+  };
+  proc.stdout.on('data', keep);
+  proc.stderr.on('data', keep);
+
+  let exitInfo = null;
+  const exited = new Promise((resolve) => {
+    proc.once('exit', (code, signal) => {
+      exitInfo = { code, signal };
+      live.delete(proc);
+      resolve(exitInfo);
+    });
+    proc.once('error', (err) => {
+      // spawn failed (ENOENT, EACCES): there will be no 'exit'
+      exitInfo = { code: null, signal: null, error: err };
+      live.delete(proc);
+      resolve(exitInfo);
+    });
+  });
+
+  const describeExit = () => {
+    if (!exitInfo) return 'still running';
+    if (exitInfo.error) return `failed to start: ${exitInfo.error.message}`;
+    return exitInfo.signal ? `killed by ${exitInfo.signal}` : `exited with code ${exitInfo.code}`;
+  };
+
+  const deadline = Date.now() + START_DEADLINE_MS;
+  for (;;) {
+    if (exitInfo) {
+      throw new Error(`${bin} ${argv.join(' ')}: ${describeExit()} before accepting connections\n${out}`);
+    }
+    if (await tryConnect(port)) break;
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      await exited;
+      throw new Error(`${bin} ${argv.join(' ')}: port ${port} not accepting after ${START_DEADLINE_MS} ms\n${out}`);
+    }
+    // Wait for the next retry, or for the process to exit, whichever is first.
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 20))]);
+  }
+
+  async function stop() {
+    if (!exitInfo) {
+      proc.kill('SIGTERM');
+      const t = await Promise.race([
+        exited,
+        new Promise((r) => setTimeout(() => r(null), STOP_DEADLINE_MS).unref()),
+      ]);
+      if (t === null) {
+        proc.kill('SIGKILL');
+        await exited;
+        exitInfo.forced = true;
+      }
+    }
+    return exitInfo;
+  }
+
+  return {
+    port,
+    url: `http://${HOST}:${port}`,
+    proc,
+    bin,
+    args: argv,
+    exited,
+    output: () => out,
+    describeExit,
+    stop,
+  };
+}
+
+function listen(emitter, event, fn) {
+  emitter.on(event, fn);
+  return () => {
+    if (typeof emitter.off === 'function') emitter.off(event, fn);
+    else emitter.removeListener(event, fn);
+  };
+}
+
+/**
+ * Resolves with the first argument of the next `event` on `emitter` (a Node
+ * EventEmitter or a component-emitter like engine.io-client's Socket), or
+ * rejects after `ms`. opts.rejectOn: events that reject early (e.g. ['error', 'close']).
+ */
+export function waitFor(emitter, event, ms = 5000, opts = {}) {
+  const rejectOn = opts.rejectOn || [];
+  return new Promise((resolve, reject) => {
+    const offs = [];
+    const finish = (fn, v) => { clearTimeout(timer); offs.forEach((off) => off()); fn(v); };
+    const timer = setTimeout(
+      () => finish(reject, new Error(`timed out after ${ms} ms waiting for '${event}'`)), ms);
+    offs.push(listen(emitter, event, (v) => finish(resolve, v)));
+    for (const bad of rejectOn) {
+      offs.push(listen(emitter, bad, (...a) => finish(reject, new Error(
+        `'${bad}' (${a.map(fmt).join(', ')}) while waiting for '${event}'`))));
+    }
+  });
+}
+
+/** Resolves or rejects like `promise`, or rejects after `ms` naming `what`. */
+export function withTimeout(promise, ms, what = 'operation') {
+  let timer;
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Buffers every `event` (default 'message') from `emitter` from now on, so
+ * none is lost between awaits. q.take(n, ms) resolves with the next n values.
+ */
+export function collector(emitter, event = 'message') {
+  const items = [];
+  let waiter = null;
+  const off = listen(emitter, event, (v) => {
+    items.push(v);
+    if (waiter && items.length >= waiter.n) waiter.wake();
+  });
+  return {
+    items,
+    off,
+    take(n, ms = 5000) {
+      if (items.length >= n) return Promise.resolve(items.splice(0, n));
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiter = null;
+          reject(new Error(`timed out after ${ms} ms: got ${items.length} of ${n} '${event}' ` +
+            `events: ${items.slice(0, 10).map(fmt).join(', ')}${items.length > 10 ? ', ...' : ''}`));
+        }, ms);
+        waiter = { n, wake: () => { clearTimeout(timer); waiter = null; resolve(items.splice(0, n)); } };
+      });
+    },
+  };
+}
+
+/** Short printable form of a message, for assertion messages. */
+export function fmt(v) {
+  if (typeof v === 'string') return JSON.stringify(v.length > 80 ? v.slice(0, 80) + '...' : v);
+  if (v instanceof ArrayBuffer) v = new Uint8Array(v);
+  if (ArrayBuffer.isView(v)) {
+    const b = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    return `<${v.constructor.name} ${b.subarray(0, 32).toString('hex')}${b.length > 32 ? '...' : ''} (${b.length} B)>`;
+  }
+  if (v instanceof Error) return `${v.name}: ${v.message}`;
+  try { return JSON.stringify(v); } catch { return String(v); }
+}

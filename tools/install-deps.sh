@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Install what the build and the tests need, and only what is missing.
+# Idempotent: on a machine that has everything it checks and exits in well
+# under a second (no apt-get update, no npm). Targets Debian 12.
+#   bash tools/install-deps.sh
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+pkgs=(build-essential pkg-config libwebsockets-dev libjsmn-dev libcmocka-dev
+      libcurl4-openssl-dev valgrind)
+
+installed() { # dpkg says "ii" only for a package that is fully installed
+    [ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null)" = "ii " ]
+}
+
+missing=()
+for p in "${pkgs[@]}"; do
+    installed "$p" || missing+=("$p")
+done
+# Node: whatever `node` is on PATH will do (Debian 12's nodejs 18 too). Only
+# when there is none do we bring Debian's nodejs + npm; npm alone if only it
+# is missing (NodeSource's nodejs ships its own npm and conflicts with Debian's).
+if ! command -v node >/dev/null 2>&1; then
+    missing+=(nodejs npm)
+    installed ca-certificates || missing+=(ca-certificates) # npm's https
+elif ! command -v npm >/dev/null 2>&1; then
+    missing+=(npm)
+fi
+
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "deps: installing ${missing[*]}"
+    sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null 2>&1; then
+            sudo=(sudo)
+        else
+            echo "deps: missing ${missing[*]} and not root (no sudo): install them as root" >&2
+            exit 1
+        fi
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+    apt_msg="installed ${#missing[@]} package(s)"
+else
+    apt_msg="system packages present"
+fi
+
+# Node test dependencies, pinned by tests/package-lock.json.
+tests="$root/tests"
+npm_msg="no tests/package-lock.json"
+if [ -f "$tests/package-lock.json" ]; then
+    if [ ! -d "$tests/node_modules" ] || [ "$tests/package-lock.json" -nt "$tests/node_modules" ]; then
+        echo "deps: npm ci in tests/"
+        (cd "$tests" && npm ci --no-audit --no-fund --loglevel=error </dev/null >/dev/null)
+        touch "$tests/node_modules" # npm ci may leave the directory's mtime older than the lock
+        npm_msg="tests/node_modules installed"
+    else
+        npm_msg="tests/node_modules up to date"
+    fi
+fi
+
+echo "deps: ok ($apt_msg; $npm_msg)"

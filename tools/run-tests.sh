@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Run test programs and count test cases.
+#   bash tools/run-tests.sh unit|integration|interop|all [BUILD_DIR]
+#
+# unit         every executable in BUILD_DIR/tests/unit/ (cmocka)
+# integration  every executable in BUILD_DIR/tests/integration/ (cmocka)
+# interop      node --test over tests/interop/*.test.mjs, with
+#              SIO_BUILD_DIR=<absolute BUILD_DIR> for the server binaries
+#
+# Each program runs under `timeout` (120 s for a C program, 300 s for the node
+# run), its output is printed, and the last line is always
+#   tests: N passed, M failed
+# counted in test cases (cmocka's "[  PASSED  ] N test(s)." / "[  FAILED  ] N
+# test(s)" lines, node's "# pass N" / "# fail N"). A program that fails without
+# reporting a failed case (crash, timeout, sanitizer or valgrind error) counts
+# as one more failed case. Exits non-zero if anything failed or nothing ran.
+# VALGRIND=1 runs the C unit tests under valgrind (definite leaks are errors).
+set -uo pipefail
+
+usage() { echo "usage: $0 unit|integration|interop|all [BUILD_DIR]" >&2; exit 2; }
+[ $# -ge 1 ] && [ $# -le 2 ] || usage
+mode=$1
+build=${2:-build}
+case $mode in unit|integration|interop|all) ;; *) usage ;; esac
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root" || exit 2
+if [ -d "$build" ]; then
+    build_abs="$(cd "$build" && pwd)"
+else
+    build_abs="$root/$build"
+fi
+
+C_TIMEOUT=${C_TIMEOUT:-120}
+NODE_TIMEOUT=${NODE_TIMEOUT:-300}
+
+total_pass=0
+total_fail=0
+failed_programs=()
+out=$(mktemp "${TMPDIR:-/tmp}/run-tests.XXXXXX")
+trap 'rm -f "$out"' EXIT
+
+# Sum every match of a cmocka summary line ("[  PASSED  ] 3 test(s)."); a
+# program may run several groups.
+sum_cmocka() { # file label
+    sed -n "s/^\[  $2  \] \([0-9][0-9]*\) test(s).*/\1/p" "$1" | awk '{s+=$1} END {print s+0}'
+}
+# node --test summary: "# pass N" (tap) or "ℹ pass N" (spec); take the last.
+last_node() { # file word
+    sed -n "s/^\(# \|ℹ \)$2 \([0-9][0-9]*\)\$/\2/p" "$1" | tail -n 1
+}
+
+# account NAME RC PASS FAIL HAVE_SUMMARY
+account() {
+    local name=$1 rc=$2 pass=$3 fail=$4 summary=$5 why=""
+    if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
+        fail=1
+        case $rc in
+            124|137) why="timed out" ;;
+            99) why="valgrind errors" ;;
+            *) if [ "$rc" -gt 128 ]; then why="killed by signal $((rc - 128))"; else why="exit $rc"; fi ;;
+        esac
+        [ "$summary" -eq 1 ] && why="$why after its summary" || why="$why without a summary"
+    elif [ "$rc" -eq 0 ] && [ "$summary" -eq 0 ]; then
+        pass=1 # a plain program that succeeded: one case
+    fi
+    total_pass=$((total_pass + pass))
+    total_fail=$((total_fail + fail))
+    [ "$fail" -gt 0 ] && failed_programs+=("$name${why:+ ($why)}")
+    echo "-- $name: $pass passed, $fail failed${why:+ ($why)}"
+}
+
+run_c_dir() { # kind dir
+    local kind=$1 dir=$2 prog name rc pass fail summary
+    [ -d "$dir" ] || { echo "== $kind: $dir missing, skipped"; return; }
+    local progs=()
+    while IFS= read -r prog; do progs+=("$prog"); done < <(
+        find "$dir" -maxdepth 1 -type f -perm -u+x | LC_ALL=C sort)
+    [ "${#progs[@]}" -gt 0 ] || { echo "== $kind: no programs in $dir"; return; }
+    local wrap=()
+    if [ "$kind" = unit ] && [ "${VALGRIND:-0}" = 1 ]; then
+        wrap=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
+    fi
+    for prog in "${progs[@]}"; do
+        name="$kind/$(basename "$prog")"
+        echo "== $name"
+        CMOCKA_MESSAGE_OUTPUT=STDOUT timeout -k 5 "$C_TIMEOUT" "${wrap[@]}" "$prog" </dev/null >"$out" 2>&1
+        rc=$?
+        cat "$out"
+        pass=$(sum_cmocka "$out" PASSED)
+        fail=$(sum_cmocka "$out" FAILED)
+        summary=0
+        grep -q '^\[  \(PASSED\|FAILED\)  \] [0-9]' "$out" && summary=1
+        account "$name" "$rc" "$pass" "$fail" "$summary"
+    done
+}
+
+run_interop() {
+    local files=() f rc pass fail cancelled summary
+    for f in tests/interop/*.test.mjs; do [ -f "$f" ] && files+=("$f"); done
+    [ "${#files[@]}" -gt 0 ] || { echo "== interop: no tests/interop/*.test.mjs, skipped"; return; }
+    echo "== interop: node --test ${files[*]} (SIO_BUILD_DIR=$build_abs)"
+    if ! command -v node >/dev/null 2>&1; then
+        echo "node not found on PATH (run tools/install-deps.sh)"
+        account interop 127 0 0 0
+        return
+    fi
+    SIO_BUILD_DIR="$build_abs" timeout -k 5 "$NODE_TIMEOUT" \
+        node --test --test-reporter=tap "${files[@]}" </dev/null >"$out" 2>&1
+    rc=$?
+    cat "$out"
+    pass=$(last_node "$out" pass)
+    fail=$(last_node "$out" fail)
+    cancelled=$(last_node "$out" cancelled)
+    summary=0
+    [ -n "$pass$fail" ] && summary=1
+    account interop "$rc" "${pass:-0}" "$(( ${fail:-0} + ${cancelled:-0} ))" "$summary"
+}
+
+case $mode in
+    unit)        run_c_dir unit "$build/tests/unit" ;;
+    integration) run_c_dir integration "$build/tests/integration" ;;
+    interop)     run_interop ;;
+    all)         run_c_dir unit "$build/tests/unit"
+                 run_c_dir integration "$build/tests/integration"
+                 run_interop ;;
+esac
+
+if [ "${#failed_programs[@]}" -gt 0 ]; then
+    echo "failed:"
+    printf '  %s\n' "${failed_programs[@]}"
+fi
+if [ $((total_pass + total_fail)) -eq 0 ]; then
+    echo "no test ran"
+fi
+echo "tests: $total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ] && [ $((total_pass + total_fail)) -gt 0 ]
