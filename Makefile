@@ -65,9 +65,9 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/obj/tests/unit/test_%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $< $(LIB) $(LWS_LIBS) $(TEST_LIBS) -lm -o $@
 
-$(INTEGS): $(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(BUILD)/obj/tests/integration/support/harness.o $(LIB)
+$(INTEGS): $(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(BUILD)/obj/tests/integration/support/harness.o $(BUILD)/obj/tests/integration/support/ws_client.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(BUILD)/obj/tests/integration/support/harness.o $(LIB) $(LWS_LIBS) $(TEST_LIBS) $(CURL_LIBS) -lpthread -lm -o $@
+	$(CC) $(LDFLAGS) $< $(BUILD)/obj/tests/integration/support/harness.o $(BUILD)/obj/tests/integration/support/ws_client.o $(LIB) $(LWS_LIBS) $(TEST_LIBS) $(CURL_LIBS) -lpthread -lm -o $@
 
 $(TOOLS): $(BUILD)/%: $(BUILD)/obj/tools/%.o $(LIB)
 	$(CC) $(LDFLAGS) $< $(LIB) $(LWS_LIBS) -lm -o $@

@@ -82,7 +82,10 @@ static void on_timer(lws_sorted_usec_list_t *sul)
 {
     sio_transport *t = lws_container_of(sul, sio_transport, sul);
     t->scheduled = INT64_MAX;
-    eio_engine_tick(t->eng, transport_now_ms());
+    int64_t now = transport_now_ms();
+    eio_engine_tick(t->eng, now);
+    if (t->cfg.tick)
+        t->cfg.tick(t->cfg.timer_ctx, now);
     eio_engine_reap(t->eng);
     reschedule(t);
 }
@@ -90,6 +93,11 @@ static void on_timer(lws_sorted_usec_list_t *sul)
 static void reschedule(sio_transport *t)
 {
     int64_t d = eio_engine_next_deadline(t->eng);
+    if (t->cfg.next_deadline) {
+        int64_t u = t->cfg.next_deadline(t->cfg.timer_ctx);
+        if (u < d)
+            d = u;
+    }
     if (t->stopping && t->stop_deadline < d)
         d = t->stop_deadline;
     if (d == t->scheduled)

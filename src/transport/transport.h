@@ -56,6 +56,10 @@ typedef struct transport_config {
     /* Runs on the loop thread soon after transport_wake(). */
     void (*on_wake)(void *ctx);
     void *wake_ctx;
+    /* Timers of the layer above, run on the same scheduler as the engine's. */
+    int64_t (*next_deadline)(void *ctx);
+    void (*tick)(void *ctx, int64_t now);
+    void *timer_ctx;
     /* Called for each refused request (status, reason) for logging. */
     void (*on_refused)(void *ctx, unsigned status, const char *what, const char *path);
     void *refused_ctx;

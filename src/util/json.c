@@ -811,12 +811,16 @@ bool json_get_double(const json_doc *d, int i, double *out)
 
 /* ---- Writer ---- */
 
+/* Bytes >= 0x20 other than '"' and '\\' are copied unchanged, so the output
+ * is valid JSON only if s is valid UTF-8 (the caller's contract). On failure
+ * the buffer's contents are unchanged. */
 int json_write_string(sio_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     size_t orig = b->len;
     const unsigned char *p = (const unsigned char *)s;
-    if (sio_buf_putc(b, '"'))
+    /* The common case, nothing to escape, then needs one allocation. */
+    if (n > SIZE_MAX - 2 || sio_buf_reserve(b, n + 2) || sio_buf_putc(b, '"'))
         return -1;
     size_t run = 0; /* start of the bytes not yet copied */
     for (size_t k = 0; k < n; k++) {
@@ -839,11 +843,11 @@ int json_write_string(sio_buf *b, const char *s, size_t n)
             esc[5] = hex[c & 15];
             elen = 6;
         }
-        if (sio_buf_append(b, p + run, k - run) || sio_buf_append(b, esc, elen))
+        if ((k > run && sio_buf_append(b, p + run, k - run)) || sio_buf_append(b, esc, elen))
             goto fail;
         run = k + 1;
     }
-    if (sio_buf_append(b, p + run, n - run) || sio_buf_putc(b, '"'))
+    if ((n > run && sio_buf_append(b, p + run, n - run)) || sio_buf_putc(b, '"'))
         goto fail;
     return 0;
 fail:

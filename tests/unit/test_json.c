@@ -732,6 +732,7 @@ static void test_write_string(void **state)
 {
     (void)state;
     check_write("", 0, "\"\"");
+    check_write(NULL, 0, "\"\"");
     check_write("abc", 3, "\"abc\"");
     check_write("a\"b\\c/", 6, "\"a\\\"b\\\\c/\"");
     check_write("\b\f\n\r\t", 5, "\"\\b\\f\\n\\r\\t\"");

@@ -1,0 +1,265 @@
+/* libsio: a Socket.IO v4 server in C.
+ *
+ * Serves socket.io-client 4.x (Socket.IO protocol v5 over Engine.IO v4)
+ * over HTTP long-polling and WebSocket.
+ *
+ * Handles:
+ *   sio_server     the server: options, event loop, namespaces
+ *   sio_namespace  a namespace ("/", "/chat"): handlers, rooms, broadcast
+ *   sio_socket     one client in one namespace
+ * A socket handle is valid from its connection callback until its
+ * disconnect callback returns; to keep it longer take a reference
+ * (sio_socket_ref); a held handle of a disconnected socket stays safe to use:
+ * emits on it return SIO_ECLOSED.
+ *
+ * Threads: every function runs on the loop thread (inside callbacks),
+ * except those marked "any thread".
+ *
+ * Arguments of emits are given as the text of a JSON array ("[1,\"a\"]",
+ * NULL for none), validated before anything is sent. Binary arguments are
+ * placeholders {"_placeholder":true,"num":N} in that array, N indexing the
+ * sio_binary array passed alongside, as on the wire. */
+#ifndef LIBSIO_SIO_H
+#define LIBSIO_SIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sio_server sio_server;
+typedef struct sio_namespace sio_namespace;
+typedef struct sio_socket sio_socket;
+typedef struct sio_args sio_args;
+typedef struct sio_ack sio_ack;
+
+/* Error codes: every function that can fail returns one of these (< 0). */
+enum {
+    SIO_OK = 0,
+    SIO_EINVAL = -1,    /* an argument is invalid (bad JSON, reserved event name, ...) */
+    SIO_ENOMEM = -2,    /* out of memory */
+    SIO_ECLOSED = -3,   /* the socket is disconnected */
+    SIO_EFULL = -4,     /* the client's send queue is full: it is being disconnected */
+    SIO_ENOTFOUND = -5, /* no such socket or namespace */
+    SIO_EAGAIN = -6,    /* a volatile emit the transport could not take now */
+    SIO_ESTATE = -7,    /* not allowed now (an ack already answered, a server not running) */
+};
+/* A static description of an error code. */
+const char *sio_strerror(int err);
+
+/* --- options -------------------------------------------------------------- */
+
+typedef struct sio_options {
+    const char *bind_addr;          /* NULL: every interface */
+    int port;                       /* default 3000; 0 picks a free port */
+    const char *path;               /* default "/socket.io/" */
+    unsigned ping_interval;         /* ms, default 25000 */
+    unsigned ping_timeout;          /* ms, default 20000 */
+    unsigned upgrade_timeout;       /* ms, default 10000 */
+    unsigned connect_timeout;       /* ms to receive a CONNECT, default 45000 */
+    size_t max_http_buffer_size;    /* bytes per message, default 1000000 */
+    unsigned max_attachments;       /* binary attachments per packet, default 10 */
+    const char *const *cors_origins; /* allowed origins ("*" for any); default none */
+    size_t n_cors_origins;
+    bool cors_credentials;          /* default false */
+    bool serve_client;              /* serve /socket.io/socket.io.js, default false */
+    const char *client_dir;         /* directory holding socket.io.js and friends */
+} sio_options;
+
+/* Fills `o` with the defaults above. */
+void sio_options_init(sio_options *o);
+
+/* --- server --------------------------------------------------------------- */
+
+/* Creates the server and listens. Returns NULL on failure (reason on
+ * stderr). Option strings must outlive the server. */
+sio_server *sio_server_new(const sio_options *o);
+int sio_server_port(const sio_server *srv);
+/* Runs the event loop until sio_server_stop(); then disconnects every
+ * client ("server shutting down") and returns 0. */
+int sio_server_run(sio_server *srv);
+/* Any thread, and signal handlers. */
+void sio_server_stop(sio_server *srv);
+/* Frees the server and everything in it; after sio_server_run returned. */
+void sio_server_free(sio_server *srv);
+
+/* The namespace `name` ("/" is always there), created on first use.
+ * Returns NULL when out of memory or when name does not start with '/'. */
+sio_namespace *sio_of(sio_server *srv, const char *name);
+
+/* Dynamic namespaces: a CONNECT to an unknown namespace whose name matches
+ * the shell pattern (fnmatch, e.g. "/room-*") or that the callback accepts
+ * creates that namespace and calls `on_create` to set it up. */
+typedef bool (*sio_namespace_filter)(sio_server *srv, const char *name, const char *auth_json,
+                                     void *user);
+typedef void (*sio_namespace_setup)(sio_namespace *nsp, void *user);
+int sio_dynamic_namespaces(sio_server *srv, const char *pattern, sio_namespace_filter filter,
+                           sio_namespace_setup on_create, void *user);
+
+/* --- namespace handlers ----------------------------------------------------- */
+
+typedef void (*sio_connection_cb)(sio_socket *s, void *user);
+/* `ack` is non-NULL when the client asked for an acknowledgement; answer it
+ * with sio_ack_send (now, or later after sio_ack_retain). */
+typedef void (*sio_event_cb)(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack,
+                             void *user);
+/* Reasons are socket.io's: "client namespace disconnect", "server namespace
+ * disconnect", "transport close", "transport error", "ping timeout",
+ * "parse error", "forced close", "server shutting down". */
+typedef void (*sio_disconnect_cb)(sio_socket *s, const char *reason, void *user);
+/* A middleware runs before the connection is accepted. Return true to let
+ * it through; to refuse, return false after optionally setting
+ * *message (default "not authorized") and *data_json (a JSON value or NULL);
+ * the strings are copied. */
+typedef bool (*sio_middleware_cb)(sio_socket *s, const char **message, const char **data_json,
+                                  void *user);
+
+void sio_on_connection(sio_namespace *nsp, sio_connection_cb cb, void *user);
+/* Handler for one event name; a later call for the same name replaces it.
+ * Returns SIO_OK or SIO_ENOMEM. */
+int sio_on(sio_namespace *nsp, const char *event, sio_event_cb cb, void *user);
+/* Handler for every event that has no handler of its own. */
+void sio_on_any(sio_namespace *nsp, sio_event_cb cb, void *user);
+void sio_on_disconnect(sio_namespace *nsp, sio_disconnect_cb cb, void *user);
+/* Middlewares run in the order they were added. Returns SIO_OK or SIO_ENOMEM. */
+int sio_use(sio_namespace *nsp, sio_middleware_cb cb, void *user);
+const char *sio_namespace_name(const sio_namespace *nsp);
+size_t sio_namespace_socket_count(const sio_namespace *nsp);
+
+/* --- event arguments ------------------------------------------------------- */
+
+typedef enum sio_type {
+    SIO_T_NULL,
+    SIO_T_BOOL,
+    SIO_T_NUMBER,
+    SIO_T_STRING,
+    SIO_T_ARRAY,
+    SIO_T_OBJECT,
+    SIO_T_BINARY, /* a placeholder for an attachment */
+} sio_type;
+
+/* Arguments after the event name (for acks: all of them). Valid during the
+ * callback only. */
+size_t sio_args_count(const sio_args *a);
+sio_type sio_arg_type(const sio_args *a, size_t i);
+/* The raw JSON text of argument i (not NUL-terminated); NULL if i is out of range. */
+const char *sio_arg_json(const sio_args *a, size_t i, size_t *len);
+/* Decoded string argument i as a NUL-terminated copy the caller frees;
+ * NULL if not a string (or out of memory). */
+char *sio_arg_string(const sio_args *a, size_t i);
+bool sio_arg_int(const sio_args *a, size_t i, int64_t *out);
+bool sio_arg_double(const sio_args *a, size_t i, double *out);
+bool sio_arg_bool(const sio_args *a, size_t i, bool *out);
+/* The attachment that argument i stands for (type SIO_T_BINARY). */
+const void *sio_arg_binary(const sio_args *a, size_t i, size_t *len);
+/* The JSON text of all arguments as an array, placeholders included
+ * (suitable to emit again with the same attachments). */
+const char *sio_args_json(const sio_args *a, size_t *len);
+/* The attachments, in placeholder order. */
+size_t sio_args_binary_count(const sio_args *a);
+const void *sio_args_binary(const sio_args *a, size_t k, size_t *len);
+
+/* --- sockets ----------------------------------------------------------------- */
+
+typedef struct sio_binary {
+    const void *data;
+    size_t len;
+} sio_binary;
+
+/* Called once with the client's reply, or with reply NULL and err
+ * SIO_ETIMEDOUT-like SIO_ECLOSED/timeout. `err` is 0 on reply, 1 on timeout,
+ * SIO_ECLOSED if the socket disconnected first. */
+typedef void (*sio_ack_cb)(sio_socket *s, const sio_args *reply, int err, void *user);
+#define SIO_ACK_TIMEOUT 1
+
+const char *sio_socket_id(const sio_socket *s);
+sio_namespace *sio_socket_namespace(sio_socket *s);
+sio_server *sio_socket_server(sio_socket *s);
+bool sio_socket_connected(const sio_socket *s);
+/* The auth object of the handshake as JSON text ("{}" when none). */
+const char *sio_socket_auth(const sio_socket *s);
+void sio_socket_set_data(sio_socket *s, void *data);
+void *sio_socket_data(const sio_socket *s);
+/* Keep a handle past the disconnect callback; every ref needs an unref. */
+sio_socket *sio_socket_ref(sio_socket *s);
+void sio_socket_unref(sio_socket *s);
+
+/* Emits to one socket. An emit before the socket's CONNECT reply is queued
+ * and sent right after it, in order. Returns SIO_OK, SIO_EINVAL (bad JSON,
+ * reserved name, placeholder out of range), SIO_ECLOSED, SIO_EFULL, SIO_ENOMEM. */
+int sio_emit(sio_socket *s, const char *event, const char *args_json);
+int sio_emit_binary(sio_socket *s, const char *event, const char *args_json, const sio_binary *bins,
+                    size_t nbins);
+/* Dropped (SIO_EAGAIN) if the transport cannot take it right now. */
+int sio_emit_volatile(sio_socket *s, const char *event, const char *args_json);
+/* With an acknowledgement: `cb` runs once, with the reply or on timeout
+ * (timeout_ms 0: none) or when the socket disconnects. */
+int sio_emit_with_ack(sio_socket *s, const char *event, const char *args_json, const sio_binary *bins,
+                      size_t nbins, unsigned timeout_ms, sio_ack_cb cb, void *user);
+
+/* Answers a client's ack request, once. `ack` is consumed. Returns SIO_OK,
+ * SIO_EINVAL or SIO_ECLOSED (the ack is consumed in every case). */
+int sio_ack_send(sio_ack *ack, const char *args_json, const sio_binary *bins, size_t nbins);
+/* Keeps the ack past the event callback; then it must be answered with
+ * sio_ack_send or released with sio_ack_discard. Returns `ack`. */
+sio_ack *sio_ack_retain(sio_ack *ack);
+void sio_ack_discard(sio_ack *ack);
+
+/* Rooms. Every socket is in the room named by its id. */
+int sio_join(sio_socket *s, const char *room);
+int sio_leave(sio_socket *s, const char *room);
+bool sio_in_room(const sio_socket *s, const char *room);
+size_t sio_room_count(const sio_socket *s);
+
+/* Disconnects the socket from its namespace ("server namespace disconnect");
+ * with `close_client`, closes the whole connection. */
+void sio_disconnect(sio_socket *s, bool close_client);
+
+/* --- broadcast --------------------------------------------------------------- */
+
+typedef struct sio_target {
+    const char *const *rooms;  /* NULL / 0: the whole namespace */
+    size_t n_rooms;
+    const char *const *except; /* rooms whose sockets are skipped */
+    size_t n_except;
+    const sio_socket *exclude; /* this socket is skipped (socket.broadcast) */
+    bool is_volatile;
+} sio_target;
+
+/* Emits to every socket of the namespace in the target. The packet is
+ * encoded once for all recipients. Returns the number of recipients, or an
+ * error code. */
+int sio_broadcast(sio_namespace *nsp, const sio_target *to, const char *event, const char *args_json,
+                  const sio_binary *bins, size_t nbins);
+/* Disconnects every socket in `room` (all of the namespace when NULL).
+ * Returns how many. */
+int sio_disconnect_room(sio_namespace *nsp, const char *room, bool close_client);
+
+/* --- from any thread --------------------------------------------------------- */
+
+/* Queue an emit for the loop thread (any thread). `socket_id` selects one
+ * socket; else `rooms` (all of the namespace when n_rooms is 0). Arguments
+ * are validated and copied now. Returns SIO_OK, SIO_EINVAL, SIO_ENOMEM or
+ * SIO_ESTATE (the server is stopping). Emits posted by one thread are
+ * carried out in the order they were posted. */
+int sio_post_emit(sio_server *srv, const char *nsp, const char *socket_id, const char *const *rooms,
+                  size_t n_rooms, const char *event, const char *args_json);
+/* Queue a disconnect of one socket (socket_id) or of a room's sockets (any thread). */
+int sio_post_disconnect(sio_server *srv, const char *nsp, const char *socket_id, const char *room);
+
+/* Counters, for tests and monitoring (loop thread). */
+typedef struct sio_stats {
+    uint64_t packets_encoded;   /* broadcast and emit encodings */
+    uint64_t broadcast_recipients;
+    uint64_t emits_after_close; /* emits refused with SIO_ECLOSED */
+    size_t clients;             /* Engine.IO sessions */
+} sio_stats;
+void sio_server_stats(const sio_server *srv, sio_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

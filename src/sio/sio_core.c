@@ -1,0 +1,484 @@
+/* Server core: namespaces, clients (one per Engine.IO session), and the
+ * packets that arrive on them. */
+#include "sio/sio_core.h"
+
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- namespaces ------------------------------------------------------------- */
+
+static sio_namespace *nsp_new(sio_server *srv, const char *name, size_t len)
+{
+    sio_namespace *nsp = calloc(1, sizeof(*nsp));
+    if (!nsp)
+        return NULL;
+    nsp->srv = srv;
+    nsp->name = strndup(name, len);
+    strmap_init(&nsp->rooms);
+    strmap_init(&nsp->events);
+    if (!nsp->name || strmap_put(&srv->nsps, nsp->name, len, nsp)) {
+        free(nsp->name);
+        free(nsp);
+        return NULL;
+    }
+    return nsp;
+}
+
+static void nsp_free(sio_namespace *nsp)
+{
+    const strmap_slot *slot;
+    for (size_t i = 0; strmap_next(&nsp->rooms, &i, &slot);) {
+        sio_room *r = slot->val;
+        free(r->members);
+        free(r->name);
+        free(r);
+    }
+    strmap_free(&nsp->rooms);
+    for (size_t i = 0; strmap_next(&nsp->events, &i, &slot);)
+        free(slot->val);
+    strmap_free(&nsp->events);
+    free(nsp->all.members);
+    free(nsp->mw);
+    free(nsp->name);
+    free(nsp);
+}
+
+sio_namespace *sio_nsp_find(sio_server *srv, const char *name, size_t len)
+{
+    return strmap_get(&srv->nsps, name, len);
+}
+
+sio_namespace *sio_of(sio_server *srv, const char *name)
+{
+    if (!name || name[0] != '/')
+        return NULL;
+    size_t len = strlen(name);
+    sio_namespace *nsp = sio_nsp_find(srv, name, len);
+    return nsp ? nsp : nsp_new(srv, name, len);
+}
+
+int sio_dynamic_namespaces(sio_server *srv, const char *pattern, sio_namespace_filter filter,
+                           sio_namespace_setup on_create, void *user)
+{
+    if (!pattern && !filter)
+        return SIO_EINVAL;
+    sio_dyn_nsp *d = realloc(srv->dyn, (srv->n_dyn + 1) * sizeof(*d));
+    if (!d)
+        return SIO_ENOMEM;
+    srv->dyn = d;
+    d[srv->n_dyn] = (sio_dyn_nsp){pattern ? strdup(pattern) : NULL, filter, on_create, user};
+    srv->n_dyn++;
+    return SIO_OK;
+}
+
+/* A namespace for a CONNECT: an existing one, or a dynamic one accepted by
+ * a pattern or filter. */
+static sio_namespace *nsp_for_connect(sio_server *srv, const char *name, size_t len, const char *auth)
+{
+    sio_namespace *nsp = sio_nsp_find(srv, name, len);
+    if (nsp || !srv->n_dyn)
+        return nsp;
+    char *z = strndup(name, len);
+    if (!z)
+        return NULL;
+    for (size_t i = 0; i < srv->n_dyn && !nsp; i++) {
+        sio_dyn_nsp *d = &srv->dyn[i];
+        bool ok = d->pattern ? fnmatch(d->pattern, z, 0) == 0 : true;
+        if (ok && d->filter)
+            ok = d->filter(srv, z, auth, d->user);
+        if (ok && (nsp = nsp_new(srv, name, len)) && d->setup)
+            d->setup(nsp, d->user);
+    }
+    free(z);
+    return nsp;
+}
+
+void sio_on_connection(sio_namespace *nsp, sio_connection_cb cb, void *user)
+{
+    nsp->on_connection = cb;
+    nsp->on_connection_user = user;
+}
+
+int sio_on(sio_namespace *nsp, const char *event, sio_event_cb cb, void *user)
+{
+    sio_handler *h = strmap_get(&nsp->events, event, strlen(event));
+    if (!h) {
+        h = malloc(sizeof(*h));
+        if (!h || strmap_put(&nsp->events, event, strlen(event), h)) {
+            free(h);
+            return SIO_ENOMEM;
+        }
+    }
+    h->cb = cb;
+    h->user = user;
+    return SIO_OK;
+}
+
+void sio_on_any(sio_namespace *nsp, sio_event_cb cb, void *user) { nsp->any = (sio_handler){cb, user}; }
+
+void sio_on_disconnect(sio_namespace *nsp, sio_disconnect_cb cb, void *user)
+{
+    nsp->on_disconnect = cb;
+    nsp->on_disconnect_user = user;
+}
+
+int sio_use(sio_namespace *nsp, sio_middleware_cb cb, void *user)
+{
+    sio_middleware *mw = realloc(nsp->mw, (nsp->n_mw + 1) * sizeof(*mw));
+    if (!mw)
+        return SIO_ENOMEM;
+    nsp->mw = mw;
+    mw[nsp->n_mw++] = (sio_middleware){cb, user};
+    return SIO_OK;
+}
+
+const char *sio_namespace_name(const sio_namespace *nsp) { return nsp->name; }
+size_t sio_namespace_socket_count(const sio_namespace *nsp) { return nsp->all.n; }
+
+/* --- server ------------------------------------------------------------------ */
+
+void sio_options_init(sio_options *o)
+{
+    eio_options d;
+    eio_options_defaults(&d);
+    *o = (sio_options){
+        .port = 3000,
+        .path = "/socket.io/",
+        .ping_interval = d.ping_interval,
+        .ping_timeout = d.ping_timeout,
+        .upgrade_timeout = d.upgrade_timeout,
+        .connect_timeout = 45000,
+        .max_http_buffer_size = d.max_payload,
+        .max_attachments = 10,
+    };
+}
+
+sio_server *sio_core_new(const sio_options *o)
+{
+    sio_server *srv = calloc(1, sizeof(*srv));
+    if (!srv)
+        return NULL;
+    srv->opt = *o;
+    sio_codec_limits_default(&srv->lim);
+    srv->lim.max_attachments = o->max_attachments;
+    strmap_init(&srv->nsps);
+    timer_heap_init(&srv->timers);
+    pthread_mutex_init(&srv->post_lock, NULL);
+    if (!sio_of(srv, "/")) {
+        sio_core_free(srv);
+        return NULL;
+    }
+    return srv;
+}
+
+void sio_core_free(sio_server *srv)
+{
+    if (!srv)
+        return;
+    sio_core_close_posts(srv);
+    const strmap_slot *slot;
+    for (size_t i = 0; strmap_next(&srv->nsps, &i, &slot);)
+        nsp_free(slot->val);
+    strmap_free(&srv->nsps);
+    for (size_t i = 0; i < srv->n_dyn; i++)
+        free(srv->dyn[i].pattern);
+    free(srv->dyn);
+    timer_heap_free(&srv->timers);
+    pthread_mutex_destroy(&srv->post_lock);
+    free(srv);
+}
+
+int64_t sio_core_next_deadline(sio_server *srv) { return timer_heap_next(&srv->timers); }
+
+void sio_core_tick(sio_server *srv, int64_t now)
+{
+    timer_heap_run(&srv->timers, now);
+}
+
+void sio_server_stats(const sio_server *srv, sio_stats *out)
+{
+    *out = srv->stats;
+    out->clients = srv->eng ? eio_engine_session_count(srv->eng) : 0;
+}
+
+const char *sio_strerror(int err)
+{
+    switch (err) {
+    case SIO_OK: return "success";
+    case SIO_EINVAL: return "invalid argument";
+    case SIO_ENOMEM: return "out of memory";
+    case SIO_ECLOSED: return "socket disconnected";
+    case SIO_EFULL: return "send queue full";
+    case SIO_ENOTFOUND: return "no such socket or namespace";
+    case SIO_EAGAIN: return "transport not writable now";
+    case SIO_ESTATE: return "not allowed in this state";
+    }
+    return "unknown error";
+}
+
+/* --- clients -------------------------------------------------------------------- */
+
+static void client_drop_binary(sio_client *c)
+{
+    for (unsigned i = 0; i < c->n_bins; i++)
+        sio_buf_free(&c->bins[i]);
+    free(c->bins);
+    free(c->bin_text);
+    c->bins = NULL;
+    c->bin_text = NULL;
+    c->n_bins = c->bin_expected = 0;
+    c->bin_len = 0;
+}
+
+/* A client that broke the protocol: its sockets go with "parse error" and
+ * the connection is closed. */
+static void client_protocol_error(sio_client *c)
+{
+    while (c->sockets)
+        sio_socket_close(c->sockets, "parse error", false);
+    if (c->es)
+        eio_session_fail(c->es);
+}
+
+static void on_connect_timeout(sio_timer *t, int64_t now)
+{
+    sio_client *c = (sio_client *)((char *)t - offsetof(sio_client, connect_timer));
+    if (!c->sockets && c->es)
+        eio_session_close(c->es);
+}
+
+static void on_open(void *ctx, eio_session *es)
+{
+    sio_server *srv = ctx;
+    sio_client *c = calloc(1, sizeof(*c));
+    if (!c) {
+        eio_session_fail(es);
+        return;
+    }
+    c->srv = srv;
+    c->es = es;
+    eio_session_set_user(es, c);
+    sio_timer_init(&c->connect_timer, on_connect_timeout);
+    timer_heap_arm(&srv->timers, &c->connect_timer, srv->clock() + srv->opt.connect_timeout);
+}
+
+static void on_close(void *ctx, eio_session *es, eio_close_reason reason)
+{
+    sio_server *srv = ctx;
+    sio_client *c = eio_session_user(es);
+    if (!c)
+        return;
+    c->es = NULL;
+    const char *why = eio_close_reason_str(reason);
+    while (c->sockets)
+        sio_socket_close(c->sockets, why, false);
+    timer_heap_cancel(&srv->timers, &c->connect_timer);
+    client_drop_binary(c);
+    eio_session_set_user(es, NULL);
+    free(c);
+}
+
+static sio_socket *client_socket(sio_client *c, const char *nsp, size_t len)
+{
+    for (sio_socket *s = c->sockets; s; s = s->next_in_client)
+        if (strlen(s->nsp->name) == len && memcmp(s->nsp->name, nsp, len) == 0)
+            return s;
+    return NULL;
+}
+
+static int client_send_text(sio_client *c, sio_buf *b)
+{
+    sio_msg *m = sio_msg_from_buf(b, false);
+    if (!m)
+        return SIO_ENOMEM;
+    int rc = eio_session_send(c->es, m);
+    sio_msg_unref(m);
+    return rc;
+}
+
+/* 44[/nsp,]{"message":...[,"data":...]} */
+static void send_connect_error(sio_client *c, const char *nsp, size_t len, const char *message,
+                               const char *data_json)
+{
+    sio_buf b;
+    sio_buf_init(&b, SIO_HEADROOM);
+    sio_buf_putc(&b, '4');
+    sio_buf_putc(&b, '4');
+    if (!(len == 1 && nsp[0] == '/')) {
+        sio_buf_append(&b, nsp, len);
+        sio_buf_putc(&b, ',');
+    }
+    sio_buf_puts(&b, "{\"message\":");
+    json_write_string(&b, message, strlen(message));
+    if (data_json && json_validate(data_json, strlen(data_json), NULL) == JSON_OK) {
+        sio_buf_puts(&b, ",\"data\":");
+        sio_buf_puts(&b, data_json);
+    }
+    sio_buf_putc(&b, '}');
+    client_send_text(c, &b);
+    sio_buf_free(&b);
+}
+
+static void on_connect_packet(sio_client *c, const sio_packet *pkt)
+{
+    sio_server *srv = c->srv;
+    if (client_socket(c, pkt->nsp, pkt->nsp_len))
+        return; /* already connected there */
+    const char *auth = "{}";
+    size_t auth_len = 2;
+    if (pkt->data) {
+        auth = pkt->data;
+        auth_len = pkt->data_len;
+    }
+    char *auth_copy = strndup(auth, auth_len);
+    sio_namespace *nsp = auth_copy ? nsp_for_connect(srv, pkt->nsp, pkt->nsp_len, auth_copy) : NULL;
+    if (!nsp) {
+        free(auth_copy);
+        send_connect_error(c, pkt->nsp, pkt->nsp_len, "Invalid namespace", NULL);
+        return;
+    }
+    sio_socket *s = calloc(1, sizeof(*s));
+    if (!s || sio_rand_id(s->id)) {
+        free(s);
+        free(auth_copy);
+        return;
+    }
+    s->refs = 1;
+    s->state = SOCK_CONNECTING;
+    s->nsp = nsp;
+    s->client = c;
+    s->auth = auth_copy;
+    s->next_ack_id = 0;
+    s->next_in_client = c->sockets;
+    c->sockets = s;
+
+    for (size_t i = 0; i < nsp->n_mw; i++) {
+        const char *message = NULL, *data = NULL;
+        if (!nsp->mw[i].cb(s, &message, &data, nsp->mw[i].user)) {
+            send_connect_error(c, pkt->nsp, pkt->nsp_len, message ? message : "not authorized", data);
+            sio_socket_close(s, NULL, false);
+            return;
+        }
+        if (s->state != SOCK_CONNECTING) /* the middleware disconnected it */
+            return;
+    }
+    /* Connected: join the namespace and the socket's own room, reply, then
+     * flush what was emitted before the reply. */
+    sio_buf b;
+    sio_buf_init(&b, SIO_HEADROOM);
+    sio_buf_putc(&b, '4');
+    sio_encode_header(&b, SIO_PKT_CONNECT, nsp->name, -1, 0);
+    sio_buf_puts(&b, "{\"sid\":\"");
+    sio_buf_puts(&b, s->id);
+    sio_buf_puts(&b, "\"}");
+    if (sio_room_add(&nsp->all, s) || sio_join(s, s->id) || client_send_text(c, &b) != EIO_SEND_OK) {
+        sio_buf_free(&b);
+        sio_socket_close(s, "transport error", false);
+        return;
+    }
+    s->state = SOCK_CONNECTED;
+    timer_heap_cancel(&srv->timers, &c->connect_timer);
+    for (uint32_t i = 0; i < s->n_early; i++) {
+        if (c->es)
+            eio_session_send(c->es, s->early[i]);
+        sio_msg_unref(s->early[i]);
+    }
+    free(s->early);
+    s->early = NULL;
+    s->n_early = s->cap_early = 0;
+    if (nsp->on_connection)
+        nsp->on_connection(s, nsp->on_connection_user);
+}
+
+/* Acts on a complete packet (attachments included). */
+static void on_packet(sio_client *c, const sio_packet *pkt, sio_buf *bins, unsigned n_bins)
+{
+    if (pkt->type == SIO_PKT_CONNECT) {
+        on_connect_packet(c, pkt);
+        return;
+    }
+    sio_socket *s = client_socket(c, pkt->nsp, pkt->nsp_len);
+    if (!s || s->state != SOCK_CONNECTED) {
+        /* A packet for a namespace the client is not in. */
+        client_protocol_error(c);
+        return;
+    }
+    switch (pkt->type) {
+    case SIO_PKT_DISCONNECT:
+        sio_socket_close(s, "client namespace disconnect", false);
+        break;
+    case SIO_PKT_EVENT:
+    case SIO_PKT_BINARY_EVENT:
+        sio_dispatch_event(s, pkt, bins, n_bins);
+        break;
+    case SIO_PKT_ACK:
+    case SIO_PKT_BINARY_ACK:
+        sio_dispatch_ack(s, pkt, bins, n_bins);
+        break;
+    default:
+        client_protocol_error(c);
+        break;
+    }
+}
+
+static void on_message(void *ctx, eio_session *es, const unsigned char *p, size_t n, bool binary)
+{
+    sio_client *c = eio_session_user(es);
+    if (!c)
+        return;
+    sio_server *srv = c->srv;
+    if (binary) {
+        if (!c->bin_expected) { /* an attachment nobody announced */
+            client_protocol_error(c);
+            return;
+        }
+        sio_buf_init(&c->bins[c->n_bins], 0);
+        if (sio_buf_append(&c->bins[c->n_bins], p, n)) {
+            client_protocol_error(c);
+            return;
+        }
+        if (++c->n_bins < c->bin_expected)
+            return;
+        sio_packet pkt;
+        if (sio_decode(c->bin_text, c->bin_len, &srv->lim, &pkt) == SIO_DECODE_OK) {
+            on_packet(c, &pkt, c->bins, c->n_bins);
+            sio_packet_free(&pkt);
+        }
+        /* The handler may have closed the client: c is still alive until
+         * the engine's on_close, which drops the binary state itself. */
+        client_drop_binary(c);
+        return;
+    }
+    if (c->bin_expected) { /* text while attachments are awaited */
+        client_protocol_error(c);
+        return;
+    }
+    sio_packet pkt;
+    if (sio_decode((const char *)p, n, &srv->lim, &pkt) != SIO_DECODE_OK) {
+        client_protocol_error(c);
+        return;
+    }
+    if (pkt.attachments) {
+        c->bin_text = malloc(n);
+        c->bins = calloc(pkt.attachments, sizeof(*c->bins));
+        if (!c->bin_text || !c->bins) {
+            sio_packet_free(&pkt);
+            client_drop_binary(c);
+            client_protocol_error(c);
+            return;
+        }
+        memcpy(c->bin_text, p, n);
+        c->bin_len = n;
+        c->bin_expected = pkt.attachments;
+        sio_packet_free(&pkt);
+        return;
+    }
+    on_packet(c, &pkt, NULL, 0);
+    sio_packet_free(&pkt);
+}
+
+eio_handler sio_core_engine_handler(sio_server *srv)
+{
+    return (eio_handler){srv, on_open, on_message, on_close, NULL};
+}

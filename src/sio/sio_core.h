@@ -1,0 +1,165 @@
+/* The Socket.IO core: namespaces, sockets, rooms, acks and broadcast over
+ * Engine.IO sessions. Internal: the public API is include/sio.h, which this
+ * layer implements, apart from the server's creation and event loop (in
+ * src/api/, which wires the core to the transport).
+ *
+ * Sans-I/O like the engine below it: it reacts to engine events and clock
+ * ticks, and queues messages on sessions. */
+#ifndef SIO_SIO_CORE_H
+#define SIO_SIO_CORE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "eio/eio_engine.h"
+#include "sio.h"
+#include "sio/sio_codec.h"
+#include "util/msg.h"
+#include "util/rand_id.h"
+#include "util/strmap.h"
+#include "util/timer_heap.h"
+
+typedef struct sio_client sio_client;
+typedef struct sio_room sio_room;
+typedef struct sio_post sio_post;
+
+/* A set of sockets with O(1) add and remove: each member remembers its
+ * index in every room it is in. */
+struct sio_room {
+    char *name; /* NULL for a namespace's set of all sockets */
+    sio_socket **members;
+    size_t n, cap;
+};
+
+typedef struct sio_membership {
+    sio_room *room;
+    size_t idx;
+} sio_membership;
+
+typedef struct sio_handler {
+    sio_event_cb cb;
+    void *user;
+} sio_handler;
+
+typedef struct sio_middleware {
+    sio_middleware_cb cb;
+    void *user;
+} sio_middleware;
+
+struct sio_namespace {
+    sio_server *srv;
+    char *name;
+    strmap rooms; /* name -> sio_room* */
+    sio_room all; /* every connected socket */
+    strmap events; /* event name -> sio_handler* */
+    sio_handler any;
+    sio_connection_cb on_connection;
+    void *on_connection_user;
+    sio_disconnect_cb on_disconnect;
+    void *on_disconnect_user;
+    sio_middleware *mw;
+    size_t n_mw;
+};
+
+enum sio_socket_state { SOCK_CONNECTING, SOCK_CONNECTED, SOCK_DISCONNECTED };
+
+typedef struct sio_pending_ack {
+    struct sio_pending_ack *next;
+    sio_socket *s;
+    int64_t id;
+    sio_ack_cb cb;
+    void *user;
+    sio_timer timer;
+} sio_pending_ack;
+
+struct sio_socket {
+    char id[SIO_ID_LEN + 1];
+    uint8_t state;
+    uint32_t refs;
+    uint32_t mark; /* broadcast de-duplication */
+    sio_namespace *nsp;
+    sio_client *client; /* NULL once disconnected */
+    sio_socket *next_in_client;
+    char *auth;
+    void *data;
+    sio_membership *mem; /* mem[0] is the namespace's `all` once connected */
+    uint32_t n_mem, cap_mem;
+    sio_msg **early; /* emits made before the CONNECT reply */
+    uint32_t n_early, cap_early;
+    sio_pending_ack *acks;
+    int64_t next_ack_id;
+};
+
+struct sio_client {
+    sio_server *srv;
+    eio_session *es; /* NULL once the session closed */
+    sio_socket *sockets;
+    sio_timer connect_timer;
+    /* A binary packet waiting for its attachments. */
+    char *bin_text;
+    size_t bin_len;
+    unsigned bin_expected;
+    sio_buf *bins;
+    unsigned n_bins;
+};
+
+typedef struct sio_dyn_nsp {
+    char *pattern;
+    sio_namespace_filter filter;
+    sio_namespace_setup setup;
+    void *user;
+} sio_dyn_nsp;
+
+struct sio_server {
+    sio_options opt;
+    sio_codec_limits lim;
+    eio_engine *eng;
+    strmap nsps;
+    sio_dyn_nsp *dyn;
+    size_t n_dyn;
+    timer_heap timers;
+    int64_t (*clock)(void); /* milliseconds, monotonic; injected */
+    uint32_t epoch;
+    sio_stats stats;
+    /* Work posted from other threads. */
+    pthread_mutex_t post_lock;
+    sio_post *post_head, *post_tail;
+    bool post_closed;
+    /* The transport, for the API layer. */
+    void *transport;
+    void (*wake)(void *transport);
+};
+
+/* --- core entry points for the API layer --- */
+sio_server *sio_core_new(const sio_options *o);
+void sio_core_free(sio_server *srv);
+eio_handler sio_core_engine_handler(sio_server *srv);
+int64_t sio_core_next_deadline(sio_server *srv);
+void sio_core_tick(sio_server *srv, int64_t now);
+/* Runs the work other threads posted. */
+void sio_core_run_posted(sio_server *srv);
+/* Frees posted work not yet run and refuses more. */
+void sio_core_close_posts(sio_server *srv);
+
+/* --- shared between the core's files --- */
+sio_namespace *sio_nsp_find(sio_server *srv, const char *name, size_t len);
+sio_socket *sio_nsp_socket(sio_namespace *nsp, const char *id);
+void sio_socket_close(sio_socket *s, const char *reason, bool notify_client);
+int sio_room_add(sio_room *r, sio_socket *s);
+void sio_room_remove(sio_room *r, sio_socket *s);
+/* Encodes a packet into one Engine.IO message plus attachment messages.
+ * args_json NULL means "[]" semantics for events (no args), an empty array
+ * for acks. Returns SIO_OK or an error; on success *out (and *atts, n) are
+ * new references the caller releases. */
+int sio_encode_packet(sio_server *srv, sio_packet_type kind, const char *nsp, int64_t id,
+                      const char *event, const char *args_json, const sio_binary *bins, size_t nbins,
+                      sio_msg **out, sio_msg ***atts);
+void sio_release_msgs(sio_msg *m, sio_msg **atts, size_t n);
+/* Queues an encoded packet on the socket's client (or holds it until the
+ * CONNECT reply). */
+int sio_socket_deliver(sio_socket *s, sio_msg *m, sio_msg **atts, size_t n, bool is_volatile);
+void sio_dispatch_event(sio_socket *s, const sio_packet *pkt, sio_buf *bins, unsigned n_bins);
+void sio_dispatch_ack(sio_socket *s, const sio_packet *pkt, sio_buf *bins, unsigned n_bins);
+void sio_socket_fail_acks(sio_socket *s);
+
+#endif
