@@ -52,6 +52,36 @@ const char *sio_strerror(int err);
 
 /* --- options -------------------------------------------------------------- */
 
+/* HTTP requests outside the Socket.IO path (static files, an HTTP API).
+ * Strings are NUL-terminated, or NULL when the header is absent; the body
+ * is capped at max_http_body bytes (larger: 413 before the handler runs). */
+typedef struct sio_http_request {
+    const char *method;
+    const char *path;  /* URL-decoded, without the query */
+    const char *query; /* raw query string without '?' ("" when none) */
+    const char *authorization;
+    const char *content_type;
+    const char *if_none_match;
+    const void *body;
+    size_t body_len;
+} sio_http_request;
+typedef struct sio_http_response sio_http_response;
+/* Sets the response: the body is copied. `content_type` must be a static
+ * string. Returns SIO_OK or SIO_ENOMEM. */
+int sio_http_reply(sio_http_response *res, unsigned status, const char *content_type, const void *body,
+                   size_t len);
+/* Optional headers for the response: an ETag (copied, at most 63 bytes) and a
+ * static Cache-Control value. */
+void sio_http_set_etag(sio_http_response *res, const char *etag);
+void sio_http_set_cache_control(sio_http_response *res, const char *value);
+/* Return true after sio_http_reply; false answers 404. Runs on the loop
+ * thread, so it may emit. */
+typedef bool (*sio_http_handler)(const sio_http_request *req, sio_http_response *res, void *user);
+
+/* Log lines from the server (refused requests), for the application to
+ * print or drop. level: 0 error, 1 warning, 2 info, 3 debug. */
+typedef void (*sio_log_fn)(int level, const char *line, void *user);
+
 typedef struct sio_options {
     const char *bind_addr;          /* NULL: every interface */
     int port;                       /* default 3000; 0 picks a free port */
@@ -67,6 +97,11 @@ typedef struct sio_options {
     bool cors_credentials;          /* default false */
     bool serve_client;              /* serve /socket.io/socket.io.js, default false */
     const char *client_dir;         /* directory holding socket.io.js and friends */
+    sio_http_handler http_handler;  /* other HTTP requests; NULL: 404 */
+    void *http_user;
+    size_t max_http_body;           /* default 1 MiB */
+    sio_log_fn log;                 /* NULL: no log */
+    void *log_user;
 } sio_options;
 
 /* Fills `o` with the defaults above. */
@@ -169,9 +204,9 @@ typedef struct sio_binary {
     size_t len;
 } sio_binary;
 
-/* Called once with the client's reply, or with reply NULL and err
- * SIO_ETIMEDOUT-like SIO_ECLOSED/timeout. `err` is 0 on reply, 1 on timeout,
- * SIO_ECLOSED if the socket disconnected first. */
+/* Called exactly once: with the client's reply and err 0; or with reply
+ * NULL and err SIO_ACK_TIMEOUT when the timeout passed first, or SIO_ECLOSED
+ * when the socket disconnected first. */
 typedef void (*sio_ack_cb)(sio_socket *s, const sio_args *reply, int err, void *user);
 #define SIO_ACK_TIMEOUT 1
 

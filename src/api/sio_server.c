@@ -2,8 +2,51 @@
  * transport and runs the loop. */
 #include "sio.h"
 
+#include <stdio.h>
+
 #include "sio/sio_core.h"
 #include "transport/transport.h"
+
+/* A response under construction is the transport's. */
+struct sio_http_response {
+    transport_http_response r;
+};
+
+int sio_http_reply(sio_http_response *res, unsigned status, const char *content_type, const void *body,
+                   size_t len)
+{
+    res->r.status = status;
+    res->r.content_type = content_type;
+    sio_buf_reset(&res->r.body);
+    return sio_buf_append(&res->r.body, body, len) ? SIO_ENOMEM : SIO_OK;
+}
+
+void sio_http_set_etag(sio_http_response *res, const char *etag)
+{
+    snprintf(res->r.etag, sizeof(res->r.etag), "%s", etag ? etag : "");
+}
+
+void sio_http_set_cache_control(sio_http_response *res, const char *value) { res->r.cache_control = value; }
+
+static bool on_http(void *ctx, const transport_http_request *req, transport_http_response *res)
+{
+    sio_server *srv = ctx;
+    if (!srv->opt.http_handler)
+        return false;
+    sio_http_request r = {req->method, req->path,         req->query, req->authorization,
+                          req->content_type, req->if_none_match, req->body, req->body_len};
+    return srv->opt.http_handler(&r, (sio_http_response *)res, srv->opt.http_user);
+}
+
+static void on_refused(void *ctx, unsigned status, const char *what, const char *path)
+{
+    sio_server *srv = ctx;
+    if (!srv->opt.log)
+        return;
+    char line[512];
+    snprintf(line, sizeof(line), "refused %u %s %s", status, what, path ? path : "");
+    srv->opt.log(1, line, srv->opt.log_user);
+}
 
 static void wake(void *transport) { transport_wake(transport); }
 static void on_wake(void *ctx) { sio_core_run_posted(ctx); }
@@ -28,6 +71,12 @@ sio_server *sio_server_new(const sio_options *o)
     tc.port = o->port;
     tc.path = o->path;
     tc.cors = (eio_cors){o->cors_origins, o->n_cors_origins, o->cors_credentials};
+    tc.http_handler = on_http;
+    tc.http_ctx = srv;
+    if (o->max_http_body)
+        tc.max_http_body = o->max_http_body;
+    tc.on_refused = on_refused;
+    tc.refused_ctx = srv;
     tc.on_wake = on_wake;
     tc.wake_ctx = srv;
     tc.next_deadline = next_deadline;
