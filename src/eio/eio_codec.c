@@ -1,5 +1,7 @@
 #include "eio/eio_codec.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util/base64.h"
@@ -70,4 +72,168 @@ int eio_encode_open(sio_buf *b, const char *sid, bool can_upgrade, unsigned ping
     rc |= sio_buf_put_i64(b, (int64_t)max_payload);
     rc |= sio_buf_putc(b, '}');
     return rc ? -1 : 0;
+}
+
+/* --- Engine.IO v3 ----------------------------------------------------------- */
+
+/* Length in bytes of the UTF-8 sequence starting at p[0..n), and its code
+ * point in *cp; 0 if invalid (overlong, surrogate, > U+10FFFF, truncated). */
+static size_t utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
+{
+    unsigned char c = p[0];
+    size_t len;
+    uint32_t v, min;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    } else if ((c & 0xe0) == 0xc0) {
+        len = 2, v = c & 0x1f, min = 0x80;
+    } else if ((c & 0xf0) == 0xe0) {
+        len = 3, v = c & 0x0f, min = 0x800;
+    } else if ((c & 0xf8) == 0xf0) {
+        len = 4, v = c & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        v = v << 6 | (p[i] & 0x3f);
+    }
+    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+        return 0;
+    *cp = v;
+    return len;
+}
+
+long eio_utf16_units(const unsigned char *p, size_t n)
+{
+    long units = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t l = utf8_seq(p + i, n - i, &cp);
+        if (!l)
+            return -1;
+        units += cp >= 0x10000 ? 2 : 1;
+        i += l;
+    }
+    return units;
+}
+
+int eio_payload3_next(const unsigned char *p, size_t n, size_t *pos, sio_buf *scratch,
+                      eio_packet *out)
+{
+    if (n == 0)
+        return EIO_CODEC_EMPTY;
+    if (*pos >= n)
+        return 0;
+    size_t i = *pos;
+    uint64_t units = 0;
+    size_t digits = 0;
+    while (i < n && p[i] >= '0' && p[i] <= '9') {
+        if (++digits > 9)
+            return EIO_CODEC_BAD_TYPE;
+        units = units * 10 + (uint64_t)(p[i++] - '0');
+    }
+    if (!digits || i >= n || p[i] != ':' || units == 0)
+        return EIO_CODEC_BAD_TYPE;
+    size_t start = ++i;
+    /* Consume exactly `units` UTF-16 code units of UTF-8 text. */
+    while (units > 0) {
+        uint32_t cp = 0;
+        size_t l = i < n ? utf8_seq(p + i, n - i, &cp) : 0;
+        if (!l || (cp >= 0x10000 ? 2u : 1u) > units)
+            return EIO_CODEC_BAD_TYPE;
+        uint64_t u = cp >= 0x10000 ? 2 : 1;
+        units -= u;
+        i += l;
+    }
+    *pos = i;
+    size_t len = i - start;
+    const unsigned char *pkt = p + start;
+    if (pkt[0] == 'b') {
+        if (len < 2 || pkt[1] < '0' || pkt[1] > '6')
+            return EIO_CODEC_BAD_TYPE;
+        sio_buf_reset(scratch);
+        if (sio_base64_decode(scratch, (const char *)pkt + 2, len - 2))
+            return EIO_CODEC_BAD_BASE64;
+        out->type = (eio_packet_type)(pkt[1] - '0');
+        out->binary = true;
+        out->data = scratch->data;
+        out->len = scratch->len;
+        return 1;
+    }
+    int rc = eio_decode_text(pkt, len, out);
+    return rc == EIO_CODEC_OK ? 1 : rc;
+}
+
+int eio_payload3_next_binary(const unsigned char *p, size_t n, size_t *pos, eio_packet *out)
+{
+    if (n == 0)
+        return EIO_CODEC_EMPTY;
+    if (*pos >= n)
+        return 0;
+    size_t i = *pos;
+    unsigned char kind = p[i++];
+    if (kind > 1)
+        return EIO_CODEC_BAD_TYPE;
+    uint64_t len = 0;
+    size_t digits = 0;
+    while (i < n && p[i] != 0xff) {
+        if (p[i] > 9 || ++digits > 9)
+            return EIO_CODEC_BAD_TYPE;
+        len = len * 10 + p[i++];
+    }
+    if (!digits || i >= n || len == 0 || len > n - i - 1)
+        return EIO_CODEC_BAD_TYPE;
+    const unsigned char *pkt = p + i + 1;
+    *pos = i + 1 + len;
+    if (kind == 1) {
+        if (pkt[0] > 6)
+            return EIO_CODEC_BAD_TYPE;
+        out->type = (eio_packet_type)pkt[0];
+        out->binary = true;
+        out->data = pkt + 1;
+        out->len = len - 1;
+        return 1;
+    }
+    if (eio_utf16_units(pkt, len) < 0)
+        return EIO_CODEC_BAD_TYPE;
+    int rc = eio_decode_text(pkt, len, out);
+    return rc == EIO_CODEC_OK ? 1 : rc;
+}
+
+int eio_payload3_append_text(sio_buf *b, const sio_msg *m)
+{
+    if (m->binary) {
+        size_t b64 = (m->len + 2) / 3 * 4;
+        if (sio_buf_put_i64(b, (int64_t)(b64 + 2)) || sio_buf_puts(b, ":b4"))
+            return -1;
+        return sio_base64_encode(b, m->data, m->len);
+    }
+    long units = eio_utf16_units(m->data, m->len);
+    if (units < 0)
+        return -1;
+    if (sio_buf_put_i64(b, units) || sio_buf_putc(b, ':'))
+        return -1;
+    return sio_buf_append(b, m->data, m->len);
+}
+
+int eio_payload3_append_binary(sio_buf *b, const sio_msg *m)
+{
+    char digits[24];
+    size_t len = m->len + (m->binary ? 1 : 0);
+    int nd = snprintf(digits, sizeof(digits), "%zu", len);
+    if (sio_buf_putc(b, m->binary ? 1 : 0))
+        return -1;
+    for (int i = 0; i < nd; i++)
+        if (sio_buf_putc(b, (unsigned char)(digits[i] - '0')))
+            return -1;
+    if (sio_buf_putc(b, 0xff))
+        return -1;
+    if (m->binary && sio_buf_putc(b, EIO_MESSAGE))
+        return -1;
+    return sio_buf_append(b, m->data, m->len);
 }

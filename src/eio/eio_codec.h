@@ -60,6 +60,24 @@ int eio_payload_next(const unsigned char *p, size_t n, size_t *pos, sio_buf *scr
  * ("4hello"), binary ones as 'b' + base64. Returns 0 or -1 (out of memory). */
 int eio_payload_append(sio_buf *b, const sio_msg *m);
 
+/* --- Engine.IO v3 polling payloads -------------------------------------- */
+
+/* Text framing: "<length>:<packet>" per packet, the length counting UTF-16
+ * code units of the packet (so U+20AC counts 1 and U+1D54A counts 2); a
+ * binary packet is "b4" + base64. Walks like eio_payload_next. Invalid
+ * UTF-8 inside a counted packet is an error. */
+int eio_payload3_next(const unsigned char *p, size_t n, size_t *pos, sio_buf *scratch,
+                      eio_packet *out);
+/* Binary framing: per packet a kind byte (0 text, 1 binary), the length as
+ * one byte per decimal digit, 0xFF, then the packet: for text the UTF-8
+ * "<type><data>", for binary the type byte 4 followed by the bytes. */
+int eio_payload3_next_binary(const unsigned char *p, size_t n, size_t *pos, eio_packet *out);
+/* Append one message in text framing / binary framing. Return 0 or -1. */
+int eio_payload3_append_text(sio_buf *b, const sio_msg *m);
+int eio_payload3_append_binary(sio_buf *b, const sio_msg *m);
+/* UTF-16 code units of the UTF-8 text p[0..n), or -1 if it is not valid UTF-8. */
+long eio_utf16_units(const unsigned char *p, size_t n);
+
 /* Builds the open packet's JSON: exactly sid, upgrades, pingInterval,
  * pingTimeout, maxPayload, prefixed with '0'. Returns 0 or -1. */
 int eio_encode_open(sio_buf *b, const char *sid, bool can_upgrade, unsigned ping_interval,

@@ -15,6 +15,8 @@ struct eio_session {
     uint8_t state;
     uint8_t transport;
     uint8_t close_reason;
+    uint8_t protocol; /* 3 or 4 */
+    bool b64;         /* v3: base64 payloads instead of binary framing */
     bool upgrading;   /* the probe was answered: polling only gets noops now */
     bool probe_reply; /* "3probe" is owed on the probe connection */
     bool final_noop;  /* the held GET is owed a last "6" (client closed) */
@@ -104,6 +106,7 @@ void eio_options_defaults(eio_options *o)
     o->allow_polling = true;
     o->allow_websocket = true;
     o->allow_upgrades = true;
+    o->allow_eio3 = true;
 }
 
 /* --- timer heap: sessions ordered by their earliest deadline ------------- */
@@ -289,7 +292,7 @@ eio_error eio_engine_verify(eio_engine *e, const eio_request *r, eio_session **o
         return EIO_ERR_BAD_HANDSHAKE_METHOD;
     if (websocket != r->ws_upgrade)
         return EIO_ERR_BAD_REQUEST;
-    if (!r->eio || strcmp(r->eio, "4") != 0)
+    if (!r->eio || !(strcmp(r->eio, "4") == 0 || (strcmp(r->eio, "3") == 0 && e->opt.allow_eio3)))
         return EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION;
     return EIO_ERR_NONE;
 }
@@ -499,6 +502,7 @@ void eio_engine_close_all(eio_engine *e)
 bool eio_session_is_open(const eio_session *s) { return s->state == S_OPEN; }
 const char *eio_session_sid(const eio_session *s) { return s->sid; }
 eio_transport_kind eio_session_transport(const eio_session *s) { return s->transport; }
+int eio_session_protocol(const eio_session *s) { return s->protocol; }
 void eio_session_set_user(eio_session *s, void *user) { s->user = user; }
 void *eio_session_user(const eio_session *s) { return s->user; }
 size_t eio_session_queued_bytes(const eio_session *s) { return s->qbytes; }
@@ -506,6 +510,19 @@ size_t eio_session_queued_bytes(const eio_session *s) { return s->qbytes; }
 /* --- handshake and timers ------------------------------------------------ */
 
 eio_session *eio_engine_handshake(eio_engine *e, eio_transport_kind t, eio_conn *c, int64_t now)
+{
+    return eio_engine_handshake_version(e, t, 4, false, c, now);
+}
+
+/* v3 liveness: any packet from the client pushes the deadline. */
+static void v3_alive(eio_session *s, int64_t now)
+{
+    s->pong_by = now + s->eng->opt.ping_interval + s->eng->opt.ping_timeout;
+    timers_changed(s);
+}
+
+eio_session *eio_engine_handshake_version(eio_engine *e, eio_transport_kind t, int protocol, bool b64,
+                                          eio_conn *c, int64_t now)
 {
     e->now = now;
     eio_session *s = calloc(1, sizeof(*s));
@@ -520,8 +537,13 @@ eio_session *eio_engine_handshake(eio_engine *e, eio_transport_kind t, eio_conn 
         free(s);
         return NULL;
     }
-    s->ping_at = now + e->opt.ping_interval;
-    s->deadline = s->ping_at;
+    s->protocol = (uint8_t)(protocol == 3 ? 3 : 4);
+    s->b64 = b64;
+    if (s->protocol == 3)
+        s->pong_by = now + e->opt.ping_interval + e->opt.ping_timeout;
+    else
+        s->ping_at = now + e->opt.ping_interval;
+    s->deadline = s->protocol == 3 ? s->pong_by : s->ping_at;
     sio_buf open;
     sio_buf_init(&open, SIO_HEADROOM);
     sio_msg *m = NULL;
@@ -583,6 +605,19 @@ static int on_packet(eio_session *s, const eio_packet *p, int64_t now)
     eio_engine *e = s->eng;
     if (s->state != S_OPEN)
         return 0; /* closing: what the client still sends is moot */
+    if (s->protocol == 3) {
+        v3_alive(s, now);
+        if (p->type == EIO_PING) { /* v3: the client pings, the server answers */
+            sio_msg *pong = sio_msg_new('3', p->data, p->len, false);
+            if (!pong)
+                return 0;
+            enqueue(s, pong);
+            sio_msg_unref(pong);
+            return 0;
+        }
+        if (p->type == EIO_PONG)
+            return 0;
+    }
     switch (p->type) {
     case EIO_MESSAGE:
         if (e->h.on_message)
@@ -625,6 +660,23 @@ eio_error eio_session_poll_get(eio_session *s, eio_conn *c, int64_t now)
     return EIO_ERR_NONE;
 }
 
+/* Whether the next poll's batch holds a binary message (v3 then uses the
+ * binary framing unless the client asked for base64). */
+static bool batch_has_binary(const eio_session *s)
+{
+    for (uint32_t i = 0; i < s->qlen && i < s->eng->opt.max_poll_packets; i++)
+        if (s->q[(s->qhead + i) % s->qcap]->binary)
+            return true;
+    return false;
+}
+
+static int append_payload(const eio_session *s, sio_buf *out, const sio_msg *m, bool binary_framing)
+{
+    if (s->protocol == 4)
+        return eio_payload_append(out, m);
+    return binary_framing ? eio_payload3_append_binary(out, m) : eio_payload3_append_text(out, m);
+}
+
 int eio_conn_take_payload(eio_conn *c, sio_buf *out)
 {
     eio_session *s = c->session;
@@ -634,19 +686,20 @@ int eio_conn_take_payload(eio_conn *c, sio_buf *out)
     if (s->state == S_CLOSED) {
         if (!s->final_close && !s->final_noop)
             return -1;
-        if (eio_payload_append(out, s->final_close ? s->eng->close : s->eng->noop))
+        if (append_payload(s, out, s->final_close ? s->eng->close : s->eng->noop, false))
             return -1;
         s->final_close = s->final_noop = false;
     } else if (s->upgrading) {
         /* The client must let go of polling before it sends "5". */
-        if (eio_payload_append(out, s->eng->noop))
+        if (append_payload(s, out, s->eng->noop, false))
             return -1;
     } else {
         if (!s->qlen)
             return -1;
+        bool binary_framing = s->protocol == 3 && !s->b64 && batch_has_binary(s);
         for (unsigned n = 0; s->qlen && n < s->eng->opt.max_poll_packets; n++) {
             sio_msg *m = s->q[s->qhead];
-            if (eio_payload_append(out, m))
+            if (append_payload(s, out, m, binary_framing))
                 return -1;
             ends_session = m == s->eng->close;
             sio_msg_unref(dequeue(s));
@@ -684,7 +737,13 @@ eio_error eio_session_poll_post(eio_conn *c, const unsigned char *p, size_t n, i
     eio_error result = EIO_ERR_NONE;
     eio_packet pkt;
     int rc;
-    for (size_t pos = 0; (rc = eio_payload_next(p, n, &pos, &scratch, &pkt)) == 1;) {
+    bool v3 = s->protocol == 3, v3_binary = v3 && n > 0 && p[0] <= 1;
+    for (size_t pos = 0;;) {
+        rc = !v3        ? eio_payload_next(p, n, &pos, &scratch, &pkt)
+             : v3_binary ? eio_payload3_next_binary(p, n, &pos, &pkt)
+                         : eio_payload3_next(p, n, &pos, &scratch, &pkt);
+        if (rc != 1)
+            break;
         if (on_packet(s, &pkt, now)) {
             result = EIO_ERR_BAD_REQUEST;
             break;
@@ -751,7 +810,14 @@ int eio_conn_ws_recv(eio_conn *c, const unsigned char *p, size_t n, bool binary,
         return -1;
     s->eng->now = now;
     eio_packet pkt;
-    if (binary) {
+    if (binary && s->protocol == 3) {
+        /* v3 binary frames carry the packet type byte first */
+        if (n < 1 || p[0] != EIO_MESSAGE) {
+            close_session(s, EIO_CLOSE_PARSE_ERROR, true);
+            return -1;
+        }
+        pkt = (eio_packet){EIO_MESSAGE, true, p + 1, n - 1};
+    } else if (binary) {
         pkt = (eio_packet){EIO_MESSAGE, true, p, n};
     } else if (eio_decode_text(p, n, &pkt) != EIO_CODEC_OK) {
         if (c->role == EIO_CONN_PROBE) {

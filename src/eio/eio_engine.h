@@ -86,6 +86,7 @@ typedef struct eio_options {
     bool allow_polling;        /* default true */
     bool allow_websocket;      /* default true */
     bool allow_upgrades;       /* default true */
+    bool allow_eio3;           /* accept Engine.IO v3 clients (EIO=3), default true */
 } eio_options;
 
 void eio_options_defaults(eio_options *o);
@@ -133,6 +134,7 @@ typedef struct eio_request {
     const char *eio;
     const char *transport;
     const char *sid;
+    bool b64; /* v3: the client asked for base64 instead of binary payloads */
 } eio_request;
 
 /* Admission, in Node's order: transport, then (with a sid) session and
@@ -145,6 +147,12 @@ eio_error eio_engine_verify(eio_engine *e, const eio_request *r, eio_session **s
  * the open packet, or a WebSocket). Returns the session, or NULL when out of
  * memory or out of randomness (answer 500). Calls on_open. */
 eio_session *eio_engine_handshake(eio_engine *e, eio_transport_kind t, eio_conn *c, int64_t now);
+/* The same for a given protocol version (3 or 4); `b64` is the v3 client's
+ * request for base64 payloads. In v3 the client pings and the server
+ * answers, and the session dies when nothing comes for pingInterval +
+ * pingTimeout. */
+eio_session *eio_engine_handshake_version(eio_engine *e, eio_transport_kind t, int protocol, bool b64,
+                                          eio_conn *c, int64_t now);
 
 /* Fires the timers due at `now` (pings, ping timeouts, upgrade timeouts). */
 void eio_engine_tick(eio_engine *e, int64_t now);
@@ -166,7 +174,8 @@ eio_error eio_session_poll_get(eio_session *s, eio_conn *c, int64_t now);
 /* A POST began: only one at a time. Returns EIO_ERR_BAD_REQUEST (and closes
  * the session) for a concurrent one. */
 eio_error eio_session_poll_post_begin(eio_session *s, eio_conn *c);
-/* The whole body of the POST on `c` arrived. Returns EIO_ERR_NONE (answer
+/* The whole body of the POST on `c` arrived (for v3, in text framing or,
+ * when it starts with the byte 0 or 1, in binary framing). Returns EIO_ERR_NONE (answer
  * "ok") or EIO_ERR_BAD_REQUEST (invalid payload: answer 400; the session is
  * closed). The connection is released either way. */
 eio_error eio_session_poll_post(eio_conn *c, const unsigned char *p, size_t n, int64_t now);
@@ -183,7 +192,9 @@ int eio_conn_ws_recv(eio_conn *c, const unsigned char *p, size_t n, bool binary,
 sio_msg *eio_conn_next_frame(eio_conn *c);
 /* Fills `out` with the polling response for the held GET `c` and releases
  * the connection. Returns 0, or -1 when there is nothing to send yet
- * (a spurious writable). */
+ * (a spurious writable). A v3 payload in binary framing (sent as
+ * application/octet-stream) starts with the byte 0 or 1; a text payload
+ * always starts with a printable character. */
 int eio_conn_take_payload(eio_conn *c, sio_buf *out);
 /* The binding's connection is gone (closed by the peer, error, or after
  * close_conn). Safe to call for a connection the engine already released. */
@@ -211,6 +222,8 @@ void eio_session_fail(eio_session *s);
 bool eio_session_is_open(const eio_session *s);
 const char *eio_session_sid(const eio_session *s);
 eio_transport_kind eio_session_transport(const eio_session *s);
+/* 3 or 4. */
+int eio_session_protocol(const eio_session *s);
 void eio_session_set_user(eio_session *s, void *user);
 void *eio_session_user(const eio_session *s);
 size_t eio_session_queued_bytes(const eio_session *s);

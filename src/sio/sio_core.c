@@ -3,6 +3,7 @@
 #include "sio/sio_core.h"
 
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -248,6 +249,8 @@ static void on_connect_timeout(sio_timer *t, int64_t now)
         eio_session_close(c->es);
 }
 
+static void on_connect_packet(sio_client *c, const sio_packet *pkt);
+
 static void on_open(void *ctx, eio_session *es)
 {
     sio_server *srv = ctx;
@@ -258,8 +261,15 @@ static void on_open(void *ctx, eio_session *es)
     }
     c->srv = srv;
     c->es = es;
+    c->protocol = eio_session_protocol(es) == 3 ? 4 : 5;
     eio_session_set_user(es, c);
     sio_timer_init(&c->connect_timer, on_connect_timeout);
+    if (c->protocol == 4) {
+        /* socket.io 2.x: the server connects "/" by itself. */
+        sio_packet root = {.type = SIO_PKT_CONNECT, .nsp = "/", .nsp_len = 1, .id = -1};
+        on_connect_packet(c, &root);
+        return;
+    }
     timer_heap_arm(&srv->timers, &c->connect_timer, srv->clock() + srv->opt.connect_timeout);
 }
 
@@ -297,10 +307,11 @@ static int client_send_text(sio_client *c, sio_buf *b)
     return rc;
 }
 
-/* 44[/nsp,]{"message":...[,"data":...]} */
+/* v5: 44[/nsp,]{"message":...[,"data":...]}; v4: 44[/nsp,]"message" (or the data). */
 static void send_connect_error(sio_client *c, const char *nsp, size_t len, const char *message,
                                const char *data_json)
 {
+    bool data_ok = data_json && json_validate(data_json, strlen(data_json), NULL) == JSON_OK;
     sio_buf b;
     sio_buf_init(&b, SIO_HEADROOM);
     sio_buf_putc(&b, '4');
@@ -309,37 +320,138 @@ static void send_connect_error(sio_client *c, const char *nsp, size_t len, const
         sio_buf_append(&b, nsp, len);
         sio_buf_putc(&b, ',');
     }
-    sio_buf_puts(&b, "{\"message\":");
-    json_write_string(&b, message, strlen(message));
-    if (data_json && json_validate(data_json, strlen(data_json), NULL) == JSON_OK) {
-        sio_buf_puts(&b, ",\"data\":");
-        sio_buf_puts(&b, data_json);
+    if (c->protocol == 4) {
+        if (data_ok)
+            sio_buf_puts(&b, data_json);
+        else
+            json_write_string(&b, message, strlen(message));
+    } else {
+        sio_buf_puts(&b, "{\"message\":");
+        json_write_string(&b, message, strlen(message));
+        if (data_ok) {
+            sio_buf_puts(&b, ",\"data\":");
+            sio_buf_puts(&b, data_json);
+        }
+        sio_buf_putc(&b, '}');
     }
-    sio_buf_putc(&b, '}');
     client_send_text(c, &b);
     sio_buf_free(&b);
+}
+
+/* The socket id: random in v5; in v4 the Engine.IO sid on "/" and
+ * "/nsp#sid" elsewhere, as socket.io 2.x named them. */
+static char *socket_id(const sio_client *c, const char *nsp)
+{
+    char *id;
+    if (c->protocol == 5) {
+        id = malloc(SIO_ID_LEN + 1);
+        if (id && sio_rand_id(id)) {
+            free(id);
+            return NULL;
+        }
+        return id;
+    }
+    const char *sid = eio_session_sid(c->es);
+    if (strcmp(nsp, "/") == 0)
+        return strdup(sid);
+    if (asprintf(&id, "%s#%s", nsp, sid) < 0)
+        return NULL;
+    return id;
+}
+
+static int hex_value(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* Appends the URL-decoded q[0..n) as a JSON string. */
+static int put_url_decoded(sio_buf *b, const char *q, size_t n)
+{
+    sio_buf raw;
+    sio_buf_init(&raw, 0);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        char ch = q[i];
+        if (ch == '+') {
+            ch = ' ';
+        } else if (ch == '%' && i + 2 < n && hex_value(q[i + 1]) >= 0 && hex_value(q[i + 2]) >= 0) {
+            ch = (char)(hex_value(q[i + 1]) * 16 + hex_value(q[i + 2]));
+            i += 2;
+        }
+        rc = sio_buf_putc(&raw, (unsigned char)ch);
+    }
+    /* Invalid UTF-8 from a client's query is not passed on as JSON. */
+    if (!rc)
+        rc = json_write_string(b, raw.len ? (const char *)raw.data : "", raw.len);
+    sio_buf_free(&raw);
+    return rc;
+}
+
+/* "a=1&b=x%20y" as the JSON object {"a":"1","b":"x y"}: a v4 client's
+ * namespace query becomes the socket's auth. */
+static char *query_to_json(const char *q, size_t n)
+{
+    sio_buf b;
+    sio_buf_init(&b, 0);
+    int rc = sio_buf_putc(&b, '{');
+    bool first = true;
+    for (size_t i = 0; i < n;) {
+        size_t end = i;
+        while (end < n && q[end] != '&')
+            end++;
+        size_t eq = i;
+        while (eq < end && q[eq] != '=')
+            eq++;
+        if (end > i) {
+            if (!first)
+                rc |= sio_buf_putc(&b, ',');
+            first = false;
+            rc |= put_url_decoded(&b, q + i, eq - i);
+            rc |= sio_buf_putc(&b, ':');
+            rc |= put_url_decoded(&b, q + eq + (eq < end), end - eq - (eq < end));
+        }
+        i = end + 1;
+    }
+    rc |= sio_buf_putc(&b, '}');
+    rc |= sio_buf_putc(&b, 0);
+    if (rc || json_validate((const char *)b.data, b.len - 1, NULL) != JSON_OK) {
+        sio_buf_free(&b);
+        return strdup("{}");
+    }
+    return (char *)b.data;
 }
 
 static void on_connect_packet(sio_client *c, const sio_packet *pkt)
 {
     sio_server *srv = c->srv;
-    if (client_socket(c, pkt->nsp, pkt->nsp_len))
-        return; /* already connected there */
-    const char *auth = "{}";
-    size_t auth_len = 2;
-    if (pkt->data) {
-        auth = pkt->data;
-        auth_len = pkt->data_len;
+    const char *name = pkt->nsp;
+    size_t name_len = pkt->nsp_len;
+    char *auth_copy;
+    const char *query = memchr(name, '?', name_len);
+    if (c->protocol == 4 && query) {
+        auth_copy = query_to_json(query + 1, name_len - (size_t)(query - name) - 1);
+        name_len = (size_t)(query - name);
+    } else {
+        auth_copy = pkt->data ? strndup(pkt->data, pkt->data_len) : strdup("{}");
     }
-    char *auth_copy = strndup(auth, auth_len);
-    sio_namespace *nsp = auth_copy ? nsp_for_connect(srv, pkt->nsp, pkt->nsp_len, auth_copy) : NULL;
+    if (client_socket(c, name, name_len)) {
+        free(auth_copy);
+        return; /* already connected there */
+    }
+    sio_namespace *nsp = auth_copy ? nsp_for_connect(srv, name, name_len, auth_copy) : NULL;
     if (!nsp) {
         free(auth_copy);
-        send_connect_error(c, pkt->nsp, pkt->nsp_len, "Invalid namespace", NULL);
+        send_connect_error(c, name, name_len, "Invalid namespace", NULL);
         return;
     }
     sio_socket *s = calloc(1, sizeof(*s));
-    if (!s || sio_rand_id(s->id)) {
+    if (!s || !(s->id = socket_id(c, nsp->name))) {
         free(s);
         free(auth_copy);
         return;
@@ -356,7 +468,7 @@ static void on_connect_packet(sio_client *c, const sio_packet *pkt)
     for (size_t i = 0; i < nsp->n_mw; i++) {
         const char *message = NULL, *data = NULL;
         if (!nsp->mw[i].cb(s, &message, &data, nsp->mw[i].user)) {
-            send_connect_error(c, pkt->nsp, pkt->nsp_len, message ? message : "not authorized", data);
+            send_connect_error(c, name, name_len, message ? message : "not authorized", data);
             sio_socket_close(s, NULL, false);
             return;
         }
@@ -369,9 +481,11 @@ static void on_connect_packet(sio_client *c, const sio_packet *pkt)
     sio_buf_init(&b, SIO_HEADROOM);
     sio_buf_putc(&b, '4');
     sio_encode_header(&b, SIO_PKT_CONNECT, nsp->name, -1, 0);
-    sio_buf_puts(&b, "{\"sid\":\"");
-    sio_buf_puts(&b, s->id);
-    sio_buf_puts(&b, "\"}");
+    if (c->protocol == 5) {
+        sio_buf_puts(&b, "{\"sid\":\"");
+        sio_buf_puts(&b, s->id);
+        sio_buf_puts(&b, "\"}");
+    }
     if (sio_room_add(&nsp->all, s) || sio_join(s, s->id) || client_send_text(c, &b) != EIO_SEND_OK) {
         sio_buf_free(&b);
         sio_socket_close(s, "transport error", false);

@@ -73,7 +73,7 @@ typedef struct sio_pending_ack {
 } sio_pending_ack;
 
 struct sio_socket {
-    char id[SIO_ID_LEN + 1];
+    char *id; /* v5: random; v4 protocol: the Engine.IO sid, or "/nsp#sid" */
     uint8_t state;
     uint32_t refs;
     uint32_t mark; /* broadcast de-duplication */
@@ -93,6 +93,7 @@ struct sio_socket {
 struct sio_client {
     sio_server *srv;
     eio_session *es; /* NULL once the session closed */
+    uint8_t protocol; /* Socket.IO protocol: 5, or 4 for socket.io-client 2.x (Engine.IO v3) */
     sio_socket *sockets;
     sio_timer connect_timer;
     /* A binary packet waiting for its attachments. */

@@ -27,6 +27,7 @@ void sio_socket_unref(sio_socket *s)
     free(s->early);
     free(s->mem);
     free(s->auth);
+    free(s->id);
     free(s);
 }
 

@@ -1,6 +1,8 @@
 /* libwebsockets binding of the Engine.IO engine. See transport.h. */
 #include "transport/transport.h"
 
+#include "eio/eio_codec.h"
+
 #include <libwebsockets.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -9,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-_Static_assert(LWS_PRE <= SIO_HEADROOM, "SIO_HEADROOM must cover LWS_PRE");
+_Static_assert(LWS_PRE + 1 <= SIO_HEADROOM, "SIO_HEADROOM must cover LWS_PRE and the v3 type byte");
 
 #define STOP_GRACE_MS 2000
 
@@ -42,6 +44,7 @@ typedef struct pss {
     bool discard_body;    /* a POST refused before its body: drain, then answer */
     bool close_after;     /* close the connection after the response */
     bool external;        /* a request for the http_handler */
+    bool v3;              /* an Engine.IO v3 request: CORS with credentials */
     int8_t pending_error; /* eio_error to answer once a refused POST's body is drained */
     uint16_t status;
     const char *ctype;
@@ -133,12 +136,6 @@ static char *header_dup(struct lws *wsi, enum lws_token_indexes h)
     return s;
 }
 
-/* Copies query parameter `name` ("sid=") into buf; NULL when absent. */
-static const char *query_arg(struct lws *wsi, const char *name, char *buf, int len)
-{
-    return lws_get_urlarg_by_name(wsi, name, buf, len);
-}
-
 static bool path_matches(const char *path, const char *want)
 {
     size_t n = strlen(want);
@@ -203,7 +200,7 @@ static int write_response(pss *p)
         if (lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-origin:",
                                         (const unsigned char *)p->acao, (int)strlen(p->acao), &q, end))
             return -1;
-        if (p->t->cfg.cors.credentials &&
+        if ((p->t->cfg.cors.credentials || p->v3) &&
             lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-credentials:",
                                         (const unsigned char *)"true", 4, &q, end))
             return -1;
@@ -264,20 +261,48 @@ typedef struct query {
     eio_request req;
 } query;
 
+/* One pass over the URL arguments (lws has already URL-decoded them). */
 static void read_query(struct lws *wsi, query *q, eio_method m, bool upgrade)
 {
+    memset(&q->req, 0, sizeof(q->req));
     q->req.method = m;
     q->req.ws_upgrade = upgrade;
-    q->req.eio = query_arg(wsi, "EIO=", q->eio, sizeof(q->eio));
-    q->req.transport = query_arg(wsi, "transport=", q->transport, sizeof(q->transport));
-    q->req.sid = query_arg(wsi, "sid=", q->sid, sizeof(q->sid));
+    char frag[128];
+    for (int i = 0; lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i) >= 0; i++) {
+        const char *v = strchr(frag, '=');
+        if (!v)
+            continue;
+        size_t klen = (size_t)(v++ - frag);
+        char *dst = NULL;
+        size_t cap = 0;
+        if (klen == 3 && memcmp(frag, "EIO", 3) == 0) {
+            dst = q->eio, cap = sizeof(q->eio);
+            q->req.eio = q->eio;
+        } else if (klen == 9 && memcmp(frag, "transport", 9) == 0) {
+            dst = q->transport, cap = sizeof(q->transport);
+            q->req.transport = q->transport;
+        } else if (klen == 3 && memcmp(frag, "sid", 3) == 0) {
+            dst = q->sid, cap = sizeof(q->sid);
+            q->req.sid = q->sid;
+        } else if (klen == 3 && memcmp(frag, "b64", 3) == 0) {
+            q->req.b64 = true;
+        }
+        if (dst)
+            snprintf(dst, cap, "%s", v);
+    }
 }
+
+static int protocol_of(const query *q) { return q->req.eio && strcmp(q->req.eio, "3") == 0 ? 3 : 4; }
 
 /* Admission of an Engine.IO request, CORS included. */
 static eio_error admit(pss *p, struct lws *wsi, query *q, eio_session **s)
 {
     eio_cors_verdict cv = check_origin(p, wsi);
     eio_error e = eio_engine_verify(p->t->eng, &q->req, s);
+    /* v2 clients send credentials: an allowed origin is reflected with them. */
+    p->v3 = *s ? eio_session_protocol(*s) == 3 : protocol_of(q) == 3;
+    if (p->v3 && p->acao && strcmp(p->acao, "*") == 0)
+        p->acao = p->origin;
     if (e == EIO_ERR_UNKNOWN_TRANSPORT)
         return e;
     if (cv == EIO_CORS_BAD_ORIGIN)
@@ -413,7 +438,8 @@ static int on_http(pss *p, struct lws *wsi, const char *path)
         long cl = content_length(wsi);
         if (e == EIO_ERR_NONE) {
             char ct[64];
-            if (lws_hdr_copy(wsi, ct, sizeof(ct), WSI_TOKEN_HTTP_CONTENT_TYPE) > 0 &&
+            if (eio_session_protocol(s) == 4 &&
+                lws_hdr_copy(wsi, ct, sizeof(ct), WSI_TOKEN_HTTP_CONTENT_TYPE) > 0 &&
                 strncmp(ct, "application/octet-stream", 24) == 0) {
                 /* v4 polling carries binary as base64 text only */
                 eio_session_fail(s);
@@ -461,7 +487,7 @@ static int on_http(pss *p, struct lws *wsi, const char *path)
     lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
     p->holding = true;
     if (!s) {
-        if (!eio_engine_handshake(t->eng, EIO_POLLING, &p->conn, now)) {
+        if (!eio_engine_handshake_version(t->eng, EIO_POLLING, protocol_of(&q), q.req.b64, &p->conn, now)) {
             p->holding = false;
             respond(p, 500, "text/plain", "Internal error");
         }
@@ -526,7 +552,8 @@ static int on_http_writable(pss *p)
         return 0; /* spurious */
     p->holding = false;
     p->status = 200;
-    p->ctype = "text/plain; charset=UTF-8";
+    /* v3 binary framing starts with a kind byte 0 or 1 (see the engine). */
+    p->ctype = out->len && out->data[0] <= 1 ? "application/octet-stream" : "text/plain; charset=UTF-8";
     sio_buf_reset(&p->body);
     if (sio_buf_append(&p->body, out->data, out->len))
         return -1;
@@ -578,7 +605,8 @@ static int on_ws_established(pss *p, struct lws *wsi)
             return -1;
         return 0;
     }
-    return eio_engine_handshake(t->eng, EIO_WEBSOCKET, &p->conn, now) ? 0 : -1;
+    return eio_engine_handshake_version(t->eng, EIO_WEBSOCKET, protocol_of(&q), q.req.b64, &p->conn, now) ? 0
+                                                                                                 : -1;
 }
 
 static int on_ws_receive(pss *p, struct lws *wsi, const void *in, size_t len)
@@ -614,8 +642,17 @@ static int on_ws_writable(pss *p, struct lws *wsi)
         return -1;
     }
     sio_msg *m;
+    bool v3 = p->conn.session && eio_session_protocol(p->conn.session) == 3;
     while ((m = eio_conn_next_frame(&p->conn))) {
-        int n = lws_write(wsi, m->data, m->len, m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+        int n;
+        if (m->binary && v3) {
+            /* v3 binary frames start with the message type byte; the headroom
+             * has room for it (every v3 recipient writes the same byte). */
+            m->data[-1] = EIO_MESSAGE;
+            n = lws_write(wsi, m->data - 1, m->len + 1, LWS_WRITE_BINARY);
+        } else {
+            n = lws_write(wsi, m->data, m->len, m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+        }
         sio_msg_unref(m);
         if (n < 0)
             return -1;

@@ -11,7 +11,7 @@
 
 /* Headroom the transport needs in front of a frame. The transport binding
  * checks at compile time that LWS_PRE fits in it. */
-#define SIO_HEADROOM 16
+#define SIO_HEADROOM 32
 
 typedef struct sio_buf {
     unsigned char *mem;  /* allocation; NULL while empty */

@@ -174,7 +174,7 @@ int ws_connect_extra(ws_client *c, int port, const char *path, const char *const
         return -1;
     char *req = ws_request(port, path, headers);
     if (!req)
-        return -1;
+        goto fail;
     size_t rl = strlen(req);
     int rc = 0;
     if (extra_len) {
