@@ -3,7 +3,9 @@
 #   make run        build and start the main server on port 3000
 #   make test       install missing dependencies, then run every test
 #   make asan       the same tests under ASan + UBSan (build in build-asan/)
-# SANITIZER=address,undefined builds into build-$(SANITIZER) with sanitizers.
+#   make tsan       the thread-safety stress test under TSan (build in build-tsan/)
+# SANITIZER=address,undefined builds with sanitizers into build-asan/
+# (SANITIZER=thread: build-tsan/; another list: build-<its first word>/).
 
 CC      ?= cc
 STD     := -std=c11 -D_GNU_SOURCE
@@ -12,11 +14,12 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 OPT     ?= -O2 -g
 DEPS    := -MMD -MP
 PKGS    := libwebsockets
+comma   := ,
 ifeq ($(SANITIZER),)
 BUILD   ?= build
 SANFLAGS :=
 else
-BUILD   ?= build-asan
+BUILD   ?= build-$(firstword $(subst $(comma), ,$(subst address,asan,$(subst thread,tsan,$(SANITIZER)))))
 SANFLAGS := -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
 OPT     := -O1 -g
 endif
@@ -45,7 +48,7 @@ TOOLS    := $(TOOL_SRC:tools/%.c=$(BUILD)/%)
 DOC_SRC  := $(sort $(wildcard docs/examples/*.c))
 DOCS_BIN := $(DOC_SRC:docs/examples/%.c=$(BUILD)/examples/%)
 
-.PHONY: all run test unit integration interop asan deps check-layers clean bench
+.PHONY: all run test unit integration interop asan tsan deps check-layers clean bench
 all: $(LIB) $(PROGS) $(UNITS) $(INTEGS) $(TOOLS) $(DOCS_BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -80,7 +83,7 @@ deps:
 	@bash tools/install-deps.sh
 
 # The main job: the program below, on port 3000.
-RUN_PROG ?= eio-echo
+RUN_PROG ?= sio-server
 run: $(BUILD)/$(RUN_PROG)
 	$(BUILD)/$(RUN_PROG) --port 3000
 
@@ -106,7 +109,18 @@ asan: deps
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  bash tools/run-tests.sh all build-asan
 
+# TSan: only the stress test of the posting threads (libwebsockets itself is
+# not instrumented; tools/tsan.supp says what is suppressed, and why).
+tsan: deps
+	@$(MAKE) --no-print-directory SANITIZER=thread build-tsan/sio-stress
+	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tools/tsan.supp" \
+	  SIO_BUILD_DIR=build-tsan node --test tests/interop/stress_threads.test.mjs
+
+# Our server against Node's socket.io, same machine, same run (see docs/benchmarks.md).
+bench:
+	@bash tools/bench.sh $(BENCH_ARGS)
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -95,8 +95,6 @@ typedef struct sio_options {
     const char *const *cors_origins; /* allowed origins ("*" for any); default none */
     size_t n_cors_origins;
     bool cors_credentials;          /* default false */
-    bool serve_client;              /* serve /socket.io/socket.io.js, default false */
-    const char *client_dir;         /* directory holding socket.io.js and friends */
     sio_http_handler http_handler;  /* other HTTP requests; NULL: 404 */
     void *http_user;
     size_t max_http_body;           /* default 1 MiB */
@@ -118,12 +116,16 @@ int sio_server_port(const sio_server *srv);
 int sio_server_run(sio_server *srv);
 /* Any thread, and signal handlers. */
 void sio_server_stop(sio_server *srv);
-/* Frees the server and everything in it; after sio_server_run returned. */
+/* Frees the server and everything in it; after sio_server_run returned and
+ * after every thread that calls sio_post_* has stopped doing so. */
 void sio_server_free(sio_server *srv);
 
 /* The namespace `name` ("/" is always there), created on first use.
  * Returns NULL when out of memory or when name does not start with '/'. */
 sio_namespace *sio_of(sio_server *srv, const char *name);
+
+/* The namespace `name` if it exists, else NULL (never creates one). */
+sio_namespace *sio_find_namespace(sio_server *srv, const char *name);
 
 /* Dynamic namespaces: a CONNECT to an unknown namespace whose name matches
  * the shell pattern (fnmatch, e.g. "/room-*") or that the callback accepts

@@ -4,7 +4,7 @@
 #
 # unit         every executable in BUILD_DIR/tests/unit/ (cmocka)
 # integration  every executable in BUILD_DIR/tests/integration/ (cmocka)
-# interop      node --test over tests/interop/*.test.mjs, with
+# interop      node --test over tests/interop/*.test.mjs and tests/browser/*.test.mjs, with
 #              SIO_BUILD_DIR=<absolute BUILD_DIR> for the server binaries
 #
 # Each program runs under `timeout` (120 s for a C program, 300 s for the node
@@ -97,8 +97,8 @@ run_c_dir() { # kind dir
 
 run_interop() {
     local files=() f rc pass fail cancelled summary
-    for f in tests/interop/*.test.mjs; do [ -f "$f" ] && files+=("$f"); done
-    [ "${#files[@]}" -gt 0 ] || { echo "== interop: no tests/interop/*.test.mjs, skipped"; return; }
+    for f in tests/interop/*.test.mjs tests/browser/*.test.mjs; do [ -f "$f" ] && files+=("$f"); done
+    [ "${#files[@]}" -gt 0 ] || { echo "== interop: no tests/{interop,browser}/*.test.mjs, skipped"; return; }
     echo "== interop: node --test ${files[*]} (SIO_BUILD_DIR=$build_abs)"
     if ! command -v node >/dev/null 2>&1; then
         echo "node not found on PATH (run tools/install-deps.sh)"

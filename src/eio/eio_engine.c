@@ -38,6 +38,7 @@ struct eio_session {
 
     void *user;
     eio_session *reap_next;
+    eio_session *notify_next; /* closed, the layer above not yet told */
 };
 
 #define NOT_IN_HEAP ((size_t)-1)
@@ -50,6 +51,11 @@ struct eio_engine {
     eio_session **heap;
     size_t heap_len, heap_cap;
     eio_session *reap; /* closed, waiting for their connections to let go */
+    /* Closed sessions whose on_close is still owed, oldest first. The layer
+     * above hears of a close only from eio_engine_reap(), never from inside
+     * a call it made (a send that overflowed a queue, say), so it never has
+     * its state freed under its feet. */
+    eio_session *notify_head, *notify_tail;
     int64_t now;       /* the latest time any entry point was given */
     /* Shared constant packets. */
     sio_msg *ping, *noop, *close, *probe_pong;
@@ -364,12 +370,29 @@ static void close_session(eio_session *s, eio_close_reason reason, bool answer_g
     }
     s->reap_next = e->reap;
     e->reap = s;
-    if (e->h.on_close)
-        e->h.on_close(e->h.ctx, s, reason);
+    if (e->notify_tail)
+        e->notify_tail->notify_next = s;
+    else
+        e->notify_head = s;
+    e->notify_tail = s;
+}
+
+void eio_engine_deliver_closes(eio_engine *e)
+{
+    /* on_close may close more sessions: they join the end of the list. */
+    while (e->notify_head) {
+        eio_session *s = e->notify_head;
+        e->notify_head = s->notify_next;
+        if (!e->notify_head)
+            e->notify_tail = NULL;
+        if (e->h.on_close)
+            e->h.on_close(e->h.ctx, s, (eio_close_reason)s->close_reason);
+    }
 }
 
 void eio_engine_reap(eio_engine *e)
 {
+    eio_engine_deliver_closes(e);
     eio_session **pp = &e->reap;
     while (*pp) {
         eio_session *s = *pp;
@@ -402,9 +425,11 @@ static void wake_writer(eio_session *s)
     }
 }
 
-static int enqueue(eio_session *s, sio_msg *m)
+/* Queues m. `over_limit_ok` lets the open packet in whatever the limit, so
+ * that a handshake never hands over a session that is already closed. */
+static int enqueue_msg(eio_session *s, sio_msg *m, bool over_limit_ok)
 {
-    if (s->qbytes + m->len > s->eng->opt.max_queue_bytes) {
+    if (!over_limit_ok && s->qbytes + m->len > s->eng->opt.max_queue_bytes) {
         close_session(s, EIO_CLOSE_QUEUE_FULL, true);
         return EIO_SEND_QUEUE_FULL;
     }
@@ -427,6 +452,8 @@ static int enqueue(eio_session *s, sio_msg *m)
         wake_writer(s);
     return EIO_SEND_OK;
 }
+
+static int enqueue(eio_session *s, sio_msg *m) { return enqueue_msg(s, m, false); }
 
 static sio_msg *dequeue(eio_session *s)
 {
@@ -499,6 +526,16 @@ void eio_engine_close_all(eio_engine *e)
     free(all);
 }
 
+void eio_engine_shutdown(eio_engine *e)
+{
+    const strmap_slot *slot;
+    size_t i = 0;
+    /* close_session removes the session from the map: restart each time. */
+    while (i = 0, strmap_next(&e->sids, &i, &slot))
+        close_session(slot->val, EIO_CLOSE_SERVER_SHUTDOWN, true);
+    eio_engine_reap(e);
+}
+
 bool eio_session_is_open(const eio_session *s) { return s->state == S_OPEN; }
 const char *eio_session_sid(const eio_session *s) { return s->sid; }
 eio_transport_kind eio_session_transport(const eio_session *s) { return s->transport; }
@@ -558,7 +595,7 @@ eio_session *eio_engine_handshake_version(eio_engine *e, eio_transport_kind t, i
         return NULL;
     }
     attach(s, t == EIO_POLLING ? &s->get : &s->ws, c, t == EIO_POLLING ? EIO_CONN_GET : EIO_CONN_WS);
-    enqueue(s, m);
+    enqueue_msg(s, m, true);
     sio_msg_unref(m);
     if (e->h.on_open)
         e->h.on_open(e->h.ctx, s);
@@ -689,8 +726,9 @@ int eio_conn_take_payload(eio_conn *c, sio_buf *out)
         if (append_payload(s, out, s->final_close ? s->eng->close : s->eng->noop, false))
             return -1;
         s->final_close = s->final_noop = false;
-    } else if (s->upgrading) {
-        /* The client must let go of polling before it sends "5". */
+    } else if (s->upgrading || s->transport != EIO_POLLING) {
+        /* The client must let go of polling before it sends "5"; a poll
+         * still held after it gets a last noop. */
         if (append_payload(s, out, s->eng->noop, false))
             return -1;
     } else {

@@ -11,8 +11,10 @@
  * milliseconds on a monotonic clock.
  *
  * Lifetime: a session that closes leaves the sid table at once (later
- * requests get "Session ID unknown") and is freed by eio_engine_reap() once
- * no connection refers to it, never inside a callback. */
+ * requests get "Session ID unknown"), refuses sends, and stays in memory.
+ * eio_engine_reap() then tells the layer above (on_close) and frees it once
+ * no connection refers to it: nothing is freed, and no on_close runs, inside
+ * a call the layer above made. */
 #ifndef SIO_EIO_ENGINE_H
 #define SIO_EIO_ENGINE_H
 
@@ -158,11 +160,19 @@ eio_session *eio_engine_handshake_version(eio_engine *e, eio_transport_kind t, i
 void eio_engine_tick(eio_engine *e, int64_t now);
 /* Earliest timer, or INT64_MAX when none. */
 int64_t eio_engine_next_deadline(const eio_engine *e);
-/* Frees the sessions that closed and that no connection holds any more.
- * Call when no engine callback is on the stack. */
+/* Calls on_close for the sessions that closed since the last call (oldest
+ * first; closes made by on_close itself are reported in the same call).
+ * Frees nothing: the first half of eio_engine_reap. */
+void eio_engine_deliver_closes(eio_engine *e);
+/* Calls on_close for the sessions that closed since the last reap, then
+ * frees those that no connection holds any more. Call when no engine call
+ * is on the stack (the transport does it after every event). */
 void eio_engine_reap(eio_engine *e);
-/* Closes every session (reason "server shutting down"). */
+/* Closes every session gracefully (reason "server shutting down"). */
 void eio_engine_close_all(eio_engine *e);
+/* Closes every session at once and reaps: on_close runs for each. For the
+ * end of the loop, after the transport dropped its connections. */
+void eio_engine_shutdown(eio_engine *e);
 size_t eio_engine_session_count(const eio_engine *e);
 
 /* --- one session, from the transport binding ---------------------------- */

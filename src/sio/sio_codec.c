@@ -71,9 +71,16 @@ static int check_shape(const sio_packet *pkt)
             return SIO_E_SHAPE;
         if (json_type_of(d, 1) != JSON_STRING)
             return SIO_E_SHAPE;
-        if (sio_is_reserved_event(json_tok_start(d, 1), json_tok_len(d, 1)))
-            return SIO_E_RESERVED;
-        return SIO_DECODE_OK;
+        /* Compared unescaped: "connec\u0074" is "connect". */
+        sio_buf name;
+        sio_buf_init(&name, 0);
+        if (json_string_decode(d, 1, &name)) {
+            sio_buf_free(&name);
+            return SIO_E_NOMEM;
+        }
+        bool is_reserved = sio_is_reserved_event((const char *)name.data, name.len);
+        sio_buf_free(&name);
+        return is_reserved ? SIO_E_RESERVED : SIO_DECODE_OK;
     }
     case SIO_PKT_ACK:
     case SIO_PKT_BINARY_ACK:

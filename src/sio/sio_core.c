@@ -59,6 +59,11 @@ sio_namespace *sio_of(sio_server *srv, const char *name)
     return nsp ? nsp : nsp_new(srv, name, len);
 }
 
+sio_namespace *sio_find_namespace(sio_server *srv, const char *name)
+{
+    return name ? sio_nsp_find(srv, name, strlen(name)) : NULL;
+}
+
 int sio_dynamic_namespaces(sio_server *srv, const char *pattern, sio_namespace_filter filter,
                            sio_namespace_setup on_create, void *user)
 {
@@ -465,16 +470,21 @@ static void on_connect_packet(sio_client *c, const sio_packet *pkt)
     s->next_in_client = c->sockets;
     c->sockets = s;
 
+    /* A middleware may disconnect the socket: hold it until they are done. */
+    sio_socket_ref(s);
     for (size_t i = 0; i < nsp->n_mw; i++) {
         const char *message = NULL, *data = NULL;
-        if (!nsp->mw[i].cb(s, &message, &data, nsp->mw[i].user)) {
+        bool ok = nsp->mw[i].cb(s, &message, &data, nsp->mw[i].user);
+        if (ok && s->state == SOCK_CONNECTING)
+            continue;
+        if (!ok && s->state == SOCK_CONNECTING) {
             send_connect_error(c, name, name_len, message ? message : "not authorized", data);
             sio_socket_close(s, NULL, false);
-            return;
         }
-        if (s->state != SOCK_CONNECTING) /* the middleware disconnected it */
-            return;
+        sio_socket_unref(s);
+        return;
     }
+    sio_socket_unref(s);
     /* Connected: join the namespace and the socket's own room, reply, then
      * flush what was emitted before the reply. */
     sio_buf b;
@@ -559,8 +569,8 @@ static void on_message(void *ctx, eio_session *es, const unsigned char *p, size_
             on_packet(c, &pkt, c->bins, c->n_bins);
             sio_packet_free(&pkt);
         }
-        /* The handler may have closed the client: c is still alive until
-         * the engine's on_close, which drops the binary state itself. */
+        /* A close from the handler is only reported at the engine's next
+         * reap, so c is still here. */
         client_drop_binary(c);
         return;
     }

@@ -5,6 +5,8 @@
 
 #include <libwebsockets.h>
 #include <signal.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 _Static_assert(LWS_PRE + 1 <= SIO_HEADROOM, "SIO_HEADROOM must cover LWS_PRE and the v3 type byte");
 
 #define STOP_GRACE_MS 2000
+#define WS_WRITE_BUDGET (256 * 1024) /* bytes per writable callback */
 
 struct sio_transport {
     transport_config cfg;
@@ -27,6 +30,11 @@ struct sio_transport {
     bool stopping;
     int64_t stop_deadline;
     sio_buf scratch; /* polling responses are built here */
+    /* Held polls are watched for the client hanging up: lws does not read a
+     * connection in the middle of an HTTP transaction, so it would neither
+     * see the hang-up nor stop polling the readable socket. */
+    int held_epfd;
+    struct lws *held_watch;
 };
 
 enum conn_kind { K_NONE, K_HTTP, K_WS };
@@ -45,6 +53,7 @@ typedef struct pss {
     bool close_after;     /* close the connection after the response */
     bool external;        /* a request for the http_handler */
     bool v3;              /* an Engine.IO v3 request: CORS with credentials */
+    bool head;            /* a HEAD request: no body in the response */
     int8_t pending_error; /* eio_error to answer once a refused POST's body is drained */
     uint16_t status;
     const char *ctype;
@@ -121,6 +130,40 @@ static void after_event(sio_transport *t)
     reschedule(t);
 }
 
+/* --- held polls ----------------------------------------------------------- */
+
+/* While a poll is held, our epoll set watches for the hang-up, which lws
+ * itself does not read in the middle of a transaction (it would keep waking
+ * up on the readable socket until the connection is closed). */
+static void hold_start(pss *p)
+{
+    p->holding = true;
+    struct epoll_event ev = {.events = EPOLLRDHUP, .data.ptr = p};
+    epoll_ctl(p->t->held_epfd, EPOLL_CTL_ADD, lws_get_socket_fd(p->wsi), &ev);
+}
+
+static void hold_end(pss *p)
+{
+    if (!p->holding)
+        return;
+    p->holding = false;
+    epoll_ctl(p->t->held_epfd, EPOLL_CTL_DEL, lws_get_socket_fd(p->wsi), NULL);
+}
+
+/* Clients that hung up on a held poll: the session ends (an aborted poll
+ * ends the session) and the connection is closed. */
+static void on_held_hangups(sio_transport *t)
+{
+    struct epoll_event ev[64];
+    int n = epoll_wait(t->held_epfd, ev, 64, 0);
+    for (int i = 0; i < n; i++) {
+        pss *p = ev[i].data.ptr;
+        hold_end(p);
+        eio_conn_closed(&p->conn);
+        lws_set_timeout(p->wsi, PENDING_TIMEOUT_CLOSE_ACK, LWS_TO_KILL_ASYNC);
+    }
+}
+
 /* --- HTTP helpers --------------------------------------------------------- */
 
 static char *header_dup(struct lws *wsi, enum lws_token_indexes h)
@@ -164,6 +207,12 @@ static void reset_http(pss *p)
     sio_buf_init(&p->body, SIO_HEADROOM);
 }
 
+static void refused(sio_transport *t, unsigned status, const char *what, const char *path)
+{
+    if (t->cfg.on_refused)
+        t->cfg.on_refused(t->cfg.refused_ctx, status, what, path);
+}
+
 /* Sets the response and asks for a writable callback to send it. */
 static void respond(pss *p, unsigned status, const char *ctype, const char *body)
 {
@@ -184,8 +233,7 @@ static void respond_error(pss *p, eio_error e, const char *path)
     p->responding = true;
     sio_buf_reset(&p->body);
     eio_error_body(&p->body, e);
-    if (p->t->cfg.on_refused)
-        p->t->cfg.on_refused(p->t->cfg.refused_ctx, status, eio_error_message(e), path);
+    refused(p->t, status, eio_error_message(e), path);
     lws_callback_on_writable(p->wsi);
 }
 
@@ -230,7 +278,8 @@ static int write_response(pss *p)
     }
     if (lws_finalize_write_http_header(wsi, start, &q, end))
         return -1;
-    if (p->body.len &&
+    /* HEAD gets the headers of the GET, Content-Length included, and no body. */
+    if (p->body.len && !p->head &&
         lws_write(wsi, p->body.data, p->body.len, LWS_WRITE_HTTP_FINAL) != (int)p->body.len)
         return -1;
     bool close_after = p->close_after;
@@ -360,8 +409,7 @@ static void run_external(pss *p)
     sio_buf_init(&res.body, SIO_HEADROOM);
     if (!t->cfg.http_handler || !t->cfg.http_handler(t->cfg.http_ctx, &req, &res)) {
         sio_buf_free(&res.body);
-        if (t->cfg.on_refused)
-            t->cfg.on_refused(t->cfg.refused_ctx, 404, "Not found", p->ext_path);
+        refused(t, 404, "Not found", p->ext_path);
         respond(p, 404, "text/plain", "Not found");
         return;
     }
@@ -397,9 +445,16 @@ static int start_external(pss *p, struct lws *wsi, const char *path, const char 
     sio_buf_free(&qs);
     if (strcmp(method, "POST") == 0) {
         long cl = content_length(wsi);
+        if (cl < 0 && lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
+            p->close_after = true; /* see on_http: no chunked bodies */
+            respond(p, 411, "text/plain", "Length Required");
+            refused(p->t, 411, "Length Required", path);
+            return 0;
+        }
         if (cl > (long)p->t->cfg.max_http_body) {
             p->close_after = true;
             respond(p, 413, "text/plain", "Payload too large");
+            refused(p->t, 413, "Payload too large", path);
             return 0;
         }
         if (cl > 0)
@@ -411,12 +466,18 @@ static int start_external(pss *p, struct lws *wsi, const char *path, const char 
 
 /* --- Engine.IO over HTTP ---------------------------------------------------- */
 
-static int on_http(pss *p, struct lws *wsi, const char *path)
+static int on_http(pss *p, struct lws *wsi, const char *path, size_t path_len)
 {
     sio_transport *t = p->t;
     reset_http(p);
     const char *mname;
     eio_method m = method_of(wsi, &mname);
+    p->head = strcmp(mname, "HEAD") == 0;
+    if (strlen(path) != path_len) { /* a decoded NUL byte in the path */
+        respond(p, 400, "text/plain", "Bad request");
+        refused(t, 400, "NUL in path", "");
+        return 0;
+    }
     if (!path_matches(path, t->cfg.path))
         return start_external(p, wsi, path, mname);
 
@@ -436,6 +497,14 @@ static int on_http(pss *p, struct lws *wsi, const char *path)
 
     if (m == EIO_METHOD_POST) {
         long cl = content_length(wsi);
+        if (cl < 0 && lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
+            /* libwebsockets 4.1 cannot read a chunked request body: ask for
+             * a length (browsers and socket.io clients always send one). */
+            p->close_after = true;
+            respond(p, 411, "text/plain", "Length Required");
+            refused(t, 411, "Length Required", path);
+            return 0;
+        }
         if (e == EIO_ERR_NONE) {
             char ct[64];
             if (eio_session_protocol(s) == 4 &&
@@ -449,8 +518,7 @@ static int on_http(pss *p, struct lws *wsi, const char *path)
         if (e == EIO_ERR_NONE && cl > (long)eio_engine_options(t->eng)->max_payload) {
             p->close_after = true;
             respond(p, 413, "text/plain", "Payload too large");
-            if (t->cfg.on_refused)
-                t->cfg.on_refused(t->cfg.refused_ctx, 413, "Payload too large", path);
+            refused(t, 413, "Payload too large", path);
             return 0;
         }
         if (e == EIO_ERR_NONE)
@@ -485,19 +553,18 @@ static int on_http(pss *p, struct lws *wsi, const char *path)
     }
     /* The poll may be held far past lws's default HTTP timeout. */
     lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
-    p->holding = true;
     if (!s) {
-        if (!eio_engine_handshake_version(t->eng, EIO_POLLING, protocol_of(&q), q.req.b64, &p->conn, now)) {
-            p->holding = false;
+        if (!eio_engine_handshake_version(t->eng, EIO_POLLING, protocol_of(&q), q.req.b64, &p->conn, now))
             respond(p, 500, "text/plain", "Internal error");
-        }
+        else
+            hold_start(p);
         return 0;
     }
     e = eio_session_poll_get(s, &p->conn, now);
-    if (e != EIO_ERR_NONE) {
-        p->holding = false;
+    if (e != EIO_ERR_NONE)
         respond_error(p, e, path);
-    }
+    else
+        hold_start(p);
     return 0;
 }
 
@@ -511,6 +578,7 @@ static int on_http_body(pss *p, const void *in, size_t len)
             eio_conn_closed(&p->conn); /* the session lets go of this POST */
         p->close_after = true;
         respond(p, 413, "text/plain", "Payload too large");
+        refused(p->t, 413, "Payload too large", p->ext_path ? p->ext_path : "");
         return 0;
     }
     if (sio_buf_append(&p->body, in, len))
@@ -550,7 +618,7 @@ static int on_http_writable(pss *p)
     sio_buf_reset(out);
     if (eio_conn_take_payload(&p->conn, out) != 0)
         return 0; /* spurious */
-    p->holding = false;
+    hold_end(p);
     p->status = 200;
     /* v3 binary framing starts with a kind byte 0 or 1 (see the engine). */
     p->ctype = out->len && out->data[0] <= 1 ? "application/octet-stream" : "text/plain; charset=UTF-8";
@@ -580,8 +648,7 @@ static int on_ws_filter(pss *p, struct lws *wsi)
     if (e == EIO_ERR_NONE && s && !eio_session_is_open(s))
         e = EIO_ERR_BAD_REQUEST;
     if (e != EIO_ERR_NONE) {
-        if (p->t->cfg.on_refused)
-            p->t->cfg.on_refused(p->t->cfg.refused_ctx, 400, eio_error_message(e), path);
+        refused(p->t, 400, eio_error_message(e), path);
         lws_return_http_status(wsi, 400, NULL);
         return -1;
     }
@@ -616,6 +683,9 @@ static int on_ws_receive(pss *p, struct lws *wsi, const void *in, size_t len)
                                                    !lws_remaining_packet_payload(wsi);
     bool binary = lws_frame_is_binary(wsi);
     int64_t now = transport_now_ms();
+    /* The frame header announces the whole size: refuse it before reading. */
+    if (p->body.len + len + lws_remaining_packet_payload(wsi) > max)
+        goto too_big;
     if (first && last && p->body.len == 0) { /* the common case: no copy */
         if (len > max)
             goto too_big;
@@ -643,7 +713,11 @@ static int on_ws_writable(pss *p, struct lws *wsi)
     }
     sio_msg *m;
     bool v3 = p->conn.session && eio_session_protocol(p->conn.session) == 3;
-    while ((m = eio_conn_next_frame(&p->conn))) {
+    /* A budget per writable callback: one client with a deep backlog on a
+     * fast socket must not keep the loop from everyone else. */
+    size_t budget = WS_WRITE_BUDGET;
+    while (budget > 0 && (m = eio_conn_next_frame(&p->conn))) {
+        budget = m->len >= budget ? 0 : budget - m->len;
         int n;
         if (m->binary && v3) {
             /* v3 binary frames start with the message type byte; the headroom
@@ -656,7 +730,7 @@ static int on_ws_writable(pss *p, struct lws *wsi)
         sio_msg_unref(m);
         if (n < 0)
             return -1;
-        if (lws_send_pipe_choked(wsi)) {
+        if (budget == 0 || lws_send_pipe_choked(wsi)) {
             lws_callback_on_writable(wsi);
             return 0;
         }
@@ -681,7 +755,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
     switch (reason) {
     case LWS_CALLBACK_HTTP:
-        rc = on_http(p, wsi, in);
+        rc = on_http(p, wsi, in, len);
         break;
     case LWS_CALLBACK_HTTP_BODY:
         rc = on_http_body(p, in, len);
@@ -692,8 +766,17 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP_WRITEABLE:
         rc = on_http_writable(p);
         break;
+    case LWS_CALLBACK_RAW_RX_FILE:
+        if (t && wsi == t->held_watch)
+            on_held_hangups(t);
+        break;
+    case LWS_CALLBACK_RAW_CLOSE_FILE:
+        if (t && wsi == t->held_watch)
+            t->held_watch = NULL;
+        break;
     case LWS_CALLBACK_CLOSED_HTTP:
         if (p && p->kind == K_HTTP) {
+            hold_end(p);
             eio_conn_closed(&p->conn);
             reset_http(p);
             sio_buf_free(&p->body);
@@ -792,6 +875,18 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
     }
     struct lws_vhost *vh = lws_get_vhost_by_name(t->ctx, "default");
     t->port = vh ? lws_get_vhost_listen_port(vh) : cfg->port;
+    t->held_epfd = epoll_create1(EPOLL_CLOEXEC);
+    lws_sock_file_fd_type fd = {.filefd = t->held_epfd};
+    if (t->held_epfd < 0 || !vh ||
+        !(t->held_watch = lws_adopt_descriptor_vhost(vh, LWS_ADOPT_RAW_FILE_DESC, fd, "engine.io", NULL))) {
+        fprintf(stderr, "cannot watch held polls\n");
+        if (t->held_epfd >= 0)
+            close(t->held_epfd);
+        lws_context_destroy(t->ctx);
+        eio_engine_free(t->eng);
+        free(t);
+        return NULL;
+    }
     return t;
 }
 
@@ -823,6 +918,10 @@ void transport_free(sio_transport *t)
     if (!t)
         return;
     lws_context_destroy(t->ctx); /* closes every connection: the engine lets go */
+    close(t->held_epfd);
+    /* Sessions with no connection left (a polling client between requests)
+     * are closed too, so the layer above frees what it holds for them. */
+    eio_engine_shutdown(t->eng);
     eio_engine_free(t->eng);
     sio_buf_free(&t->scratch);
     free(t);

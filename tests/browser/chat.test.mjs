@@ -1,0 +1,190 @@
+// The demo chat in a real browser: Debian's chromium driven by playwright-core
+// against sio-server. Two pages join room A and one room B; a message sent
+// from an A page reaches the other A page and not the B page; a POST
+// /api/emit to room B shows on the B page only. Run with the default
+// transports (polling, then the upgrade to WebSocket), polling only and
+// WebSocket only (the demo's ?transports= query). A screenshot of every page
+// is saved under <build>/test-output/. Every wait is on a DOM condition with
+// a deadline.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startServer, buildDir } from '../interop/support.mjs';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+process.chdir(REPO); // the server's default static and client directories
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const TOKEN = 'browser-test-token';
+const WAIT = 10_000; // ms, any single DOM condition
+// Conditions are checked every POLL ms: the default (requestAnimationFrame)
+// barely runs in pages that are not in front.
+const POLL = 20;
+const OUT = path.join(buildDir(), 'test-output');
+
+let server;
+let context;
+let profile;
+
+before(async () => {
+  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} not found: run tools/install-deps.sh (Debian package chromium)`);
+  fs.mkdirSync(OUT, { recursive: true });
+  server = await startServer('sio-server', ['--api-token', TOKEN]);
+  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sio-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+    timeout: 30_000,
+  });
+});
+
+after(async () => {
+  if (context) await context.close();
+  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+  if (server) {
+    const exit = await server.stop();
+    assert.equal(exit.code, 0, `server exit ${JSON.stringify(exit)}`);
+    assert.ok(!/^\S+ error /m.test(server.output()), `error lines in the server output:\n${server.output()}`);
+  }
+});
+
+/** Opens the demo, waits until it is connected (on `transport` when given). */
+async function openChat(query, transport) {
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  await page.goto(`${server.url}/${query}`, { timeout: WAIT });
+  await page.waitForFunction(() => document.getElementById('status').textContent === 'connected', null,
+    { timeout: WAIT, polling: POLL });
+  if (transport) {
+    await page.waitForFunction((t) => document.getElementById('transport').textContent === t, transport,
+      { timeout: WAIT, polling: POLL });
+  }
+  return page;
+}
+
+async function join(page, name, room) {
+  await page.bringToFront(); // input events wait for frames, which only the front page gets
+  await page.fill('#name', name);
+  await page.fill('#room', room);
+  await page.click('#join');
+  await page.waitForSelector(`#rooms [data-room="${room}"]`, { timeout: WAIT });
+  assert.equal(await page.textContent('#error'), '');
+}
+
+async function send(page, room, text) {
+  await page.bringToFront();
+  await page.fill('#room', room);
+  await page.fill('#text', text);
+  await page.click('#send');
+}
+
+/** Waits until the page shows a message with this text. */
+function waitMessage(page, text) {
+  return page.waitForFunction(
+    (t) => [...document.querySelectorAll('#messages .message .text')].some((e) => e.textContent === t),
+    text, { timeout: WAIT, polling: POLL });
+}
+
+/** The messages the page shows, as {room, from, text}. */
+function messages(page) {
+  return page.$$eval('#messages .message', (els) => els.map((e) => ({
+    room: e.dataset.room,
+    from: e.dataset.from,
+    text: e.querySelector('.text').textContent,
+    shown: e.textContent,
+  })));
+}
+
+async function emit(body) {
+  const res = await fetch(`${server.url}/api/emit`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  return res.json();
+}
+
+async function scenario(mode) {
+  const query = mode === 'default' ? '' : `?transports=${mode}`;
+  // With the default transports the client upgrades to WebSocket.
+  const transport = mode === 'default' ? 'websocket' : mode;
+  const A = `A-${mode}`;
+  const B = `B-${mode}`;
+  const pages = {};
+  try {
+    pages.a1 = await openChat(query, transport);
+    pages.a2 = await openChat(query, transport);
+    pages.b1 = await openChat(query, transport);
+    await join(pages.a1, `a1 ${mode}`, A);
+    await join(pages.a2, `a2 ${mode}`, A);
+    await join(pages.b1, `b1 ${mode}`, B);
+
+    // A message from a1 reaches a2 (and a1), not b1.
+    const hello = `hello A from a1 over ${mode}`;
+    await send(pages.a1, A, hello);
+    await waitMessage(pages.a2, hello);
+    await waitMessage(pages.a1, hello);
+    const seen = (await messages(pages.a2)).find((m) => m.text === hello);
+    assert.deepEqual({ room: seen.room, from: seen.from, text: seen.text }, { room: A, from: `a1 ${mode}`, text: hello });
+    assert.ok(seen.shown.includes(A) && seen.shown.includes(`a1 ${mode}`), `shown: ${seen.shown}`);
+    // b1's own message to B arrives after a1's was broadcast: had b1 been
+    // sent a1's message, it would be there by now.
+    const own = `b1 talks to B over ${mode}`;
+    await send(pages.b1, B, own);
+    await waitMessage(pages.b1, own);
+    assert.deepEqual((await messages(pages.b1)).map((m) => m.text), [own]);
+
+    // The HTTP API to room B: b1 only.
+    const fromApi = `the API to B over ${mode}`;
+    assert.deepEqual(await emit({ rooms: [B], event: 'message', data: [{ room: B, from: 'backend', text: fromApi, at: Date.now() }] }),
+      { recipients: 1 });
+    await waitMessage(pages.b1, fromApi);
+    const sentinel = `sentinel to A over ${mode}`;
+    assert.deepEqual(await emit({ rooms: [A], event: 'message', data: [{ room: A, from: 'backend', text: sentinel, at: Date.now() }] }),
+      { recipients: 2 });
+    await waitMessage(pages.a1, sentinel);
+    await waitMessage(pages.a2, sentinel);
+    for (const p of [pages.a1, pages.a2]) {
+      assert.deepEqual((await messages(p)).map((m) => m.text), [hello, sentinel]);
+    }
+    assert.deepEqual((await messages(pages.b1)).map((m) => [m.from, m.text]), [[`b1 ${mode}`, own], ['backend', fromApi]]);
+
+    // A message to a room the page is not in is refused, and said so.
+    await send(pages.b1, A, 'not in A');
+    await pages.b1.waitForFunction(() => document.getElementById('error').textContent !== '', null,
+      { timeout: WAIT, polling: POLL });
+    assert.match(await pages.b1.textContent('#error'), /not in this room/);
+
+    for (const [name, p] of Object.entries(pages)) {
+      assert.deepEqual(p.errors, [], `${name}: errors in the page`);
+      assert.equal(await p.textContent('#transport'), transport, `${name}: transport`);
+    }
+  } finally {
+    for (const [name, p] of Object.entries(pages)) {
+      await p.screenshot({ path: path.join(OUT, `chat-${mode}-${name}.png`), fullPage: true }).catch(() => {});
+      await p.close();
+    }
+  }
+}
+
+describe('demo chat in chromium', () => {
+  for (const mode of ['default', 'polling', 'websocket']) {
+    it(`rooms and the emit API, transports: ${mode}`, { timeout: 60_000 }, async () => {
+      try {
+        await scenario(mode);
+      } catch (err) {
+        err.message += `\n-- server output:\n${server.output()}`;
+        throw err;
+      }
+    });
+  }
+});

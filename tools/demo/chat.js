@@ -1,0 +1,131 @@
+// The room chat of sio-server. Protocol (every request acknowledged with
+// {ok:true} or {ok:false, error}):
+//   emit('name', name, ack)            set the name others see
+//   emit('join', room, ack)            join a room
+//   emit('leave', room, ack)           leave a room
+//   emit('message', {room, text}, ack) send to a room this socket is in
+//   on('message', {room, from, text, at})
+// ?transports=polling or ?transports=websocket forces a transport.
+(function () {
+  'use strict';
+  const $ = (id) => document.getElementById(id);
+  const params = new URLSearchParams(location.search);
+  const options = {};
+  const transports = (params.get('transports') || '').split(',').filter(Boolean);
+  if (transports.length) options.transports = transports;
+  const storedName = (() => { try { return localStorage.getItem('sio-chat-name'); } catch { return null; } })();
+  if (params.get('name') || storedName) $('name').value = params.get('name') || storedName;
+  if (params.get('room')) $('room').value = params.get('room');
+  options.auth = (cb) => { const n = $('name').value.trim(); cb(n ? { name: n } : {}); };
+
+  const socket = io(options);
+  const joined = new Set();
+  let sentName = null; // the name the server knows, once set
+
+  function setStatus(text) {
+    $('status').textContent = text;
+    $('status').className = text;
+  }
+  function showError(text) { $('error').textContent = text || ''; }
+  function showTransport() {
+    $('transport').textContent = socket.io.engine ? socket.io.engine.transport.name : '-';
+  }
+  function renderRooms() {
+    const box = $('rooms');
+    box.replaceChildren();
+    for (const room of [...joined].sort()) {
+      const el = document.createElement('span');
+      el.className = 'room';
+      el.dataset.room = room;
+      el.textContent = room;
+      box.append(el);
+    }
+  }
+  function addMessage(m) {
+    const li = document.createElement('li');
+    li.className = 'message';
+    li.dataset.room = String(m.room);
+    li.dataset.from = String(m.from);
+    const at = typeof m.at === 'number' ? new Date(m.at) : new Date();
+    const parts = [
+      ['time', at.toLocaleTimeString() + ' '],
+      ['room', '[' + m.room + '] '],
+      ['from', String(m.from)],
+      ['sep', ': '],
+      ['text', String(m.text)],
+    ];
+    for (const [cls, text] of parts) {
+      const span = document.createElement('span');
+      span.className = cls;
+      span.textContent = text; // never HTML
+      li.append(span);
+    }
+    const list = $('messages');
+    list.append(li);
+    list.scrollTop = list.scrollHeight;
+  }
+
+  // Ask and wait for the acknowledgement; rejects with the server's error.
+  function request(event, arg) {
+    return new Promise((resolve, reject) => {
+      socket.timeout(10000).emit(event, arg, (err, reply) => {
+        if (err) reject(new Error(event + ': no answer from the server'));
+        else if (!reply || !reply.ok) reject(new Error((reply && reply.error) || event + ' failed'));
+        else resolve(reply);
+      });
+    });
+  }
+  // Sends the name if it changed since the server last heard it.
+  async function syncName() {
+    const name = $('name').value.trim();
+    if (!name || name === sentName) return;
+    await request('name', name);
+    sentName = name;
+    try { localStorage.setItem('sio-chat-name', name); } catch { /* private mode */ }
+  }
+  async function act(fn) {
+    showError('');
+    try { await fn(); } catch (e) { showError(e.message); }
+  }
+
+  $('join').addEventListener('click', () => act(async () => {
+    const room = $('room').value.trim();
+    await syncName();
+    await request('join', room);
+    joined.add(room);
+    renderRooms();
+  }));
+  $('leave').addEventListener('click', () => act(async () => {
+    const room = $('room').value.trim();
+    await request('leave', room);
+    joined.delete(room);
+    renderRooms();
+  }));
+  $('compose').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    act(async () => {
+      const text = $('text').value;
+      if (!text) return;
+      await syncName();
+      await request('message', { room: $('room').value.trim(), text });
+      $('text').value = '';
+    });
+  });
+
+  socket.on('connect', () => {
+    setStatus('connected');
+    showTransport();
+    socket.io.engine.on('upgrade', showTransport);
+    // A new connection (after a reconnection) is in no room and may not know the name.
+    sentName = null;
+    const rooms = [...joined];
+    joined.clear();
+    renderRooms();
+    for (const room of rooms) {
+      request('join', room).then(() => { joined.add(room); renderRooms(); }, (e) => showError(e.message));
+    }
+  });
+  socket.on('disconnect', () => { setStatus('disconnected'); showTransport(); });
+  socket.on('connect_error', (e) => { setStatus('disconnected'); showError(e.message); });
+  socket.on('message', addMessage);
+})();
