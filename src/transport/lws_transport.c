@@ -730,7 +730,10 @@ static int on_ws_writable(pss *p, struct lws *wsi)
         sio_msg_unref(m);
         if (n < 0)
             return -1;
-        if (budget == 0 || lws_send_pipe_choked(wsi)) {
+        /* No lws_send_pipe_choked() here: it costs a poll() per frame, and
+         * lws keeps what the socket does not take and flushes it before the
+         * next writable callback; the budget bounds what it may keep. */
+        if (budget == 0) {
             lws_callback_on_writable(wsi);
             return 0;
         }
