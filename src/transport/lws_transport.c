@@ -39,6 +39,15 @@ struct sio_transport {
 
 enum conn_kind { K_NONE, K_HTTP, K_WS };
 
+/* A request outside the Engine.IO path, for the http_handler. Allocated only
+ * for those, so that a WebSocket's state stays small. */
+struct ext_req {
+    const char *method;
+    char *path, *query, *auth, *ctype, *inm;
+    char etag[64];
+    const char *cache_control;
+};
+
 /* Per-connection state. lws keeps it across keep-alive HTTP requests, so it
  * is reset at the start of each request. */
 typedef struct pss {
@@ -51,7 +60,6 @@ typedef struct pss {
     bool holding;         /* a polling GET waits for data */
     bool discard_body;    /* a POST refused before its body: drain, then answer */
     bool close_after;     /* close the connection after the response */
-    bool external;        /* a request for the http_handler */
     bool v3;              /* an Engine.IO v3 request: CORS with credentials */
     bool head;            /* a HEAD request: no body in the response */
     int8_t pending_error; /* eio_error to answer once a refused POST's body is drained */
@@ -60,10 +68,7 @@ typedef struct pss {
     const char *acao;     /* Access-Control-Allow-Origin value, or NULL */
     char *origin;         /* copy of the request's Origin, when reflected */
     sio_buf body;         /* request body, then the response body */
-    char etag[64];
-    const char *cache_control;
-    char *ext_path, *ext_query, *ext_auth, *ext_ctype, *ext_inm; /* external request */
-    const char *ext_method;
+    struct ext_req *ext;  /* a request for the http_handler, else NULL */
 } pss;
 
 int64_t transport_now_ms(void)
@@ -190,11 +195,14 @@ static bool path_matches(const char *path, const char *want)
 static void reset_http(pss *p)
 {
     free(p->origin);
-    free(p->ext_path);
-    free(p->ext_query);
-    free(p->ext_auth);
-    free(p->ext_ctype);
-    free(p->ext_inm);
+    if (p->ext) {
+        free(p->ext->path);
+        free(p->ext->query);
+        free(p->ext->auth);
+        free(p->ext->ctype);
+        free(p->ext->inm);
+        free(p->ext);
+    }
     sio_buf_free(&p->body);
     eio_conn conn = p->conn;
     struct lws *wsi = p->wsi;
@@ -256,14 +264,14 @@ static int write_response(pss *p)
                                         (const unsigned char *)"Origin", 6, &q, end))
             return -1;
     }
-    if (p->etag[0] && lws_add_http_header_by_name(wsi, (const unsigned char *)"etag:",
-                                                  (const unsigned char *)p->etag,
-                                                  (int)strlen(p->etag), &q, end))
+    if (p->ext && p->ext->etag[0] &&
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"etag:", (const unsigned char *)p->ext->etag,
+                                    (int)strlen(p->ext->etag), &q, end))
         return -1;
-    if (p->cache_control &&
+    if (p->ext && p->ext->cache_control &&
         lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
-                                    (const unsigned char *)p->cache_control,
-                                    (int)strlen(p->cache_control), &q, end))
+                                    (const unsigned char *)p->ext->cache_control,
+                                    (int)strlen(p->ext->cache_control), &q, end))
         return -1;
     if (p->status == 204 && p->acao) {
         static const char methods[] = "GET,HEAD,PUT,PATCH,POST,DELETE";
@@ -396,12 +404,12 @@ static void run_external(pss *p)
 {
     sio_transport *t = p->t;
     transport_http_request req = {
-        .method = p->ext_method,
-        .path = p->ext_path,
-        .query = p->ext_query ? p->ext_query : "",
-        .authorization = p->ext_auth,
-        .content_type = p->ext_ctype,
-        .if_none_match = p->ext_inm,
+        .method = p->ext->method,
+        .path = p->ext->path,
+        .query = p->ext->query ? p->ext->query : "",
+        .authorization = p->ext->auth,
+        .content_type = p->ext->ctype,
+        .if_none_match = p->ext->inm,
         .body = p->body.data,
         .body_len = p->body.len,
     };
@@ -409,7 +417,7 @@ static void run_external(pss *p)
     sio_buf_init(&res.body, SIO_HEADROOM);
     if (!t->cfg.http_handler || !t->cfg.http_handler(t->cfg.http_ctx, &req, &res)) {
         sio_buf_free(&res.body);
-        refused(t, 404, "Not found", p->ext_path);
+        refused(t, 404, "Not found", p->ext->path);
         respond(p, 404, "text/plain", "Not found");
         return;
     }
@@ -417,20 +425,21 @@ static void run_external(pss *p)
     p->body = res.body;
     p->status = (uint16_t)res.status;
     p->ctype = res.content_type;
-    memcpy(p->etag, res.etag, sizeof(p->etag));
-    p->cache_control = res.cache_control;
+    memcpy(p->ext->etag, res.etag, sizeof(p->ext->etag));
+    p->ext->cache_control = res.cache_control;
     p->responding = true;
     lws_callback_on_writable(p->wsi);
 }
 
 static int start_external(pss *p, struct lws *wsi, const char *path, const char *method)
 {
-    p->external = true;
-    p->ext_method = method;
-    p->ext_path = strdup(path);
-    p->ext_auth = header_dup(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
-    p->ext_ctype = header_dup(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
-    p->ext_inm = header_dup(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
+    if (!(p->ext = calloc(1, sizeof(*p->ext))))
+        return -1;
+    p->ext->method = method;
+    p->ext->path = strdup(path);
+    p->ext->auth = header_dup(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+    p->ext->ctype = header_dup(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
+    p->ext->inm = header_dup(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
     /* Rebuild the raw query string from lws's argument fragments. */
     sio_buf qs;
     sio_buf_init(&qs, 0);
@@ -441,7 +450,7 @@ static int start_external(pss *p, struct lws *wsi, const char *path, const char 
         sio_buf_puts(&qs, frag);
     }
     sio_buf_putc(&qs, 0);
-    p->ext_query = strdup((const char *)qs.data);
+    p->ext->query = strdup((const char *)qs.data);
     sio_buf_free(&qs);
     if (strcmp(method, "POST") == 0) {
         long cl = content_length(wsi);
@@ -570,7 +579,7 @@ static int on_http(pss *p, struct lws *wsi, const char *path, size_t path_len)
 
 static int on_http_body(pss *p, const void *in, size_t len)
 {
-    size_t cap = p->external ? p->t->cfg.max_http_body : eio_engine_options(p->t->eng)->max_payload;
+    size_t cap = p->ext ? p->t->cfg.max_http_body : eio_engine_options(p->t->eng)->max_payload;
     if (p->discard_body || p->responding)
         return 0;
     if (p->body.len + len > cap) {
@@ -578,7 +587,7 @@ static int on_http_body(pss *p, const void *in, size_t len)
             eio_conn_closed(&p->conn); /* the session lets go of this POST */
         p->close_after = true;
         respond(p, 413, "text/plain", "Payload too large");
-        refused(p->t, 413, "Payload too large", p->ext_path ? p->ext_path : "");
+        refused(p->t, 413, "Payload too large", p->ext && p->ext->path ? p->ext->path : "");
         return 0;
     }
     if (sio_buf_append(&p->body, in, len))
@@ -594,7 +603,7 @@ static int on_http_body_done(pss *p)
         respond_error(p, (eio_error)p->pending_error, "");
         return 0;
     }
-    if (p->external) {
+    if (p->ext) {
         run_external(p);
         return 0;
     }
@@ -829,7 +838,7 @@ void transport_config_defaults(transport_config *c)
 {
     memset(c, 0, sizeof(*c));
     c->path = "/engine.io/";
-    c->ws_rx_buffer = 512;
+    c->ws_rx_buffer = 256;
     c->max_http_body = 1u << 20;
 }
 
