@@ -84,8 +84,9 @@ deps:
 
 # The main job: the program below, on port 3000.
 RUN_PROG ?= sio-server
-run: $(BUILD)/$(RUN_PROG)
-	$(BUILD)/$(RUN_PROG) --port 3000
+run: deps
+	@$(MAKE) --no-print-directory $(BUILD)/$(RUN_PROG)
+	$(BUILD)/$(RUN_PROG) --port 3000 $(RUN_ARGS)
 
 check-layers:
 	@bash tools/check-layers.sh

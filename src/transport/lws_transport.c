@@ -2,6 +2,7 @@
 #include "transport/transport.h"
 
 #include "eio/eio_codec.h"
+#include "eio/eio_jsonp.h"
 
 #include <libwebsockets.h>
 #include <signal.h>
@@ -62,6 +63,8 @@ typedef struct pss {
     bool close_after;     /* close the connection after the response */
     bool v3;              /* an Engine.IO v3 request: CORS with credentials */
     bool head;            /* a HEAD request: no body in the response */
+    bool jsonp;           /* a JSONP poll or post (Engine.IO v3) */
+    uint32_t jsonp_index;
     int8_t pending_error; /* eio_error to answer once a refused POST's body is drained */
     uint16_t status;
     const char *ctype;
@@ -316,12 +319,14 @@ static eio_cors_verdict check_origin(pss *p, struct lws *wsi)
 typedef struct query {
     char eio[16], transport[32], sid[64];
     eio_request req;
+    bool jsonp;            /* a JSONP poll (the j parameter) */
+    unsigned long jsonp_index;
 } query;
 
 /* One pass over the URL arguments (lws has already URL-decoded them). */
 static void read_query(struct lws *wsi, query *q, eio_method m, bool upgrade)
 {
-    memset(&q->req, 0, sizeof(q->req));
+    memset(q, 0, sizeof(*q));
     q->req.method = m;
     q->req.ws_upgrade = upgrade;
     char frag[128];
@@ -343,6 +348,13 @@ static void read_query(struct lws *wsi, query *q, eio_method m, bool upgrade)
             q->req.sid = q->sid;
         } else if (klen == 3 && memcmp(frag, "b64", 3) == 0) {
             q->req.b64 = true;
+        } else if (klen == 1 && frag[0] == 'j') {
+            /* As Node: only the digits of j name the callback. */
+            q->jsonp = true;
+            q->req.b64 = true; /* a script carries no binary */
+            for (const char *d = v; *d; d++)
+                if (*d >= '0' && *d <= '9' && q->jsonp_index < 100000000)
+                    q->jsonp_index = q->jsonp_index * 10 + (unsigned long)(*d - '0');
         }
         if (dst)
             snprintf(dst, cap, "%s", v);
@@ -500,6 +512,8 @@ static int on_http(pss *p, struct lws *wsi, const char *path, size_t path_len)
     }
     query q;
     read_query(wsi, &q, m, false);
+    p->jsonp = q.jsonp;
+    p->jsonp_index = (uint32_t)q.jsonp_index;
     eio_session *s = NULL;
     eio_error e = admit(p, wsi, &q, &s);
     int64_t now = transport_now_ms();
@@ -607,7 +621,18 @@ static int on_http_body_done(pss *p)
         run_external(p);
         return 0;
     }
-    eio_error e = eio_session_poll_post(&p->conn, p->body.data, p->body.len, transport_now_ms());
+    eio_error e;
+    if (p->jsonp) { /* the payload is the form field d */
+        sio_buf payload;
+        sio_buf_init(&payload, 0);
+        if (eio_jsonp_unwrap(&payload, p->body.data, p->body.len) == 0)
+            e = eio_session_poll_post(&p->conn, payload.data, payload.len, transport_now_ms());
+        else
+            e = eio_session_poll_post(&p->conn, NULL, 0, transport_now_ms()); /* invalid: closes */
+        sio_buf_free(&payload);
+    } else {
+        e = eio_session_poll_post(&p->conn, p->body.data, p->body.len, transport_now_ms());
+    }
     if (e == EIO_ERR_NONE)
         respond(p, 200, "text/html", "ok");
     else
@@ -632,8 +657,13 @@ static int on_http_writable(pss *p)
     /* v3 binary framing starts with a kind byte 0 or 1 (see the engine). */
     p->ctype = out->len && out->data[0] <= 1 ? "application/octet-stream" : "text/plain; charset=UTF-8";
     sio_buf_reset(&p->body);
-    if (sio_buf_append(&p->body, out->data, out->len))
+    if (p->jsonp) {
+        p->ctype = "text/javascript; charset=UTF-8";
+        if (eio_jsonp_wrap(&p->body, p->jsonp_index, out->data, out->len))
+            return -1;
+    } else if (sio_buf_append(&p->body, out->data, out->len)) {
         return -1;
+    }
     if (out->cap > 65536)
         sio_buf_free(out);
     return write_response(p);

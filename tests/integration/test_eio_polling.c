@@ -486,6 +486,40 @@ static void test_chunked_post_too_large(void **state)
     free(sid);
 }
 
+/* JSONP polling (the j parameter, Engine.IO v3): the poll is a script calling
+ * ___eio[j], the POST is form-encoded with the payload in d. */
+static void test_jsonp_round_trip(void **state)
+{
+    char *u = url_of("EIO=3&transport=polling&j=5");
+    http_response r;
+    req("GET", u, NULL, 0, NULL, &r);
+    free(u);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.headers, "text/javascript"));
+    assert_true(strncmp(r.body, "___eio[5](\"", 11) == 0);
+    /* The open packet's JSON sits inside a JavaScript string: quotes are escaped. */
+    const char *k = strstr(r.body, "sid\\\":\\\"");
+    assert_non_null(k);
+    k += 8; /* past sid\":\" */
+    char *sid = strndup(k, (size_t)(strchr(k, '\\') - k));
+    http_response_free(&r);
+    char q[160];
+    snprintf(q, sizeof(q), "EIO=3&transport=polling&j=5&sid=%s", sid);
+    u = url_of(q);
+    static const char *const form[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+    const char *body = "d=9%3A4hi%5Cnthere";
+    req("POST", u, body, strlen(body), form, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "ok");
+    http_response_free(&r);
+    req("GET", u, NULL, 0, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "___eio[5](\"9:4hi\\nthere\");");
+    http_response_free(&r);
+    free(u);
+    free(sid);
+}
+
 /* --- CORS ---------------------------------------------------------------------- */
 
 static void test_cors_refused_origin(void **state)
@@ -741,6 +775,7 @@ int main(void)
         cmocka_unit_test(test_post_too_large),
         cmocka_unit_test(test_chunked_post),
         cmocka_unit_test(test_chunked_post_too_large),
+        cmocka_unit_test(test_jsonp_round_trip),
         cmocka_unit_test(test_cors_refused_origin),
         cmocka_unit_test(test_cors_allowed_origin),
         cmocka_unit_test(test_cors_preflight),
