@@ -61,10 +61,11 @@ function tryConnect(port, host = HOST, ms = 500) {
  * Spawn BUILD_DIR/binaryName --port PORT ...args and wait until the port
  * accepts TCP connections (10 s deadline). Rejects, with the program's output,
  * if it exits or fails to start first.
- * Returns { port, url, proc, output(), exited, stop() }.
+ * Returns { port, url, proc, output(), exited, stop() }. opts.port reuses a
+ * given port (to restart a server where its clients expect it).
  */
-export async function startServer(binaryName, args = []) {
-  const port = await freePort();
+export async function startServer(binaryName, args = [], opts = {}) {
+  const port = opts.port ?? (await freePort());
   const bin = path.join(buildDir(), binaryName);
   const argv = ['--port', String(port), ...args];
   const proc = spawn(bin, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
