@@ -34,7 +34,6 @@ let profile;
 before(async () => {
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} not found: run tools/install-deps.sh (Debian package chromium)`);
   fs.mkdirSync(OUT, { recursive: true });
-  server = await startServer('sio-server', ['--api-token', TOKEN]);
   profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sio-chromium-'));
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -48,12 +47,20 @@ before(async () => {
 after(async () => {
   if (context) await context.close();
   if (profile) fs.rmSync(profile, { recursive: true, force: true });
-  if (server) {
-    const exit = await server.stop();
-    assert.equal(exit.code, 0, `server exit ${JSON.stringify(exit)}`);
-    assert.ok(!/^\S+ error /m.test(server.output()), `error lines in the server output:\n${server.output()}`);
-  }
 });
+
+async function startChatServer(extraArgs) {
+  server = await startServer('sio-server', ['--api-token', TOKEN, ...extraArgs]);
+}
+
+async function stopChatServer() {
+  if (!server) return;
+  const exit = await server.stop();
+  const out = server.output();
+  server = null;
+  assert.equal(exit.code, 0, `server exit ${JSON.stringify(exit)}`);
+  assert.ok(!/^\S+ error /m.test(out), `error lines in the server output:\n${out}`);
+}
 
 /** Opens the demo, waits until it is connected (on `transport` when given). */
 async function openChat(query, transport) {
@@ -113,7 +120,7 @@ async function emit(body) {
   return res.json();
 }
 
-async function scenario(mode) {
+async function scenario(mode, label) {
   const query = mode === 'default' ? '' : `?transports=${mode}`;
   // With the default transports the client upgrades to WebSocket.
   const transport = mode === 'default' ? 'websocket' : mode;
@@ -170,21 +177,32 @@ async function scenario(mode) {
     }
   } finally {
     for (const [name, p] of Object.entries(pages)) {
-      await p.screenshot({ path: path.join(OUT, `chat-${mode}-${name}.png`), fullPage: true }).catch(() => {});
+      await p.screenshot({ path: path.join(OUT, `chat-${label}-${mode}-${name}.png`), fullPage: true }).catch(() => {});
       await p.close();
     }
   }
 }
 
-describe('demo chat in chromium', () => {
-  for (const mode of ['default', 'polling', 'websocket']) {
-    it(`rooms and the emit API, transports: ${mode}`, { timeout: 60_000 }, async () => {
-      try {
-        await scenario(mode);
-      } catch (err) {
-        err.message += `\n-- server output:\n${server.output()}`;
-        throw err;
-      }
-    });
-  }
-});
+// The page is the same for both clients: socket.io-client 4.x (Engine.IO v4)
+// and the 2.x bundle (Engine.IO v3), served by sio-server from --client-dir.
+const CLIENTS = [
+  { label: 'v4', args: [] },
+  { label: 'v2', args: ['--client-dir', 'tests/node_modules/socket.io-client-v2/dist'] },
+];
+
+for (const client of CLIENTS) {
+  describe(`demo chat in chromium, socket.io-client ${client.label}`, () => {
+    before(() => startChatServer(client.args));
+    after(stopChatServer);
+    for (const mode of ['default', 'polling', 'websocket']) {
+      it(`rooms and the emit API, transports: ${mode}`, { timeout: 60_000 }, async () => {
+        try {
+          await scenario(mode, client.label);
+        } catch (err) {
+          err.message += `\n-- server output:\n${server ? server.output() : ''}`;
+          throw err;
+        }
+      });
+    }
+  });
+}

@@ -68,9 +68,17 @@
   // Ask and wait for the acknowledgement; rejects with the server's error.
   function request(event, arg) {
     return new Promise((resolve, reject) => {
-      socket.timeout(10000).emit(event, arg, (err, reply) => {
-        if (err) reject(new Error(event + ': no answer from the server'));
-        else if (!reply || !reply.ok) reject(new Error((reply && reply.error) || event + ' failed'));
+      // socket.timeout() is socket.io-client 4.x; with the 2.x client the
+      // deadline is kept here.
+      let done = false;
+      const timer = setTimeout(() => {
+        if (!done) { done = true; reject(new Error(event + ': no answer from the server')); }
+      }, 10000);
+      socket.emit(event, arg, (reply) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (!reply || !reply.ok) reject(new Error((reply && reply.error) || event + ' failed'));
         else resolve(reply);
       });
     });
