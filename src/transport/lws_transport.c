@@ -494,7 +494,12 @@ static int on_http(pss *p, struct lws *wsi, const char *path, size_t path_len)
     const char *mname;
     eio_method m = method_of(wsi, &mname);
     p->head = strcmp(mname, "HEAD") == 0;
-    if (strlen(path) != path_len) { /* a decoded NUL byte in the path */
+    /* A %00 in the path: lws decodes it into the stored URI, whose length
+     * then runs past the C string the callback sees. */
+    int stored = 0;
+    for (int tok = 0; tok < 2 && !stored; tok++)
+        stored = lws_hdr_total_length(wsi, tok ? WSI_TOKEN_POST_URI : WSI_TOKEN_GET_URI);
+    if (strlen(path) != path_len || (stored > 0 && (size_t)stored != strlen(path))) {
         respond(p, 400, "text/plain", "Bad request");
         refused(t, 400, "NUL in path", "");
         return 0;

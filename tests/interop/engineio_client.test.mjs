@@ -6,7 +6,7 @@
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { Socket } from 'engine.io-client';
-import { startServer, waitFor, withTimeout, collector, fmt } from './support.mjs';
+import { startServer, waitFor, withTimeout, collector, fmt, stopChecked } from './support.mjs';
 
 const PATH = '/engine.io/';
 const T = { timeout: 15_000 }; // per test
@@ -83,14 +83,6 @@ async function diag(server, fn) {
  * Stop the server; it must go on SIGTERM, by the signal or with exit code 0
  * (under ASan a leak at exit shows here as a non-zero code).
  */
-async function stopChecked(server) {
-  if (!server) return;
-  const r = await server.stop();
-  assert.ok(!r.forced && (r.signal === 'SIGTERM' || r.code === 0),
-    `eio-echo did not stop cleanly on SIGTERM: ${server.describeExit()}` +
-    `${r.forced ? ' (needed SIGKILL after 5 s)' : ''}\n${server.output()}`);
-}
-
 const TRANSPORT_CASES = [
   { name: 'polling only', opts: { transports: ['polling'], upgrade: false }, transport: 'polling', upgrades: ['websocket'] },
   { name: 'websocket only', opts: { transports: ['websocket'] }, transport: 'websocket', upgrades: [] },

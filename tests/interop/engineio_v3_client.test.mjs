@@ -20,7 +20,7 @@ import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createRequire } from 'node:module';
-import { startServer, waitFor, withTimeout, collector, fmt } from './support.mjs';
+import { startServer, waitFor, withTimeout, collector, fmt, stopChecked } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const eio3 = require('engine.io-client-v3');
@@ -145,17 +145,6 @@ async function diag(server, fn) {
  * Stop the server: it must exit with code 0 on SIGTERM (eio-echo catches it),
  * within the deadline, and print no sanitizer report.
  */
-async function stopChecked(server) {
-  if (!server) return;
-  const r = await server.stop();
-  const out = server.output();
-  assert.ok(!r.forced && r.code === 0,
-    `eio-echo did not exit 0 on SIGTERM: ${server.describeExit()}` +
-    `${r.forced ? ' (needed SIGKILL after 5 s)' : ''}\n${out}`);
-  assert.doesNotMatch(out, /AddressSanitizer|LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer/,
-    `sanitizer report in eio-echo's output:\n${out}`);
-}
-
 // Text that makes UTF-16 units, code points and bytes all differ.
 const ASTRAL = [
   '𝕊',

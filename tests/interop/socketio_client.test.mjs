@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { io, Manager } from 'socket.io-client';
 import { Socket as EioSocket } from 'engine.io-client';
-import { startServer, waitFor, withTimeout, collector, fmt } from './support.mjs';
+import { startServer, waitFor, withTimeout, collector, fmt, stopChecked } from './support.mjs';
 
 const PATH = '/socket.io/';
 const T = { timeout: 20_000 }; // per test
@@ -140,17 +140,6 @@ async function diag(server, fn) {
  * within the deadline, and print no sanitizer report (under ASan/UBSan a leak
  * or an error shows as a non-zero code or a report on stderr).
  */
-async function stopChecked(server) {
-  if (!server) return;
-  const r = await server.stop();
-  const out = server.output();
-  assert.ok(!r.forced && r.code === 0,
-    `sio-echo did not exit 0 on SIGTERM: ${server.describeExit()}` +
-    `${r.forced ? ' (needed SIGKILL after 5 s)' : ''}\n${out}`);
-  assert.doesNotMatch(out, /AddressSanitizer|LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer/,
-    `sanitizer report in sio-echo's output:\n${out}`);
-}
-
 const MIXED_ARGS = [
   0, -1, 1.5, 1e21, Number.MAX_SAFE_INTEGER, -0.000123,
   '', 'plain', 'héllo wörld', '日本語テキスト', 'emoji 😀🎉 and \u2028\u2029', 'quotes " \\ / \n\t\r\b\f \u0001',

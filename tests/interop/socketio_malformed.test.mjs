@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { io } from 'socket.io-client';
-import { startServer, waitFor, withTimeout, collector, fmt } from './support.mjs';
+import { startServer, waitFor, withTimeout, collector, fmt, stopChecked } from './support.mjs';
 
 const PATH = '/socket.io/';
 const T = { timeout: 15_000 }; // per test
@@ -155,17 +155,6 @@ async function diag(server, fn) {
 }
 
 /** sio-echo must exit 0 on SIGTERM with no sanitizer report. */
-async function stopChecked(server) {
-  if (!server) return;
-  const r = await server.stop();
-  const out = server.output();
-  assert.ok(!r.forced && r.code === 0,
-    `sio-echo did not exit 0 on SIGTERM: ${server.describeExit()}` +
-    `${r.forced ? ' (needed SIGKILL after 5 s)' : ''}\n${out}`);
-  assert.doesNotMatch(out, /AddressSanitizer|LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer/,
-    `sanitizer report in sio-echo's output:\n${out}`);
-}
-
 const BIN = Buffer.from([1, 2, 3]);
 const ph = (num) => `{"_placeholder":true,"num":${num}}`;
 

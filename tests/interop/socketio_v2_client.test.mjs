@@ -27,7 +27,7 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { io as io4 } from 'socket.io-client';
-import { startServer, waitFor, withTimeout, collector, fmt } from './support.mjs';
+import { startServer, waitFor, withTimeout, collector, fmt, stopChecked } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const io2 = require('socket.io-client-v2');
@@ -183,17 +183,6 @@ async function diag(server, fn) {
  * within the deadline, and print no sanitizer report (under ASan/UBSan a leak
  * or an error shows as a non-zero code or a report on stderr).
  */
-async function stopChecked(server) {
-  if (!server) return;
-  const r = await server.stop();
-  const out = server.output();
-  assert.ok(!r.forced && r.code === 0,
-    `sio-echo did not exit 0 on SIGTERM: ${server.describeExit()}` +
-    `${r.forced ? ' (needed SIGKILL after 5 s)' : ''}\n${out}`);
-  assert.doesNotMatch(out, /AddressSanitizer|LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer/,
-    `sanitizer report in sio-echo's output:\n${out}`);
-}
-
 // Astral characters make UTF-16 units, code points and bytes all differ: a
 // v3 polling length counted in anything but UTF-16 units breaks the payload.
 const MIXED_ARGS = [

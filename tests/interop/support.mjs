@@ -8,6 +8,7 @@
 // The server binaries are looked up in $SIO_BUILD_DIR (absolute, or relative
 // to the current directory), or in the repository's build/ when it is unset.
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
@@ -219,4 +220,19 @@ export function fmt(v) {
   }
   if (v instanceof Error) return `${v.name}: ${v.message}`;
   try { return JSON.stringify(v); } catch { return String(v); }
+}
+
+/**
+ * Stops a server from startServer and fails unless it exited 0 on SIGTERM
+ * (no SIGKILL needed) with no sanitizer report in its output.
+ */
+export async function stopChecked(server) {
+  if (!server) return;
+  const r = await server.stop();
+  const out = server.output();
+  assert.ok(!r.forced && r.code === 0,
+    `server did not exit 0 on SIGTERM: ${server.describeExit()}` +
+    `${r.forced ? ' (needed SIGKILL after 5 s)' : ''}\n${out}`);
+  assert.doesNotMatch(out, /AddressSanitizer|LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer/,
+    `sanitizer report in the server's output:\n${out}`);
 }
