@@ -145,7 +145,8 @@ typedef void (*sio_event_cb)(sio_socket *s, const char *event, const sio_args *a
                              void *user);
 /* Reasons are socket.io's: "client namespace disconnect", "server namespace
  * disconnect", "transport close", "transport error", "ping timeout",
- * "parse error", "forced close", "server shutting down". */
+ * "parse error", "forced close", "server shutting down"; and "send queue
+ * full" when a client that does not read is dropped. */
 typedef void (*sio_disconnect_cb)(sio_socket *s, const char *reason, void *user);
 /* A middleware runs before the connection is accepted. Return true to let
  * it through; to refuse, return false after optionally setting
@@ -207,8 +208,9 @@ typedef struct sio_binary {
 } sio_binary;
 
 /* Called exactly once: with the client's reply and err 0; or with reply
- * NULL and err SIO_ACK_TIMEOUT when the timeout passed first, or SIO_ECLOSED
- * when the socket disconnected first. */
+ * NULL and err SIO_ACK_TIMEOUT when the timeout passed first, SIO_ECLOSED
+ * when the socket disconnected first, or SIO_ENOMEM when the reply could not
+ * be handed over. */
 typedef void (*sio_ack_cb)(sio_socket *s, const sio_args *reply, int err, void *user);
 #define SIO_ACK_TIMEOUT 1
 
