@@ -218,8 +218,14 @@ const char *sio_socket_id(const sio_socket *s);
 sio_namespace *sio_socket_namespace(sio_socket *s);
 sio_server *sio_socket_server(sio_socket *s);
 bool sio_socket_connected(const sio_socket *s);
-/* The auth object of the handshake as JSON text ("{}" when none). */
+/* The auth object of the handshake as JSON text ("{}" when none). For
+ * socket.io-client 2.x, which has no auth, it is the namespace's query
+ * ("/nsp?token=x") or else the connection's query, as socket.io 2 had it. */
 const char *sio_socket_auth(const sio_socket *s);
+/* The query parameters of the connection's handshake as a JSON object of
+ * strings (io(url, {query: {...}}) in the client), Engine.IO's own left out;
+ * "{}" when none or once disconnected. */
+const char *sio_socket_query(const sio_socket *s);
 void sio_socket_set_data(sio_socket *s, void *data);
 void *sio_socket_data(const sio_socket *s);
 /* Keep a handle past the disconnect callback; every ref needs an unref. */

@@ -37,6 +37,7 @@ struct eio_session {
     size_t heap_idx;    /* position in the timer heap, or NOT_IN_HEAP */
 
     void *user;
+    char *query; /* the handshake's query string, or NULL */
     eio_session *reap_next;
     eio_session *notify_next; /* closed, the layer above not yet told */
 };
@@ -233,6 +234,7 @@ static void session_free(eio_session *s)
     for (uint32_t i = 0; i < s->qlen; i++)
         sio_msg_unref(s->q[(s->qhead + i) % s->qcap]);
     free(s->q);
+    free(s->query);
     eio_conn *conns[] = {s->get, s->post, s->ws, s->probe};
     for (size_t i = 0; i < 4; i++)
         if (conns[i])
@@ -540,6 +542,7 @@ bool eio_session_is_open(const eio_session *s) { return s->state == S_OPEN; }
 const char *eio_session_sid(const eio_session *s) { return s->sid; }
 eio_transport_kind eio_session_transport(const eio_session *s) { return s->transport; }
 int eio_session_protocol(const eio_session *s) { return s->protocol; }
+const char *eio_session_query(const eio_session *s) { return s->query ? s->query : ""; }
 void eio_session_set_user(eio_session *s, void *user) { s->user = user; }
 void *eio_session_user(const eio_session *s) { return s->user; }
 size_t eio_session_queued_bytes(const eio_session *s) { return s->qbytes; }
@@ -548,7 +551,7 @@ size_t eio_session_queued_bytes(const eio_session *s) { return s->qbytes; }
 
 eio_session *eio_engine_handshake(eio_engine *e, eio_transport_kind t, eio_conn *c, int64_t now)
 {
-    return eio_engine_handshake_version(e, t, 4, false, c, now);
+    return eio_engine_handshake_version(e, t, 4, false, NULL, c, now);
 }
 
 /* v3 liveness: any packet from the client pushes the deadline. */
@@ -559,7 +562,7 @@ static void v3_alive(eio_session *s, int64_t now)
 }
 
 eio_session *eio_engine_handshake_version(eio_engine *e, eio_transport_kind t, int protocol, bool b64,
-                                          eio_conn *c, int64_t now)
+                                          const char *query, eio_conn *c, int64_t now)
 {
     e->now = now;
     eio_session *s = calloc(1, sizeof(*s));
@@ -569,8 +572,9 @@ eio_session *eio_engine_handshake_version(eio_engine *e, eio_transport_kind t, i
     s->transport = (uint8_t)t;
     s->heap_idx = NOT_IN_HEAP;
     s->state = S_OPEN;
-    if (sio_rand_id(s->sid) || strmap_get(&e->sids, s->sid, SIO_ID_LEN) ||
-        strmap_put(&e->sids, s->sid, SIO_ID_LEN, s)) {
+    if ((query && *query && !(s->query = strdup(query))) || sio_rand_id(s->sid) ||
+        strmap_get(&e->sids, s->sid, SIO_ID_LEN) || strmap_put(&e->sids, s->sid, SIO_ID_LEN, s)) {
+        free(s->query);
         free(s);
         return NULL;
     }
@@ -591,6 +595,7 @@ eio_session *eio_engine_handshake_version(eio_engine *e, eio_transport_kind t, i
         sio_buf_free(&open);
         heap_remove(e, s);
         strmap_del(&e->sids, s->sid, SIO_ID_LEN);
+        free(s->query);
         free(s);
         return NULL;
     }

@@ -150,11 +150,12 @@ eio_error eio_engine_verify(eio_engine *e, const eio_request *r, eio_session **s
  * memory or out of randomness (answer 500). Calls on_open. */
 eio_session *eio_engine_handshake(eio_engine *e, eio_transport_kind t, eio_conn *c, int64_t now);
 /* The same for a given protocol version (3 or 4); `b64` is the v3 client's
- * request for base64 payloads. In v3 the client pings and the server
- * answers, and the session dies when nothing comes for pingInterval +
- * pingTimeout. */
+ * request for base64 payloads; `query` is the handshake's query string
+ * (URL-encoded, copied; NULL for none), kept for the layer above. In v3 the
+ * client pings and the server answers, and the session dies when nothing
+ * comes for pingInterval + pingTimeout. */
 eio_session *eio_engine_handshake_version(eio_engine *e, eio_transport_kind t, int protocol, bool b64,
-                                          eio_conn *c, int64_t now);
+                                          const char *query, eio_conn *c, int64_t now);
 
 /* Fires the timers due at `now` (pings, ping timeouts, upgrade timeouts). */
 void eio_engine_tick(eio_engine *e, int64_t now);
@@ -234,6 +235,8 @@ const char *eio_session_sid(const eio_session *s);
 eio_transport_kind eio_session_transport(const eio_session *s);
 /* 3 or 4. */
 int eio_session_protocol(const eio_session *s);
+/* The handshake's query string, URL-encoded ("" when none). */
+const char *eio_session_query(const eio_session *s);
 void eio_session_set_user(eio_session *s, void *user);
 void *eio_session_user(const eio_session *s);
 size_t eio_session_queued_bytes(const eio_session *s);

@@ -1,6 +1,7 @@
 /* Server core: namespaces, clients (one per Engine.IO session), and the
  * packets that arrive on them. */
 #include "sio/sio_core.h"
+#include "util/query.h"
 
 #include <fnmatch.h>
 #include <stdio.h>
@@ -267,6 +268,14 @@ static void on_open(void *ctx, eio_session *es)
     c->srv = srv;
     c->es = es;
     c->protocol = eio_session_protocol(es) == 3 ? 4 : 5;
+    /* The application's own parameters; Engine.IO's are left out. */
+    static const char *const engine_keys[] = {"EIO", "transport", "t", "b64", "sid", "j", NULL};
+    const char *q = eio_session_query(es);
+    if (!(c->query = sio_query_to_json(q, strlen(q), engine_keys))) {
+        free(c);
+        eio_session_fail(es);
+        return;
+    }
     eio_session_set_user(es, c);
     sio_timer_init(&c->connect_timer, on_connect_timeout);
     if (c->protocol == 4) {
@@ -291,6 +300,7 @@ static void on_close(void *ctx, eio_session *es, eio_close_reason reason)
     timer_heap_cancel(&srv->timers, &c->connect_timer);
     client_drop_binary(c);
     eio_session_set_user(es, NULL);
+    free(c->query);
     free(c);
 }
 
@@ -364,74 +374,6 @@ static char *socket_id(const sio_client *c, const char *nsp)
     return id;
 }
 
-static int hex_value(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
-/* Appends the URL-decoded q[0..n) as a JSON string. */
-static int put_url_decoded(sio_buf *b, const char *q, size_t n)
-{
-    sio_buf raw;
-    sio_buf_init(&raw, 0);
-    int rc = 0;
-    for (size_t i = 0; i < n && !rc; i++) {
-        char ch = q[i];
-        if (ch == '+') {
-            ch = ' ';
-        } else if (ch == '%' && i + 2 < n && hex_value(q[i + 1]) >= 0 && hex_value(q[i + 2]) >= 0) {
-            ch = (char)(hex_value(q[i + 1]) * 16 + hex_value(q[i + 2]));
-            i += 2;
-        }
-        rc = sio_buf_putc(&raw, (unsigned char)ch);
-    }
-    /* Invalid UTF-8 from a client's query is not passed on as JSON. */
-    if (!rc)
-        rc = json_write_string(b, raw.len ? (const char *)raw.data : "", raw.len);
-    sio_buf_free(&raw);
-    return rc;
-}
-
-/* "a=1&b=x%20y" as the JSON object {"a":"1","b":"x y"}: a v4 client's
- * namespace query becomes the socket's auth. */
-static char *query_to_json(const char *q, size_t n)
-{
-    sio_buf b;
-    sio_buf_init(&b, 0);
-    int rc = sio_buf_putc(&b, '{');
-    bool first = true;
-    for (size_t i = 0; i < n;) {
-        size_t end = i;
-        while (end < n && q[end] != '&')
-            end++;
-        size_t eq = i;
-        while (eq < end && q[eq] != '=')
-            eq++;
-        if (end > i) {
-            if (!first)
-                rc |= sio_buf_putc(&b, ',');
-            first = false;
-            rc |= put_url_decoded(&b, q + i, eq - i);
-            rc |= sio_buf_putc(&b, ':');
-            rc |= put_url_decoded(&b, q + eq + (eq < end), end - eq - (eq < end));
-        }
-        i = end + 1;
-    }
-    rc |= sio_buf_putc(&b, '}');
-    rc |= sio_buf_putc(&b, 0);
-    if (rc || json_validate((const char *)b.data, b.len - 1, NULL) != JSON_OK) {
-        sio_buf_free(&b);
-        return strdup("{}");
-    }
-    return (char *)b.data;
-}
-
 static void on_connect_packet(sio_client *c, const sio_packet *pkt)
 {
     sio_server *srv = c->srv;
@@ -440,8 +382,11 @@ static void on_connect_packet(sio_client *c, const sio_packet *pkt)
     char *auth_copy;
     const char *query = memchr(name, '?', name_len);
     if (c->protocol == 4 && query) {
-        auth_copy = query_to_json(query + 1, name_len - (size_t)(query - name) - 1);
+        auth_copy = sio_query_to_json(query + 1, name_len - (size_t)(query - name) - 1, NULL);
         name_len = (size_t)(query - name);
+    } else if (c->protocol == 4) {
+        /* socket.io 2.x: the handshake's query is the socket's auth */
+        auth_copy = strdup(c->query);
     } else {
         auth_copy = pkt->data ? strndup(pkt->data, pkt->data_len) : strdup("{}");
     }

@@ -94,6 +94,7 @@ struct sio_client {
     sio_server *srv;
     eio_session *es; /* NULL once the session closed */
     uint8_t protocol; /* Socket.IO protocol: 5, or 4 for socket.io-client 2.x (Engine.IO v3) */
+    char *query;      /* the handshake's query as a JSON object */
     sio_socket *sockets;
     sio_timer connect_timer;
     /* A binary packet waiting for its attachments. */

@@ -323,6 +323,39 @@ typedef struct query {
     unsigned long jsonp_index;
 } query;
 
+/* Appends one URL argument that lws decoded ("k=v"), %-encoding again what
+ * would break a query string, so the layer above can parse it. */
+static void append_query_arg(sio_buf *b, const char *arg)
+{
+    if (b->len)
+        sio_buf_putc(b, '&');
+    bool in_value = false;
+    for (const unsigned char *c = (const unsigned char *)arg; *c; c++) {
+        if (*c == '=' && !in_value) {
+            in_value = true;
+            sio_buf_putc(b, '=');
+        } else if (*c == '&' || *c == '=' || *c == '%' || *c == '+' || *c < 0x20) {
+            char esc[4];
+            snprintf(esc, sizeof(esc), "%%%02X", *c);
+            sio_buf_append(b, esc, 3);
+        } else {
+            sio_buf_putc(b, *c);
+        }
+    }
+}
+
+/* The handshake's query string, rebuilt from lws's decoded arguments into
+ * `b` (NUL-terminated). Returns b's text, or NULL when out of memory. */
+static const char *handshake_query(struct lws *wsi, sio_buf *b)
+{
+    char frag[512];
+    for (int i = 0; lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i) >= 0; i++)
+        append_query_arg(b, frag);
+    if (sio_buf_putc(b, 0))
+        return NULL;
+    return (const char *)b->data;
+}
+
 /* One pass over the URL arguments (lws has already URL-decoded them). */
 static void read_query(struct lws *wsi, query *q, eio_method m, bool upgrade)
 {
@@ -582,10 +615,14 @@ static int on_http(pss *p, struct lws *wsi, const char *path, size_t path_len)
     /* The poll may be held far past lws's default HTTP timeout. */
     lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
     if (!s) {
-        if (!eio_engine_handshake_version(t->eng, EIO_POLLING, protocol_of(&q), q.req.b64, &p->conn, now))
+        sio_buf hq;
+        sio_buf_init(&hq, 0);
+        if (!eio_engine_handshake_version(t->eng, EIO_POLLING, protocol_of(&q), q.req.b64,
+                                          handshake_query(wsi, &hq), &p->conn, now))
             respond(p, 500, "text/plain", "Internal error");
         else
             hold_start(p);
+        sio_buf_free(&hq);
         return 0;
     }
     e = eio_session_poll_get(s, &p->conn, now);
@@ -716,8 +753,12 @@ static int on_ws_established(pss *p, struct lws *wsi)
             return -1;
         return 0;
     }
-    return eio_engine_handshake_version(t->eng, EIO_WEBSOCKET, protocol_of(&q), q.req.b64, &p->conn, now) ? 0
-                                                                                                 : -1;
+    sio_buf hq;
+    sio_buf_init(&hq, 0);
+    eio_session *s = eio_engine_handshake_version(t->eng, EIO_WEBSOCKET, protocol_of(&q), q.req.b64,
+                                                  handshake_query(wsi, &hq), &p->conn, now);
+    sio_buf_free(&hq);
+    return s ? 0 : -1;
 }
 
 static int on_ws_receive(pss *p, struct lws *wsi, const void *in, size_t len)

@@ -231,6 +231,13 @@ describe(`socket.io-client ${V2_VERSION} <-> sio-echo`, () => {
         assert.equal(s.errors.items.length + c.errors.items.length, 0, 'error events');
       }));
 
+      it('the connection query is the auth of "/"', T, () => diag(server, async () => {
+        // socket.io 2.x sends io(url, {query}) on the Engine.IO handshake; the
+        // server connects "/" by itself with it (Engine.IO's own keys left out).
+        const s = await connect2(server, mode, '/', { query: { token: 'root t', n: '2' } });
+        assert.deepEqual((await s.authEvents.take(1, 3000))[0], [{ token: 'root t', n: '2' }]);
+      }));
+
       it('namespace query becomes the auth', T, () => diag(server, async () => {
         const c = await connect2(server, mode, '/custom?token=abc');
         assert.deepEqual((await c.authEvents.take(1, 3000))[0], [{ token: 'abc' }]);

@@ -2225,6 +2225,24 @@ static void test_handler_closes_client(void **state)
     assert_null(b->conn.session);
 }
 
+/* The handshake's query reaches the socket as a JSON object of strings,
+ * Engine.IO's own parameters left out. */
+static void test_handshake_query(void **state)
+{
+    env *e = *state;
+    env_start(e, NULL, NULL);
+    sio_on_connection(sio_of(e->srv, "/"), on_conn_record, NULL);
+    client *c = &e->cl[e->n_cl++];
+    memset(c, 0, sizeof(*c));
+    c->es = eio_engine_handshake_version(e->eng, EIO_WEBSOCKET, 4, false,
+                                         "EIO=4&transport=websocket&token=a%20b&t=x&n=1", &c->conn, fake_now);
+    assert_non_null(c->es);
+    sio_msg_unref(eio_conn_next_frame(&c->conn)); /* the open packet */
+    sio_socket *s = connect_ok(c, "/");
+    assert_string_equal(sio_socket_query(s), "{\"token\":\"a b\",\"n\":\"1\"}");
+    assert_string_equal(sio_socket_auth(s), "{}");
+}
+
 int main(void)
 {
     /* SIO_TEST_FILTER / SIO_TEST_SKIP: glob patterns of test names to run
@@ -2237,6 +2255,7 @@ int main(void)
         cmocka_set_skip_filter(skip);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_connect_reply, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handshake_query, setup, teardown),
         cmocka_unit_test_setup_teardown(test_connect_unknown_namespace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_before_connect, setup, teardown),
         cmocka_unit_test_setup_teardown(test_middleware_refusal, setup, teardown),
