@@ -462,7 +462,7 @@ describe(`socket.io-client ${V2_VERSION} <-> sio-echo`, () => {
         assert.notEqual(s.io.engine, firstEngine);
         assert.equal(s.id, s.io.engine.id);
         assert.notEqual(s.id, firstId, 'a new connection gets a new id');
-        assert.deepEqual((await s.authEvents.take(2, 3000)).map((a) => a[0]), [{}, {}]);
+        assert.deepEqual((await s.authEvents.take(2, 10000)).map((a) => a[0]), [{}, {}]);
         assert.deepEqual(await emitAck(s, 'message-with-ack', 'after reconnect 𝕊'), ['after reconnect 𝕊']);
       }));
     });
