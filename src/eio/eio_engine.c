@@ -59,7 +59,7 @@ struct eio_engine {
     eio_session *notify_head, *notify_tail;
     int64_t now;       /* the latest time any entry point was given */
     /* Shared constant packets. */
-    sio_msg *ping, *noop, *close, *probe_pong;
+    sio_msg *ping, *pong, *noop, *close, *probe_pong;
 };
 
 /* --- errors and reasons -------------------------------------------------- */
@@ -219,10 +219,11 @@ eio_engine *eio_engine_new(const eio_options *opt, const eio_transport_ops *ops,
         e->h = *h;
     strmap_init(&e->sids);
     e->ping = sio_msg_new('2', NULL, 0, false);
+    e->pong = sio_msg_new('3', NULL, 0, false);
     e->noop = sio_msg_new('6', NULL, 0, false);
     e->close = sio_msg_new('1', NULL, 0, false);
     e->probe_pong = sio_msg_new('3', "probe", 5, false);
-    if (!e->ping || !e->noop || !e->close || !e->probe_pong) {
+    if (!e->ping || !e->pong || !e->noop || !e->close || !e->probe_pong) {
         eio_engine_free(e);
         return NULL;
     }
@@ -256,6 +257,7 @@ void eio_engine_free(eio_engine *e)
     }
     free(e->heap);
     sio_msg_unref(e->ping);
+    sio_msg_unref(e->pong);
     sio_msg_unref(e->noop);
     sio_msg_unref(e->close);
     sio_msg_unref(e->probe_pong);
@@ -647,14 +649,18 @@ static int on_packet(eio_session *s, const eio_packet *p, int64_t now)
     eio_engine *e = s->eng;
     if (s->state != S_OPEN)
         return 0; /* closing: what the client still sends is moot */
+    if (p->binary && p->type != EIO_MESSAGE) { /* only messages carry binary */
+        close_session(s, EIO_CLOSE_PARSE_ERROR, true);
+        return -1;
+    }
     if (s->protocol == 3) {
         v3_alive(s, now);
-        if (p->type == EIO_PING) { /* v3: the client pings, the server answers */
-            sio_msg *pong = sio_msg_new('3', p->data, p->len, false);
-            if (!pong)
-                return 0;
-            enqueue(s, pong);
-            sio_msg_unref(pong);
+        if (p->type == EIO_PING) {
+            /* v3: the client pings, the server answers with a bare pong as
+             * Node does. One unsent pong answers any number of pings, so a
+             * ping flood cannot grow the queue. */
+            if (!s->qlen || s->q[(s->qhead + s->qlen - 1) % s->qcap] != e->pong)
+                enqueue(s, e->pong);
             return 0;
         }
         if (p->type == EIO_PONG)
@@ -742,8 +748,14 @@ int eio_conn_take_payload(eio_conn *c, sio_buf *out)
         bool binary_framing = s->protocol == 3 && !s->b64 && batch_has_binary(s);
         for (unsigned n = 0; s->qlen && n < s->eng->opt.max_poll_packets; n++) {
             sio_msg *m = s->q[s->qhead];
-            if (append_payload(s, out, m, binary_framing))
+            if (append_payload(s, out, m, binary_framing)) {
+                /* Out of memory, or text that cannot be framed: the session
+                 * ends (its poll gets the close packet) rather than losing
+                 * what was already taken off the queue. */
+                sio_buf_reset(out);
+                close_session(s, EIO_CLOSE_TRANSPORT_ERROR, true);
                 return -1;
+            }
             ends_session = m == s->eng->close;
             sio_msg_unref(dequeue(s));
             if (ends_session)
@@ -909,7 +921,10 @@ void eio_conn_closed(eio_conn *c)
     switch (role) {
     case EIO_CONN_GET: /* an aborted poll ends the session */
     case EIO_CONN_WS:
-        close_session(s, role == EIO_CONN_GET ? EIO_CLOSE_TRANSPORT_ERROR : EIO_CLOSE_TRANSPORT_CLOSE,
+        /* A session already closing keeps the reason it is closing for. */
+        close_session(s, s->state == S_CLOSING ? (eio_close_reason)s->close_reason
+                         : role == EIO_CONN_GET ? EIO_CLOSE_TRANSPORT_ERROR
+                                                : EIO_CLOSE_TRANSPORT_CLOSE,
                       true);
         break;
     case EIO_CONN_PROBE:

@@ -5,7 +5,7 @@
 #include <string.h>
 
 /* Marks every socket of the except-rooms with `mark`. */
-static void mark_except(sio_namespace *nsp, const sio_target *to, uint32_t mark)
+static void mark_except(sio_namespace *nsp, const sio_target *to, uint64_t mark)
 {
     for (size_t i = 0; to && i < to->n_except; i++) {
         sio_room *r = strmap_get(&nsp->rooms, to->except[i], strlen(to->except[i]));
@@ -31,7 +31,7 @@ static int collect_targets(sio_namespace *nsp, const sio_target *to, sio_socket 
     size_t n = 0, cap = 0;
     sio_socket **list = NULL;
     sio_server *srv = nsp->srv;
-    uint32_t skip = ++srv->epoch, sent = ++srv->epoch;
+    uint64_t skip = ++srv->epoch, sent = ++srv->epoch;
     mark_except(nsp, to, skip);
     size_t nrooms = to && to->n_rooms ? to->n_rooms : 1;
     for (size_t i = 0; i < nrooms; i++) {

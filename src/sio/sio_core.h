@@ -76,7 +76,7 @@ struct sio_socket {
     char *id; /* v5: random; v4 protocol: the Engine.IO sid, or "/nsp#sid" */
     uint8_t state;
     uint32_t refs;
-    uint32_t mark; /* broadcast de-duplication */
+    uint64_t mark; /* broadcast de-duplication (64 bits: never wraps) */
     sio_namespace *nsp;
     sio_client *client; /* NULL once disconnected */
     sio_socket *next_in_client;
@@ -121,7 +121,7 @@ struct sio_server {
     size_t n_dyn;
     timer_heap timers;
     int64_t (*clock)(void); /* milliseconds, monotonic; injected */
-    uint32_t epoch;
+    uint64_t epoch;
     sio_stats stats;
     /* Work posted from other threads. */
     pthread_mutex_t post_lock;

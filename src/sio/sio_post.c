@@ -49,14 +49,17 @@ static int enqueue(sio_server *srv, sio_post *p)
         else
             srv->post_head = p;
         srv->post_tail = p;
+        /* Woken under the lock: once sio_core_close_posts() has taken the
+         * lock, no thread can still be about to touch the transport, which
+         * the server may free next. The wake only writes to a pipe. */
+        if (srv->wake)
+            srv->wake(srv->transport);
     }
     pthread_mutex_unlock(&srv->post_lock);
     if (closed) {
         post_free(p);
         return SIO_ESTATE;
     }
-    if (srv->wake)
-        srv->wake(srv->transport);
     return SIO_OK;
 }
 

@@ -140,13 +140,15 @@ static void after_event(sio_transport *t)
 
 /* --- held polls ----------------------------------------------------------- */
 
-/* While a poll is held, our epoll set watches for the hang-up, which lws
- * itself does not read in the middle of a transaction (it would keep waking
- * up on the readable socket until the connection is closed). */
+/* While a poll is held, our epoll set watches its socket: lws does not read
+ * a connection in the middle of an HTTP transaction, so it would neither see
+ * a hang-up nor stop waking up for bytes it leaves unread. Anything on the
+ * socket during a hold, a hang-up or bytes (a pipelined request, junk), ends
+ * the poll, and with it the session. */
 static void hold_start(pss *p)
 {
     p->holding = true;
-    struct epoll_event ev = {.events = EPOLLRDHUP, .data.ptr = p};
+    struct epoll_event ev = {.events = EPOLLRDHUP | EPOLLIN, .data.ptr = p};
     epoll_ctl(p->t->held_epfd, EPOLL_CTL_ADD, lws_get_socket_fd(p->wsi), &ev);
 }
 
@@ -158,8 +160,8 @@ static void hold_end(pss *p)
     epoll_ctl(p->t->held_epfd, EPOLL_CTL_DEL, lws_get_socket_fd(p->wsi), NULL);
 }
 
-/* Clients that hung up on a held poll: the session ends (an aborted poll
- * ends the session) and the connection is closed. */
+/* Held polls whose socket hung up or sent something: the session ends (an
+ * aborted poll ends the session) and the connection is closed. */
 static void on_held_hangups(sio_transport *t)
 {
     struct epoll_event ev[64];

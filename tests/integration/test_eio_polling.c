@@ -13,7 +13,11 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,6 +359,40 @@ static void test_duplicate_get(void **state)
     async_free(&first);
     assert_session_gone(sid);
     free(u);
+    free(sid);
+}
+
+/* Bytes that arrive on a connection while its poll is held (junk, a
+ * pipelined request) end the poll and the session: the server does not keep
+ * waking up for bytes it cannot read in the middle of a request. */
+static void test_bytes_behind_held_poll_end_session(void **state)
+{
+    char *sid = open_session();
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)srv.port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    char req[256];
+    int n = snprintf(req, sizeof(req),
+                     "GET /engine.io/?EIO=4&transport=polling&sid=%s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", sid);
+    assert_int_equal(write(fd, req, (size_t)n), n);
+    /* The poll is held: nothing comes back (a bounded check of a non-event). */
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    assert_int_equal(poll(&pfd, 1, 300), 0);
+    assert_int_equal(write(fd, "X", 1), 1);
+    /* The server closes the connection: read until EOF, with a deadline. */
+    int64_t t0 = now_ms();
+    bool closed = false;
+    while (!closed && now_ms() - t0 < 3000) {
+        if (poll(&pfd, 1, 100) > 0) {
+            char buf[512];
+            closed = read(fd, buf, sizeof(buf)) <= 0;
+        }
+    }
+    close(fd);
+    assert_true(closed);
+    assert_session_gone(sid);
     free(sid);
 }
 
@@ -776,6 +814,7 @@ int main(void)
         cmocka_unit_test(test_chunked_post),
         cmocka_unit_test(test_chunked_post_too_large),
         cmocka_unit_test(test_jsonp_round_trip),
+        cmocka_unit_test(test_bytes_behind_held_poll_end_session),
         cmocka_unit_test(test_cors_refused_origin),
         cmocka_unit_test(test_cors_allowed_origin),
         cmocka_unit_test(test_cors_preflight),

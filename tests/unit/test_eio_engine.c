@@ -2038,10 +2038,51 @@ static void test_thousand_sessions(void **state)
     finish();
 }
 
+/* Engine.IO v3: the client pings, the server answers a bare "3" (as Node
+ * does), and one unsent pong answers a flood of pings: the queue does not
+ * grow with them. */
+static void test_v3_ping_flood_one_pong(void **state)
+{
+    (void)state;
+    start_default();
+    eio_conn *g = conn();
+    eio_session *s = eio_engine_handshake_version(F.e, EIO_POLLING, 3, true, NULL, g, 0);
+    assert_non_null(s);
+    sio_buf first;
+    sio_buf_init(&first, 0);
+    assert_int_equal(eio_conn_take_payload(g, &first), 0); /* the open packet */
+    sio_buf_free(&first);
+    size_t n = 1000;
+    char *body = malloc(n * 3);
+    for (size_t i = 0; i < n; i++)
+        memcpy(body + 3 * i, "1:2", 3);
+    assert_int_equal(post(s, body, n * 3, 10), EIO_ERR_NONE);
+    free(body);
+    assert_int_equal(eio_session_queued_bytes(s), 1);
+    g = hold(s, 20);
+    expect_take(g, "1:3");
+    finish();
+}
+
+/* Only message packets carry binary: a binary ping closes the session. */
+static void test_v3_binary_ping_closes(void **state)
+{
+    (void)state;
+    start_default();
+    eio_conn *g = conn();
+    eio_session *s = eio_engine_handshake_version(F.e, EIO_POLLING, 3, true, NULL, g, 0);
+    assert_non_null(s);
+    assert_int_equal(POST(s, "6:b2/w==", 10), EIO_ERR_BAD_REQUEST);
+    expect_closed(s, EIO_CLOSE_PARSE_ERROR);
+    finish();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_handshake_polling, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_v3_ping_flood_one_pong, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_v3_binary_ping_closes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handshake_websocket, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handshake_no_upgrades, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_errors, setup, teardown),
