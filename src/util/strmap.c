@@ -1,20 +1,41 @@
 #include "util/strmap.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
-/* FNV-1a: keys are short ids and room names; the ids are random. */
+/* A per-process random seed, so that keys a client chooses (room and
+ * namespace names) cannot be picked to collide. */
+static uint64_t seed;
+static pthread_once_t seed_once = PTHREAD_ONCE_INIT;
+
+static void seed_init(void)
+{
+    if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+        seed = (uint64_t)(uintptr_t)&seed; /* still varies with ASLR */
+}
+
+/* FNV-1a over the seeded state, with a final mix so that the low bits used
+ * by the table depend on every byte. */
 static uint64_t hash_of(const char *k, size_t n)
 {
-    uint64_t h = 1469598103934665603ULL;
+    uint64_t h = 1469598103934665603ULL ^ seed;
     for (size_t i = 0; i < n; i++) {
         h ^= (unsigned char)k[i];
         h *= 1099511628211ULL;
     }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
     return h;
 }
 
-void strmap_init(strmap *m) { memset(m, 0, sizeof(*m)); }
+void strmap_init(strmap *m)
+{
+    pthread_once(&seed_once, seed_init);
+    memset(m, 0, sizeof(*m));
+}
 
 void strmap_free(strmap *m)
 {
