@@ -64,9 +64,10 @@ $(LIB): $(LIB_OBJ)
 $(PROGS): $$(BUILD)/obj/src/programs/$$(subst -,_,$$(notdir $$@)).o $(LIB)
 	$(CC) $(LDFLAGS) $< $(LIB) $(LWS_LIBS) -lm -o $@
 
-$(BUILD)/tests/unit/test_%: $(BUILD)/obj/tests/unit/test_%.o $(LIB)
+UNIT_SUPPORT := $(BUILD)/obj/tests/unit/support/fixtures.o
+$(BUILD)/tests/unit/test_%: $(BUILD)/obj/tests/unit/test_%.o $(UNIT_SUPPORT) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(LIB) $(LWS_LIBS) $(TEST_LIBS) -lm -o $@
+	$(CC) $(LDFLAGS) $< $(UNIT_SUPPORT) $(LIB) $(LWS_LIBS) $(TEST_LIBS) -lm -o $@
 
 $(INTEGS): $(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(BUILD)/obj/tests/integration/support/harness.o $(BUILD)/obj/tests/integration/support/ws_client.o $(LIB)
 	@mkdir -p $(dir $@)

@@ -32,6 +32,8 @@
 
 #include <cmocka.h>
 
+#include "support/fixtures.h"
+
 #include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -52,35 +54,11 @@
 #define E_ACUTE "\xc3\xa9"         /* U+00E9: 2 bytes, 1 unit */
 #define NIHONGO "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e"
 
+#define dup_guarded fixture_dup_guarded
+#define dup_exact fixture_dup_exact
+
 /* --- helpers ------------------------------------------------------------- */
 
-static size_t page_size;
-
-/* A copy of p[0..n) that ends exactly at a PROT_NONE page. */
-static unsigned char *dup_guarded(const void *p, size_t n, void **base, size_t *maplen)
-{
-    size_t pages = (n + page_size - 1) / page_size + 1;
-    *maplen = pages * page_size;
-    unsigned char *m = mmap(NULL, *maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    assert_true(m != MAP_FAILED);
-    assert_int_equal(mprotect(m + (pages - 1) * page_size, page_size, PROT_NONE), 0);
-    unsigned char *start = m + (pages - 1) * page_size - n;
-    if (n)
-        memcpy(start, p, n);
-    *base = m;
-    return start;
-}
-
-/* An exactly-sized heap copy (at least one byte allocated, so that n == 0
- * still gives a valid pointer). */
-static unsigned char *dup_exact(const void *p, size_t n)
-{
-    unsigned char *m = malloc(n ? n : 1);
-    assert_non_null(m);
-    if (n)
-        memcpy(m, p, n);
-    return m;
-}
 
 static void put_hex(sio_buf *t, const unsigned char *p, size_t n)
 {
@@ -190,102 +168,14 @@ static int walk(framing f, const unsigned char *p, size_t n, sio_buf *t, size_t 
 
 /* --- fixtures ------------------------------------------------------------ */
 
-static char proto_dir[4096];
-
-/* Finds proto/eio once: $SIO_PROTO_DIR, else ./proto, ../proto, ... */
-static const char *find_proto(void)
-{
-    if (proto_dir[0])
-        return proto_dir;
-    const char *env = getenv("SIO_PROTO_DIR");
-    static const char *const candidates[] = {"proto", "../proto", "../../proto", "../../../proto"};
-    struct stat st;
-    if (env && *env) {
-        snprintf(proto_dir, sizeof(proto_dir), "%s", env);
-    } else {
-        for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
-            char probe[4200];
-            snprintf(probe, sizeof(probe), "%s/eio/v3_text_valid", candidates[i]);
-            if (stat(probe, &st) == 0 && S_ISDIR(st.st_mode)) {
-                snprintf(proto_dir, sizeof(proto_dir), "%s", candidates[i]);
-                break;
-            }
-        }
-    }
-    if (!proto_dir[0])
-        fail_msg("proto/eio/v3_text_valid not found: run from the repository root or set SIO_PROTO_DIR");
-    return proto_dir;
-}
-
-typedef struct fixture {
-    char name[256];
-    unsigned char *data; /* malloc'd, exactly len bytes (1 when empty) */
-    size_t len;
-} fixture;
-
-typedef struct fixture_set {
-    fixture *f;
-    size_t n;
-} fixture_set;
-
-static int cmp_fixture(const void *a, const void *b)
-{
-    return strcmp(((const fixture *)a)->name, ((const fixture *)b)->name);
-}
-
-/* Loads every file of proto/eio/<sub> whose name ends in `ext`, sorted by
- * name. A file with another name there is an error (a misnamed fixture
- * would otherwise be skipped silently). */
+/* Every file of proto/eio/<sub>, which must all end in `ext`, sorted by name. */
 static fixture_set load_fixtures(const char *sub, const char *ext)
 {
-    char dir[4400];
-    snprintf(dir, sizeof(dir), "%s/eio/%s", find_proto(), sub);
-    DIR *d = opendir(dir);
-    if (!d)
-        fail_msg("cannot open %s", dir);
-    fixture_set set = {NULL, 0};
-    size_t el = strlen(ext);
-    struct dirent *ent;
-    while ((ent = readdir(d))) {
-        if (ent->d_name[0] == '.')
-            continue;
-        size_t nl = strlen(ent->d_name);
-        if (nl <= el || strcmp(ent->d_name + nl - el, ext) != 0 || nl >= sizeof(set.f->name))
-            fail_msg("%s/%s: fixtures here are named *%s", dir, ent->d_name, ext);
-        char path[4700];
-        snprintf(path, sizeof(path), "%s/%s", dir, ent->d_name);
-        FILE *fp = fopen(path, "rb");
-        assert_non_null(fp);
-        assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-        long size = ftell(fp);
-        assert_true(size >= 0 && size < (1 << 20));
-        rewind(fp);
-        fixture fx;
-        snprintf(fx.name, sizeof(fx.name), "%s", ent->d_name);
-        fx.len = (size_t)size;
-        fx.data = malloc(fx.len ? fx.len : 1);
-        assert_non_null(fx.data);
-        assert_int_equal(fread(fx.data, 1, fx.len, fp), fx.len);
-        fclose(fp);
-        fixture *grown = realloc(set.f, (set.n + 1) * sizeof(*grown));
-        assert_non_null(grown);
-        set.f = grown;
-        set.f[set.n++] = fx;
-    }
-    closedir(d);
-    if (set.n)
-        qsort(set.f, set.n, sizeof(*set.f), cmp_fixture);
-    return set;
+    char dir[256];
+    snprintf(dir, sizeof(dir), "eio/%s", sub);
+    return fixture_load(dir, ext, true, false);
 }
-
-static void free_fixtures(fixture_set *set)
-{
-    for (size_t i = 0; i < set->n; i++)
-        free(set->f[i].data);
-    free(set->f);
-    set->f = NULL;
-    set->n = 0;
-}
+#define free_fixtures fixture_free
 
 /* What the valid fixtures decode to. */
 typedef struct xpkt {
@@ -1384,7 +1274,6 @@ static int setup(void **state)
 
 int main(void)
 {
-    page_size = (size_t)sysconf(_SC_PAGESIZE);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_utf16_units_literals),
         cmocka_unit_test(test_utf16_units_every_code_point),

@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "support/fixtures.h"
+
 #include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -33,35 +35,11 @@
 #include "sio/sio_codec.h"
 #include "util/buf.h"
 
+#define dup_guarded fixture_dup_guarded
+#define dup_exact fixture_dup_exact
+
 /* --- helpers ------------------------------------------------------------- */
 
-static size_t page_size;
-
-/* A copy of p[0..n) that ends exactly at a PROT_NONE page. */
-static char *dup_guarded(const void *p, size_t n, void **base, size_t *maplen)
-{
-    size_t pages = (n + page_size - 1) / page_size + 1;
-    *maplen = pages * page_size;
-    char *m = mmap(NULL, *maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    assert_true(m != MAP_FAILED);
-    assert_int_equal(mprotect(m + (pages - 1) * page_size, page_size, PROT_NONE), 0);
-    char *start = m + (pages - 1) * page_size - n;
-    if (n)
-        memcpy(start, p, n);
-    *base = m;
-    return start;
-}
-
-/* An exactly-sized heap copy (one byte allocated for n == 0, so that the
- * pointer is valid; that byte is never part of the input). */
-static char *dup_exact(const void *p, size_t n)
-{
-    char *m = malloc(n ? n : 1);
-    assert_non_null(m);
-    if (n)
-        memcpy(m, p, n);
-    return m;
-}
 
 static bool is_decode_error(int rc)
 {
@@ -118,97 +96,14 @@ static int decode_checked(const char *p, size_t n, const sio_codec_limits *lim)
 
 /* --- fixtures ------------------------------------------------------------ */
 
-static char proto_dir[4096];
-
-/* Finds proto/ once: $SIO_PROTO_DIR, else ./proto, ../proto, ... */
-static const char *find_proto(void)
-{
-    if (proto_dir[0])
-        return proto_dir;
-    const char *env = getenv("SIO_PROTO_DIR");
-    static const char *const candidates[] = {"proto", "../proto", "../../proto", "../../../proto"};
-    struct stat st;
-    if (env && *env) {
-        snprintf(proto_dir, sizeof(proto_dir), "%s", env);
-    } else {
-        for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
-            char probe[4200];
-            snprintf(probe, sizeof(probe), "%s/sio/valid", candidates[i]);
-            if (stat(probe, &st) == 0 && S_ISDIR(st.st_mode)) {
-                snprintf(proto_dir, sizeof(proto_dir), "%s", candidates[i]);
-                break;
-            }
-        }
-    }
-    if (!proto_dir[0])
-        fail_msg("proto/sio not found: run from the repository root or set SIO_PROTO_DIR");
-    return proto_dir;
-}
-
-typedef struct fixture {
-    char name[256];
-    char *data; /* malloc'd, exactly len bytes (1 when empty) */
-    size_t len;
-} fixture;
-
-typedef struct fixture_set {
-    fixture *f;
-    size_t n;
-} fixture_set;
-
-static int cmp_fixture(const void *a, const void *b)
-{
-    return strcmp(((const fixture *)a)->name, ((const fixture *)b)->name);
-}
-
-/* Loads every *.txt file of proto/sio/<sub>, sorted by name (without .txt). */
+/* Every *.txt file of proto/sio/<sub>, sorted by name (without .txt). */
 static fixture_set load_fixtures(const char *sub)
 {
-    char dir[4400];
-    snprintf(dir, sizeof(dir), "%s/sio/%s", find_proto(), sub);
-    DIR *d = opendir(dir);
-    if (!d)
-        fail_msg("cannot open %s", dir);
-    fixture_set set = {NULL, 0};
-    struct dirent *ent;
-    while ((ent = readdir(d))) {
-        size_t nl = strlen(ent->d_name);
-        if (nl < 5 || strcmp(ent->d_name + nl - 4, ".txt") != 0 || nl >= sizeof(set.f->name))
-            continue;
-        char path[4700];
-        snprintf(path, sizeof(path), "%s/%s", dir, ent->d_name);
-        FILE *fp = fopen(path, "rb");
-        assert_non_null(fp);
-        assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-        long size = ftell(fp);
-        assert_true(size >= 0 && size < (1 << 20));
-        rewind(fp);
-        fixture fx;
-        snprintf(fx.name, sizeof(fx.name), "%.*s", (int)(nl - 4), ent->d_name);
-        fx.len = (size_t)size;
-        fx.data = malloc(fx.len ? fx.len : 1);
-        assert_non_null(fx.data);
-        assert_int_equal(fread(fx.data, 1, fx.len, fp), fx.len);
-        fclose(fp);
-        fixture *grown = realloc(set.f, (set.n + 1) * sizeof(*grown));
-        assert_non_null(grown);
-        set.f = grown;
-        set.f[set.n++] = fx;
-    }
-    closedir(d);
-    if (set.n)
-        qsort(set.f, set.n, sizeof(*set.f), cmp_fixture);
-    return set;
+    char dir[256];
+    snprintf(dir, sizeof(dir), "sio/%s", sub);
+    return fixture_load(dir, ".txt", false, true);
 }
-
-static void free_fixtures(fixture_set *set)
-{
-    for (size_t i = 0; i < set->n; i++)
-        free(set->f[i].data);
-    free(set->f);
-    set->f = NULL;
-    set->n = 0;
-}
+#define free_fixtures fixture_free
 
 /* What valid fixtures decode to. data NULL: no payload. */
 typedef struct expect {
@@ -886,7 +781,6 @@ static void test_round_trip(void **state)
 
 int main(void)
 {
-    page_size = (size_t)sysconf(_SC_PAGESIZE);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixtures_valid),
         cmocka_unit_test(test_fixtures_invalid),
