@@ -6,7 +6,7 @@
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { Socket } from 'engine.io-client';
-import { startServer, waitFor, withTimeout, collector, fmt, stopChecked } from './support.mjs';
+import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag } from './support.mjs';
 
 const PATH = '/engine.io/';
 const T = { timeout: 15_000 }; // per test
@@ -64,25 +64,6 @@ function assertSequence(got, want, what) {
   for (let i = 0; i < want.length; i++) assertSameMessage(got[i], want[i], `${what}: message ${i}`);
 }
 
-/** Run fn; on failure add the server's output to the error, for diagnostics. */
-async function diag(server, fn) {
-  try {
-    return await fn();
-  } catch (err) {
-    const out = server.output().trim();
-    if (!server.proc.killed && server.proc.exitCode === null && server.proc.signalCode === null) {
-      err.message += `\n-- server still running; its output:\n${out || '(none)'}`;
-    } else {
-      err.message += `\n-- server ${server.describeExit()}; its output:\n${out || '(none)'}`;
-    }
-    throw err;
-  }
-}
-
-/**
- * Stop the server; it must go on SIGTERM, by the signal or with exit code 0
- * (under ASan a leak at exit shows here as a non-zero code).
- */
 const TRANSPORT_CASES = [
   { name: 'polling only', opts: { transports: ['polling'], upgrade: false }, transport: 'polling', upgrades: ['websocket'] },
   { name: 'websocket only', opts: { transports: ['websocket'] }, transport: 'websocket', upgrades: [] },

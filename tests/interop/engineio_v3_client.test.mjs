@@ -20,7 +20,7 @@ import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createRequire } from 'node:module';
-import { startServer, waitFor, withTimeout, collector, fmt, stopChecked } from './support.mjs';
+import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag, bytes } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const eio3 = require('engine.io-client-v3');
@@ -97,12 +97,6 @@ async function closeSocket(s) {
   return reason;
 }
 
-function bytes(n, seed = 0) {
-  const b = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed) & 0xff;
-  return b;
-}
-
 function toBuffer(v) {
   if (Buffer.isBuffer(v)) return v;
   if (v instanceof ArrayBuffer) return Buffer.from(v);
@@ -126,25 +120,6 @@ function assertSequence(got, want, what) {
   for (let i = 0; i < want.length; i++) assertSameMessage(got[i], want[i], `${what}: message ${i}`);
 }
 
-/** Run fn; on failure add the server's output to the error. */
-async function diag(server, fn) {
-  try {
-    return await fn();
-  } catch (err) {
-    const out = server.output().trim();
-    const state = server.proc.exitCode === null && server.proc.signalCode === null
-      ? 'still running' : server.describeExit();
-    const extra = `\n-- server ${state}; its output:\n${out || '(none)'}`;
-    err.message += extra;
-    if (typeof err.stack === 'string' && !err.stack.includes(extra)) err.stack += extra;
-    throw err;
-  }
-}
-
-/**
- * Stop the server: it must exit with code 0 on SIGTERM (eio-echo catches it),
- * within the deadline, and print no sanitizer report.
- */
 // Text that makes UTF-16 units, code points and bytes all differ.
 const ASTRAL = [
   '𝕊',

@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
-import { startServer, buildDir, waitFor, withTimeout, fmt } from './support.mjs';
+import { startServer, buildDir, waitFor, withTimeout, fmt, diag } from './support.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 process.chdir(REPO);
@@ -110,16 +110,6 @@ function waitOutput(server, re, ms = 5000) {
     server.proc.stderr.on('data', onData);
     check();
   });
-}
-
-/** Run fn; on failure add the server's output to the error. */
-async function diag(server, fn) {
-  try {
-    return await fn();
-  } catch (err) {
-    err.message += `\n-- server (${server.describeExit()}) output:\n${server.output().trim() || '(none)'}`;
-    throw err;
-  }
 }
 
 function assertRefused(res, what, secret) {

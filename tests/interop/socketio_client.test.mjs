@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { io, Manager } from 'socket.io-client';
 import { Socket as EioSocket } from 'engine.io-client';
-import { startServer, waitFor, withTimeout, collector, fmt, stopChecked } from './support.mjs';
+import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag, bytes } from './support.mjs';
 
 const PATH = '/socket.io/';
 const T = { timeout: 20_000 }; // per test
@@ -113,33 +113,6 @@ function assertSameArgs(got, want, what) {
   assert.deepEqual(norm(got), norm(want), `${what}: got ${fmt(norm(got))}, want ${fmt(norm(want))}`);
 }
 
-function bytes(n, seed = 0) {
-  const b = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed) & 0xff;
-  return b;
-}
-
-/** Run fn; on failure add the server's output to the error. */
-async function diag(server, fn) {
-  try {
-    return await fn();
-  } catch (err) {
-    const out = server.output().trim();
-    const state = server.proc.exitCode === null && server.proc.signalCode === null
-      ? 'still running' : server.describeExit();
-    const extra = `\n-- server ${state}; its output:\n${out || '(none)'}`;
-    err.message += extra;
-    // The reporter may print the stack, computed before: add it there too.
-    if (typeof err.stack === 'string' && !err.stack.includes(extra)) err.stack += extra;
-    throw err;
-  }
-}
-
-/**
- * Stop the server: it must exit with code 0 on SIGTERM (sio-echo catches it),
- * within the deadline, and print no sanitizer report (under ASan/UBSan a leak
- * or an error shows as a non-zero code or a report on stderr).
- */
 const MIXED_ARGS = [
   0, -1, 1.5, 1e21, Number.MAX_SAFE_INTEGER, -0.000123,
   '', 'plain', 'héllo wörld', '日本語テキスト', 'emoji 😀🎉 and \u2028\u2029', 'quotes " \\ / \n\t\r\b\f \u0001',

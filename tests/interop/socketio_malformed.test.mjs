@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { io } from 'socket.io-client';
-import { startServer, waitFor, withTimeout, collector, fmt, stopChecked } from './support.mjs';
+import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag } from './support.mjs';
 
 const PATH = '/socket.io/';
 const T = { timeout: 15_000 }; // per test
@@ -137,21 +137,6 @@ async function assertHealthy(s, value) {
   const back = waitFor(s, 'message-back', 2000);
   s.emit('message', value);
   assert.equal(await back, value);
-}
-
-async function diag(server, fn) {
-  try {
-    return await fn();
-  } catch (err) {
-    const out = server.output().trim();
-    const state = server.proc.exitCode === null && server.proc.signalCode === null
-      ? 'still running' : server.describeExit();
-    const extra = `\n-- server ${state}; its output:\n${out || '(none)'}`;
-    err.message += extra;
-    // The reporter may print the stack, computed before: add it there too.
-    if (typeof err.stack === 'string' && !err.stack.includes(extra)) err.stack += extra;
-    throw err;
-  }
 }
 
 /** sio-echo must exit 0 on SIGTERM with no sanitizer report. */

@@ -27,7 +27,7 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { io as io4 } from 'socket.io-client';
-import { startServer, waitFor, withTimeout, collector, fmt, stopChecked } from './support.mjs';
+import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag, bytes } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const io2 = require('socket.io-client-v2');
@@ -157,32 +157,6 @@ function isBinary(b) {
   return Buffer.isBuffer(b) || ArrayBuffer.isView(b) || b instanceof ArrayBuffer;
 }
 
-function bytes(n, seed = 0) {
-  const b = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed) & 0xff;
-  return b;
-}
-
-/** Run fn; on failure add the server's output to the error. */
-async function diag(server, fn) {
-  try {
-    return await fn();
-  } catch (err) {
-    const out = server.output().trim();
-    const state = server.proc.exitCode === null && server.proc.signalCode === null
-      ? 'still running' : server.describeExit();
-    const extra = `\n-- server ${state}; its output:\n${out || '(none)'}`;
-    err.message += extra;
-    if (typeof err.stack === 'string' && !err.stack.includes(extra)) err.stack += extra;
-    throw err;
-  }
-}
-
-/**
- * Stop the server: it must exit with code 0 on SIGTERM (sio-echo catches it),
- * within the deadline, and print no sanitizer report (under ASan/UBSan a leak
- * or an error shows as a non-zero code or a report on stderr).
- */
 // Astral characters make UTF-16 units, code points and bytes all differ: a
 // v3 polling length counted in anything but UTF-16 units breaks the payload.
 const MIXED_ARGS = [

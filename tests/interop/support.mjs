@@ -236,3 +236,26 @@ export async function stopChecked(server) {
   assert.doesNotMatch(out, /AddressSanitizer|LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer/,
     `sanitizer report in the server's output:\n${out}`);
 }
+
+/** Runs fn; on failure adds the server's state and output to the error. */
+export async function diag(server, fn) {
+  try {
+    return await fn();
+  } catch (err) {
+    const out = server.output().trim();
+    const state = server.proc.exitCode === null && server.proc.signalCode === null
+      ? 'still running' : server.describeExit();
+    const extra = `\n-- server ${state}; its output:\n${out || '(none)'}`;
+    err.message += extra;
+    // The reporter may print the stack, computed before: add it there too.
+    if (typeof err.stack === 'string' && !err.stack.includes(extra)) err.stack += extra;
+    throw err;
+  }
+}
+
+/** n bytes of a fixed pattern (seeded), as a Buffer. */
+export function bytes(n, seed = 0) {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed) & 0xff;
+  return b;
+}
