@@ -24,7 +24,7 @@
 import { isMainThread, Worker, parentPort, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
-import { fmt } from './support.mjs';
+import { fmt, withTimeout } from './support.mjs';
 
 const WORKERS = 4;          // posting threads of the server
 const STABLE = 20;          // clients connected for the whole run
@@ -276,7 +276,7 @@ async function mainThread() {
       return await fn();
     } catch (err) {
       // A dying server may need a moment to be seen as exited (bounded).
-      await Promise.race([server.exited, new Promise((r) => setTimeout(r, 1000).unref())]);
+      await withTimeout(server.exited, 1000, 'server exit').catch(() => {});
       err.message += `\n-- seed ${SEED} (SIO_STRESS_SEED); server ${server.describeExit()}; its output:\n` +
         `${server.output().trim().slice(-20000) || '(none)'}`;
       throw err;
