@@ -31,6 +31,7 @@ struct sio_transport {
     bool stopping;
     int64_t stop_deadline;
     sio_buf scratch; /* polling responses are built here */
+    sio_buf ws_out;  /* WebSocket frames gathered for one send() */
     /* Held polls are watched for the client hanging up: lws does not read a
      * connection in the middle of an HTTP transaction, so it would neither
      * see the hang-up nor stop polling the readable socket. */
@@ -792,6 +793,54 @@ too_big:
     return -1;
 }
 
+/* Frames up to this size are copied into one buffer and leave in one send():
+ * a burst of broadcasts to a client costs one system call, not one each. */
+#define WS_COALESCE_MAX (64 * 1024)
+
+/* Appends a whole unmasked server frame (RFC 6455 5.2) to `out`. `type` is
+ * the Engine.IO v3 binary type byte, or -1. */
+static int append_ws_frame(sio_buf *out, const sio_msg *m, int type)
+{
+    size_t n = m->len + (type >= 0);
+    unsigned char h[10];
+    size_t hl = 2;
+    h[0] = 0x80 | (m->binary ? 0x2 : 0x1); /* FIN, text or binary */
+    if (n < 126) {
+        h[1] = (unsigned char)n;
+    } else if (n <= 0xffff) {
+        h[1] = 126;
+        h[2] = (unsigned char)(n >> 8);
+        h[3] = (unsigned char)n;
+        hl = 4;
+    } else {
+        h[1] = 127;
+        for (int i = 0; i < 8; i++)
+            h[2 + i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
+        hl = 10;
+    }
+    if (sio_buf_reserve(out, hl + n))
+        return -1;
+    memcpy(out->data + out->len, h, hl);
+    out->len += hl;
+    if (type >= 0)
+        out->data[out->len++] = (unsigned char)type;
+    memcpy(out->data + out->len, m->data, m->len);
+    out->len += m->len;
+    return 0;
+}
+
+/* Sends the frames gathered in `out` as bytes lws passes through unchanged
+ * (LWS_WRITE_HTTP skips its framing); what the socket does not take, lws
+ * keeps and sends before anything else, so frames stay whole and ordered. */
+static int flush_ws_frames(struct lws *wsi, sio_buf *out)
+{
+    if (out->len == 0)
+        return 0;
+    int n = lws_write(wsi, out->data, out->len, LWS_WRITE_HTTP);
+    sio_buf_reset(out);
+    return n < 0 ? -1 : 0;
+}
+
 static int on_ws_writable(pss *p, struct lws *wsi)
 {
     if (p->close_requested) {
@@ -799,31 +848,47 @@ static int on_ws_writable(pss *p, struct lws *wsi)
         return -1;
     }
     sio_msg *m;
+    sio_buf *out = &p->t->ws_out;
     bool v3 = p->conn.session && eio_session_protocol(p->conn.session) == 3;
     /* A budget per writable callback: one client with a deep backlog on a
      * fast socket must not keep the loop from everyone else. */
     size_t budget = WS_WRITE_BUDGET;
+    int rc = 0;
+    sio_buf_reset(out);
     while (budget > 0 && (m = eio_conn_next_frame(&p->conn))) {
         budget = m->len >= budget ? 0 : budget - m->len;
-        int n;
-        if (m->binary && v3) {
-            /* v3 binary frames start with the message type byte; the headroom
-             * has room for it (every v3 recipient writes the same byte). */
-            m->data[-1] = EIO_MESSAGE;
-            n = lws_write(wsi, m->data - 1, m->len + 1, LWS_WRITE_BINARY);
-        } else {
-            n = lws_write(wsi, m->data, m->len, m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+        /* v3 binary frames start with the message type byte. */
+        int type = m->binary && v3 ? EIO_MESSAGE : -1;
+        if (m->len < WS_COALESCE_MAX) {
+            rc = append_ws_frame(out, m, type);
+            if (rc == 0 && out->len >= WS_COALESCE_MAX)
+                rc = flush_ws_frames(wsi, out);
+        } else if ((rc = flush_ws_frames(wsi, out)) == 0) {
+            /* A large frame goes alone, framed by lws in the headroom (every
+             * v3 recipient of a shared message writes the same type byte). */
+            int n;
+            if (type >= 0) {
+                m->data[-1] = (unsigned char)type;
+                n = lws_write(wsi, m->data - 1, m->len + 1, LWS_WRITE_BINARY);
+            } else {
+                n = lws_write(wsi, m->data, m->len, m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+            }
+            rc = n < 0 ? -1 : 0;
         }
         sio_msg_unref(m);
-        if (n < 0)
+        if (rc)
             return -1;
-        /* No lws_send_pipe_choked() here: it costs a poll() per frame, and
-         * lws keeps what the socket does not take and flushes it before the
-         * next writable callback; the budget bounds what it may keep. */
-        if (budget == 0) {
-            lws_callback_on_writable(wsi);
-            return 0;
-        }
+    }
+    /* No lws_send_pipe_choked() here: it costs a poll() per frame, and lws
+     * keeps what the socket does not take and flushes it before the next
+     * writable callback; the budget bounds what it may keep. */
+    if (flush_ws_frames(wsi, out))
+        return -1;
+    if (out->cap > 4 * WS_COALESCE_MAX)
+        sio_buf_free(out);
+    if (budget == 0) {
+        lws_callback_on_writable(wsi);
+        return 0;
     }
     if (p->close_requested) {
         lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
@@ -929,6 +994,7 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
     t->cfg = *cfg;
     t->scheduled = INT64_MAX;
     sio_buf_init(&t->scratch, 0);
+    sio_buf_init(&t->ws_out, 0);
     eio_transport_ops ops = {t, want_write, close_conn};
     t->eng = eio_engine_new(eopt, &ops, h);
     if (!t->eng) {
@@ -1014,5 +1080,6 @@ void transport_free(sio_transport *t)
     eio_engine_shutdown(t->eng);
     eio_engine_free(t->eng);
     sio_buf_free(&t->scratch);
+    sio_buf_free(&t->ws_out);
     free(t);
 }

@@ -3,8 +3,9 @@
  * invalid packets, the upgrade from polling, refusals, heartbeat and garbage
  * after the upgrade request.
  *
- * Two groups, each with its own server:
+ * Three groups, each with its own server:
  *   main       --max-payload 1000
+ *   sizes      the default max payload (1 MB)
  *   heartbeat  --ping-interval 300 --ping-timeout 200 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +31,12 @@ static test_server srv;
 static int setup_main(void **state)
 {
     static const char *const args[] = {"--path", "/engine.io/", "--max-payload", "1000", NULL};
+    return server_start(&srv, "eio-echo", args) == 0 ? 0 : -1;
+}
+
+static int setup_sizes(void **state)
+{
+    static const char *const args[] = {"--path", "/engine.io/", NULL};
     return server_start(&srv, "eio-echo", args) == 0 ? 0 : -1;
 }
 
@@ -498,6 +505,63 @@ static void test_ws_heartbeat_unanswered(void **state)
     ws_disconnect(&c);
 }
 
+/* --- frame sizes ---------------------------------------------------------------- */
+
+/* Messages at every boundary of the frame header's length encoding and of
+ * the server's write path (frames under 64 KiB are gathered into one send,
+ * larger ones go alone), text and binary interleaved, all sent before any is
+ * read: every echo comes back whole, in order, with its opcode. */
+static void test_ws_sizes_in_one_burst(void **state)
+{
+    static const size_t sizes[] = {0,     1,     124,   125,   126,   127,    1000,  65534,
+                                   65535, 65536, 65537, 70000, 1,     200000, 300000, 3};
+    enum { N = sizeof(sizes) / sizeof(sizes[0]) };
+    ws_client c;
+    free(ws_open(&c));
+    unsigned char *buf = malloc(300001);
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < N; i++) {
+            bool text = (i + round) % 2 == 0;
+            size_t n = sizes[i];
+            if (text) { /* "4" and n bytes */
+                buf[0] = '4';
+                memset(buf + 1, 'a' + (int)(i % 26), n);
+                buf[n + 1] = 0;
+                assert_int_equal(ws_send_frame(&c, WS_OP_TEXT, true, buf, n + 1), 0);
+            } else {
+                memset(buf, (int)i, n);
+                assert_int_equal(ws_send_binary(&c, buf, n), 0);
+            }
+        }
+        for (size_t i = 0; i < N; i++) {
+            bool text = (i + round) % 2 == 0;
+            size_t n = sizes[i];
+            ws_msg m;
+            assert_int_equal(ws_recv(&c, &m, TMO), 1);
+            if (text) {
+                assert_int_equal(m.opcode, WS_OP_TEXT);
+                assert_int_equal(m.len, n + 1);
+                assert_int_equal(m.data[0], '4');
+                for (size_t k = 1; k <= n; k++)
+                    if (m.data[k] != 'a' + (int)(i % 26))
+                        fail_msg("message %zu (text, %zu B): byte %zu differs", i, n, k);
+            } else {
+                assert_int_equal(m.opcode, WS_OP_BINARY);
+                assert_int_equal(m.len, n);
+                for (size_t k = 0; k < n; k++)
+                    if (m.data[k] != (unsigned char)i)
+                        fail_msg("message %zu (binary, %zu B): byte %zu differs", i, n, k);
+            }
+            ws_msg_free(&m);
+        }
+    }
+    free(buf);
+    /* The session still works. */
+    assert_int_equal(ws_send_text(&c, "4done"), 0);
+    assert_true(ws_expect_text(&c, "4done", TMO));
+    ws_disconnect(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest main_tests[] = {
@@ -513,12 +577,16 @@ int main(void)
         cmocka_unit_test(test_ws_garbage_after_upgrade),
         cmocka_unit_test(test_ws_huge_frame_header),
     };
+    const struct CMUnitTest size_tests[] = {
+        cmocka_unit_test(test_ws_sizes_in_one_burst),
+    };
     const struct CMUnitTest heartbeat_tests[] = {
         cmocka_unit_test(test_ws_heartbeat_answered),
         cmocka_unit_test(test_ws_heartbeat_unanswered),
     };
     int failed = 0;
     failed += cmocka_run_group_tests_name("eio websocket", main_tests, setup_main, teardown);
+    failed += cmocka_run_group_tests_name("eio websocket sizes", size_tests, setup_sizes, teardown);
     failed += cmocka_run_group_tests_name("eio websocket heartbeat", heartbeat_tests, setup_heartbeat,
                                           teardown);
     return failed ? 1 : 0;
