@@ -18,6 +18,7 @@ _Static_assert(LWS_PRE + 1 <= SIO_HEADROOM, "SIO_HEADROOM must cover LWS_PRE and
 
 #define STOP_GRACE_MS 2000
 #define WS_WRITE_BUDGET (256 * 1024) /* bytes per writable callback */
+#define FLUSH_MAX_ROUNDS 64           /* rounds of reading before queued frames are written */
 
 struct sio_transport {
     transport_config cfg;
@@ -32,6 +33,10 @@ struct sio_transport {
     int64_t stop_deadline;
     sio_buf scratch; /* polling responses are built here */
     sio_buf ws_out;  /* WebSocket frames gathered for one send() */
+    /* WebSockets with frames queued since the last flush (see want_write). */
+    struct pss **flush;
+    size_t n_flush, cap_flush;
+    bool received; /* a WebSocket frame arrived in this round of events */
     /* Held polls are watched for the client hanging up: lws does not read a
      * connection in the middle of an HTTP transaction, so it would neither
      * see the hang-up nor stop polling the readable socket. */
@@ -58,6 +63,7 @@ typedef struct pss {
     sio_transport *t;
     uint8_t kind;
     bool close_requested; /* the engine let go: close at the next writable */
+    bool in_flush;        /* listed in the transport's flush list */
     bool responding;      /* an HTTP response is ready to go */
     bool holding;         /* a polling GET waits for data */
     bool discard_body;    /* a POST refused before its body: drain, then answer */
@@ -86,7 +92,42 @@ static pss *pss_of(eio_conn *c) { return (pss *)c; }
 
 /* --- engine requests ------------------------------------------------------ */
 
-static void want_write(void *ctx, eio_conn *c) { lws_callback_on_writable(pss_of(c)->wsi); }
+/* A WebSocket with new frames is listed, and written after the current
+ * round of events (flush_writes, from transport_run or a timer): no
+ * writable round trip, which with lws's poll() loop costs another scan of
+ * every connection, and a burst leaves in one send(). The rest (HTTP
+ * responses, closes, backlogs) waits for a writable callback. */
+static void want_write(void *ctx, eio_conn *c)
+{
+    sio_transport *t = ctx;
+    pss *p = pss_of(c);
+    if (p->kind != K_WS || p->close_requested) {
+        lws_callback_on_writable(p->wsi);
+        return;
+    }
+    if (p->in_flush)
+        return;
+    if (t->n_flush == t->cap_flush) {
+        size_t cap = t->cap_flush ? t->cap_flush * 2 : 64;
+        pss **l = realloc(t->flush, cap * sizeof(*l));
+        if (!l) {
+            lws_callback_on_writable(p->wsi);
+            return;
+        }
+        t->flush = l;
+        t->cap_flush = cap;
+    }
+    t->flush[t->n_flush++] = p;
+    p->in_flush = true;
+}
+
+static void unlist_flush(sio_transport *t, pss *p)
+{
+    for (size_t i = 0; p->in_flush && i < t->n_flush; i++)
+        if (t->flush[i] == p)
+            t->flush[i] = NULL;
+    p->in_flush = false;
+}
 
 static void close_conn(void *ctx, eio_conn *c)
 {
@@ -98,6 +139,8 @@ static void close_conn(void *ctx, eio_conn *c)
 /* --- timers --------------------------------------------------------------- */
 
 static void reschedule(sio_transport *t);
+static void after_event(sio_transport *t);
+static void flush_writes(sio_transport *t);
 
 static void on_timer(lws_sorted_usec_list_t *sul)
 {
@@ -107,8 +150,10 @@ static void on_timer(lws_sorted_usec_list_t *sul)
     eio_engine_tick(t->eng, now);
     if (t->cfg.tick)
         t->cfg.tick(t->cfg.timer_ctx, now);
-    eio_engine_reap(t->eng);
-    reschedule(t);
+    after_event(t);
+    /* lws runs due timers before it waits: what they queued (pings) must
+     * leave now, not after the wait. */
+    flush_writes(t);
 }
 
 static void reschedule(sio_transport *t)
@@ -841,12 +886,10 @@ static int flush_ws_frames(struct lws *wsi, sio_buf *out)
     return n < 0 ? -1 : 0;
 }
 
-static int on_ws_writable(pss *p, struct lws *wsi)
+/* Writes the queued frames, up to a budget; asks for a writable callback
+ * when frames are left. Returns -1 when the connection failed. */
+static int write_frames(pss *p, struct lws *wsi)
 {
-    if (p->close_requested) {
-        lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
-        return -1;
-    }
     sio_msg *m;
     sio_buf *out = &p->t->ws_out;
     bool v3 = p->conn.session && eio_session_protocol(p->conn.session) == 3;
@@ -886,15 +929,41 @@ static int on_ws_writable(pss *p, struct lws *wsi)
         return -1;
     if (out->cap > 4 * WS_COALESCE_MAX)
         sio_buf_free(out);
-    if (budget == 0) {
+    if (budget == 0)
         lws_callback_on_writable(wsi);
-        return 0;
-    }
+    return 0;
+}
+
+static int on_ws_writable(pss *p, struct lws *wsi)
+{
+    if (!p->close_requested && write_frames(p, wsi))
+        return -1;
     if (p->close_requested) {
         lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
         return -1;
     }
     return 0;
+}
+
+/* Writes the listed WebSockets now, outside any lws callback. One whose
+ * earlier write lws still holds in part waits for its writable callback
+ * instead, so lws's buffer stays bounded by the write budget; a failed one
+ * is closed by lws at its next timeout check. */
+static void flush_writes(sio_transport *t)
+{
+    for (size_t i = 0; i < t->n_flush; i++) {
+        pss *p = t->flush[i];
+        if (!p)
+            continue;
+        p->in_flush = false;
+        if (p->close_requested || lws_partial_buffered(p->wsi)) {
+            lws_callback_on_writable(p->wsi);
+        } else if (write_frames(p, p->wsi)) {
+            p->close_requested = true;
+            lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        }
+    }
+    t->n_flush = 0;
 }
 
 /* --- the protocol callback -------------------------------------------------- */
@@ -945,12 +1014,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         rc = on_ws_established(p, wsi);
         break;
     case LWS_CALLBACK_RECEIVE:
+        t->received = true;
         rc = on_ws_receive(p, wsi, in, len);
         break;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         rc = on_ws_writable(p, wsi);
         break;
     case LWS_CALLBACK_CLOSED:
+        unlist_flush(t, p);
         eio_conn_closed(&p->conn);
         sio_buf_free(&p->body);
         free(p->origin);
@@ -1022,6 +1093,11 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
     info.max_http_header_pool = 0; /* as many header tables as connections */
     info.keepalive_timeout = 60;
     info.timeout_secs = 20;
+    /* No lws validity timers: Engine.IO has its own heartbeat, and lws keeps
+     * those timers in one sorted list, re-inserted (O(connections)) at every
+     * frame received. */
+    static const lws_retry_bo_t no_validity = {.secs_since_valid_ping = 0, .secs_since_valid_hangup = 0};
+    info.retry_and_idle_policy = &no_validity;
     t->ctx = lws_create_context(&info);
     if (!t->ctx) {
         fprintf(stderr, "cannot listen on port %d\n", cfg->port);
@@ -1057,6 +1133,16 @@ int transport_run(sio_transport *t)
             break;
         if (lws_service(t->ctx, 0) < 0)
             break;
+        /* lws reads a socket one rx buffer at a time, a round each. While
+         * frames keep arriving, take the next rounds at once (no waiting)
+         * before writing, a bounded number of times: what a burst queues
+         * for a client then leaves in one send(), not one per frame. */
+        for (int round = 0; t->received && round < FLUSH_MAX_ROUNDS; round++) {
+            t->received = false;
+            lws_service(t->ctx, -1);
+        }
+        t->received = false;
+        flush_writes(t);
     }
     return 0;
 }
@@ -1081,5 +1167,6 @@ void transport_free(sio_transport *t)
     eio_engine_free(t->eng);
     sio_buf_free(&t->scratch);
     sio_buf_free(&t->ws_out);
+    free(t->flush);
     free(t);
 }

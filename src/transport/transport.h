@@ -2,8 +2,10 @@
  *
  * The only layer that talks to libwebsockets (its .c file is the only one
  * that includes libwebsockets.h). It feeds the Engine.IO engine with
- * requests, bodies, frames and clock ticks, writes only when a connection is
- * writable, and runs the engine's timers on the lws scheduler.
+ * requests, bodies, frames and clock ticks, and runs the engine's timers on
+ * the lws scheduler. WebSocket frames queued during a round of events are
+ * written after it, gathered into one send() per connection; HTTP responses
+ * and anything lws could not send at once wait for a writable callback.
  *
  * Threads: everything runs on the thread that calls transport_run(), except
  * transport_stop() and transport_wake(), which any thread (or a signal
