@@ -518,7 +518,7 @@ static void test_ws_sizes_in_one_burst(void **state)
     enum { N = sizeof(sizes) / sizeof(sizes[0]) };
     ws_client c;
     free(ws_open(&c));
-    unsigned char *buf = malloc(300001);
+    unsigned char *buf = malloc(300002); /* "4", the largest size, a NUL */
     for (int round = 0; round < 2; round++) {
         for (size_t i = 0; i < N; i++) {
             bool text = (i + round) % 2 == 0;
