@@ -27,7 +27,7 @@ endif
 CPPFLAGS += -Iinclude -Isrc -DJSMN_STRICT -DJSMN_PARENT_LINKS
 CFLAGS  += $(STD) $(WARN) $(OPT) $(DEPS) $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
-LWS_LIBS  = $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets)
+LWS_LIBS  = $(shell pkg-config --libs libwebsockets libuv 2>/dev/null || echo -lwebsockets -luv)
 TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 CURL_LIBS = $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 

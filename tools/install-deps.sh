@@ -7,8 +7,10 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-pkgs=(build-essential pkg-config libwebsockets-dev libjsmn-dev libcmocka-dev
-      libcurl4-openssl-dev valgrind chromium) # chromium: tests/browser/ (playwright-core)
+# libwebsockets-evlib-uv and libuv1-dev: the transport runs lws on a libuv
+# loop (libwebsockets-dev depends on both; named so that a lean install has them).
+pkgs=(build-essential pkg-config libwebsockets-dev libwebsockets-evlib-uv libuv1-dev
+      libjsmn-dev libcmocka-dev libcurl4-openssl-dev valgrind chromium) # chromium: tests/browser/ (playwright-core)
 
 installed() { # dpkg says "ii" only for a package that is fully installed
     [ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null)" = "ii " ]

@@ -7,6 +7,7 @@
 #include <libwebsockets.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <uv.h>
 #include <unistd.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@ _Static_assert(LWS_PRE + 1 <= SIO_HEADROOM, "SIO_HEADROOM must cover LWS_PRE and
 struct sio_transport {
     transport_config cfg;
     struct lws_context *ctx;
+    uv_loop_t loop;
     struct lws_protocols protocols[2];
     eio_engine *eng;
     lws_sorted_usec_list_t sul;
@@ -173,8 +175,10 @@ static void reschedule(sio_transport *t)
         lws_sul_cancel(&t->sul);
         return;
     }
+    /* At least 1 ms: libuv runs a timer re-armed at 0 from its own callback
+     * again at once, without returning (a past stop deadline would spin). */
     int64_t delay = d - transport_now_ms();
-    lws_sul_schedule(t->ctx, 0, &t->sul, on_timer, (delay > 0 ? delay : 0) * LWS_US_PER_MS);
+    lws_sul_schedule(t->ctx, 0, &t->sul, on_timer, (delay > 1 ? delay : 1) * LWS_US_PER_MS);
 }
 
 /* Work after any event: free what closed, move the timer. */
@@ -1056,6 +1060,29 @@ void transport_config_defaults(transport_config *c)
     c->max_http_body = 1u << 20;
 }
 
+/* Runs the loop without waiting until nothing is left in it (bounded: a
+ * handle that never closes must not hang the shutdown). */
+static void drain_loop(sio_transport *t)
+{
+    for (int i = 0; i < 10000 && uv_run(&t->loop, UV_RUN_NOWAIT); i++)
+        ;
+}
+
+/* Destroys the lws context (when there is one) and closes the loop. On a
+ * foreign loop lws closes its handles asynchronously and frees the context
+ * once they are closed (it then clears t->ctx, see info.pcontext); a
+ * context that is still there after the loop ran dry is destroyed again,
+ * which completes it. */
+static void close_loop(sio_transport *t)
+{
+    for (int i = 0; i < 3 && t->ctx; i++) {
+        lws_context_destroy(t->ctx);
+        drain_loop(t);
+    }
+    drain_loop(t);
+    uv_loop_close(&t->loop);
+}
+
 sio_transport *transport_new(const transport_config *cfg, const eio_options *eopt,
                              const eio_handler *h)
 {
@@ -1089,7 +1116,17 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
     info.iface = cfg->bind_addr;
     info.protocols = t->protocols;
     info.user = t;
-    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
+    /* lws on a libuv (epoll) loop of ours: a wakeup costs what is ready,
+     * where lws's own poll() loop scans every connection each time. */
+    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6 | LWS_SERVER_OPTION_LIBUV;
+    if (uv_loop_init(&t->loop)) {
+        fprintf(stderr, "cannot create an event loop\n");
+        eio_engine_free(t->eng);
+        free(t);
+        return NULL;
+    }
+    void *loops[1] = {&t->loop};
+    info.foreign_loops = loops;
     info.max_http_header_pool = 0; /* as many header tables as connections */
     info.keepalive_timeout = 60;
     info.timeout_secs = 20;
@@ -1098,9 +1135,12 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
      * frame received. */
     static const lws_retry_bo_t no_validity = {.secs_since_valid_ping = 0, .secs_since_valid_hangup = 0};
     info.retry_and_idle_policy = &no_validity;
+    info.pcontext = &t->ctx;
     t->ctx = lws_create_context(&info);
     if (!t->ctx) {
-        fprintf(stderr, "cannot listen on port %d\n", cfg->port);
+        fprintf(stderr, "cannot listen on port %d (or the libwebsockets libuv plugin, "
+                        "package libwebsockets-evlib-uv, is missing)\n", cfg->port);
+        close_loop(t);
         eio_engine_free(t->eng);
         free(t);
         return NULL;
@@ -1114,7 +1154,7 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
         fprintf(stderr, "cannot watch held polls\n");
         if (t->held_epfd >= 0)
             close(t->held_epfd);
-        lws_context_destroy(t->ctx);
+        close_loop(t);
         eio_engine_free(t->eng);
         free(t);
         return NULL;
@@ -1131,15 +1171,14 @@ int transport_run(sio_transport *t)
         if (t->stopping && (eio_engine_session_count(t->eng) == 0 ||
                             transport_now_ms() >= t->stop_deadline))
             break;
-        if (lws_service(t->ctx, 0) < 0)
-            break;
+        uv_run(&t->loop, UV_RUN_ONCE);
         /* lws reads a socket one rx buffer at a time, a round each. While
          * frames keep arriving, take the next rounds at once (no waiting)
          * before writing, a bounded number of times: what a burst queues
          * for a client then leaves in one send(), not one per frame. */
         for (int round = 0; t->received && round < FLUSH_MAX_ROUNDS; round++) {
             t->received = false;
-            lws_service(t->ctx, -1);
+            uv_run(&t->loop, UV_RUN_NOWAIT);
         }
         t->received = false;
         flush_writes(t);
@@ -1159,7 +1198,7 @@ void transport_free(sio_transport *t)
 {
     if (!t)
         return;
-    lws_context_destroy(t->ctx); /* closes every connection: the engine lets go */
+    close_loop(t); /* closes every connection: the engine lets go */
     close(t->held_epfd);
     /* Sessions with no connection left (a polling client between requests)
      * are closed too, so the layer above frees what it holds for them. */

@@ -3,7 +3,7 @@
  * The only layer that talks to libwebsockets (its .c file is the only one
  * that includes libwebsockets.h). It feeds the Engine.IO engine with
  * requests, bodies, frames and clock ticks, and runs the engine's timers on
- * the lws scheduler. WebSocket frames queued during a round of events are
+ * the lws scheduler. lws runs on a libuv (epoll) loop owned by the binding. WebSocket frames queued during a round of events are
  * written after it, gathered into one send() per connection; HTTP responses
  * and anything lws could not send at once wait for a writable callback.
  *
