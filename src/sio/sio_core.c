@@ -276,6 +276,10 @@ static void on_open(void *ctx, eio_session *es)
         eio_session_fail(es);
         return;
     }
+    if (strcmp(c->query, "{}") == 0) { /* the usual case: keep no copy */
+        free(c->query);
+        c->query = NULL;
+    }
     eio_session_set_user(es, c);
     sio_timer_init(&c->connect_timer, on_connect_timeout);
     if (c->protocol == 4) {
@@ -386,7 +390,7 @@ static void on_connect_packet(sio_client *c, const sio_packet *pkt)
         name_len = (size_t)(query - name);
     } else if (c->protocol == 4) {
         /* socket.io 2.x: the handshake's query is the socket's auth */
-        auth_copy = strdup(c->query);
+        auth_copy = strdup(c->query ? c->query : "{}");
     } else {
         auth_copy = pkt->data ? strndup(pkt->data, pkt->data_len) : strdup("{}");
     }
@@ -411,6 +415,10 @@ static void on_connect_packet(sio_client *c, const sio_packet *pkt)
     s->nsp = nsp;
     s->client = c;
     s->auth = auth_copy;
+    if (strcmp(auth_copy, "{}") == 0) { /* the usual case: keep no copy */
+        free(auth_copy);
+        s->auth = NULL;
+    }
     s->next_ack_id = 0;
     s->next_in_client = c->sockets;
     c->sockets = s;

@@ -80,7 +80,7 @@ struct sio_socket {
     sio_namespace *nsp;
     sio_client *client; /* NULL once disconnected */
     sio_socket *next_in_client;
-    char *auth;
+    char *auth; /* NULL for {} */
     void *data;
     sio_membership *mem; /* mem[0] is the namespace's `all` once connected */
     uint32_t n_mem, cap_mem;
@@ -94,7 +94,7 @@ struct sio_client {
     sio_server *srv;
     eio_session *es; /* NULL once the session closed */
     uint8_t protocol; /* Socket.IO protocol: 5, or 4 for socket.io-client 2.x (Engine.IO v3) */
-    char *query;      /* the handshake's query as a JSON object */
+    char *query;      /* the handshake's query as a JSON object; NULL for {} */
     sio_socket *sockets;
     sio_timer connect_timer;
     /* A binary packet waiting for its attachments. */

@@ -9,7 +9,10 @@ sio_namespace *sio_socket_namespace(sio_socket *s) { return s->nsp; }
 sio_server *sio_socket_server(sio_socket *s) { return s->nsp->srv; }
 bool sio_socket_connected(const sio_socket *s) { return s->state == SOCK_CONNECTED; }
 const char *sio_socket_auth(const sio_socket *s) { return s->auth ? s->auth : "{}"; }
-const char *sio_socket_query(const sio_socket *s) { return s->client ? s->client->query : "{}"; }
+const char *sio_socket_query(const sio_socket *s)
+{
+    return s->client && s->client->query ? s->client->query : "{}";
+}
 void sio_socket_set_data(sio_socket *s, void *data) { s->data = data; }
 void *sio_socket_data(const sio_socket *s) { return s->data; }
 

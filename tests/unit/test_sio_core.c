@@ -2241,6 +2241,16 @@ static void test_handshake_query(void **state)
     sio_socket *s = connect_ok(c, "/");
     assert_string_equal(sio_socket_query(s), "{\"token\":\"a b\",\"n\":\"1\"}");
     assert_string_equal(sio_socket_auth(s), "{}");
+    /* Only Engine.IO's parameters: an empty object (kept as no copy). */
+    client *c2 = &e->cl[e->n_cl++];
+    memset(c2, 0, sizeof(*c2));
+    c2->es = eio_engine_handshake_version(e->eng, EIO_WEBSOCKET, 4, false, "EIO=4&transport=websocket",
+                                          &c2->conn, fake_now);
+    assert_non_null(c2->es);
+    sio_msg_unref(eio_conn_next_frame(&c2->conn));
+    sio_socket *s2 = connect_ok(c2, "/");
+    assert_string_equal(sio_socket_query(s2), "{}");
+    assert_string_equal(sio_socket_auth(s2), "{}");
 }
 
 int main(void)
