@@ -16,7 +16,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "support/harness.h"
@@ -562,6 +564,56 @@ static void test_ws_sizes_in_one_burst(void **state)
     ws_disconnect(&c);
 }
 
+/* A client that does not read while its echoes pile up: the server's socket
+ * fills, lws keeps what it could not send, and later frames wait for
+ * writable callbacks (and the server stops reading that client when it
+ * cannot write, so the client sends from a thread). Another client is
+ * answered meanwhile, and once the first one reads, every echo arrives
+ * whole and in order. */
+/* 24 MB of echoes: more than the kernel buffers of both sockets hold. */
+enum { BACKLOG_N = 48, BACKLOG_SIZE = 500000 };
+
+static void *send_backlog(void *arg)
+{
+    ws_client *c = arg;
+    unsigned char *buf = malloc(BACKLOG_SIZE);
+    intptr_t failed = 0;
+    for (int i = 0; i < BACKLOG_N && !failed; i++) {
+        memset(buf, i, BACKLOG_SIZE);
+        failed = ws_send_binary(c, buf, BACKLOG_SIZE) != 0;
+    }
+    free(buf);
+    return (void *)failed;
+}
+
+static void test_ws_backlog_of_a_client_that_does_not_read(void **state)
+{
+    ws_client slow, other;
+    free(ws_open(&slow));
+    pthread_t sender;
+    assert_int_equal(pthread_create(&sender, NULL, send_backlog, &slow), 0);
+    free(ws_open(&other));
+    assert_int_equal(ws_send_text(&other, "4still answering"), 0);
+    assert_true(ws_expect_text(&other, "4still answering", TMO));
+    ws_disconnect(&other);
+    for (int i = 0; i < BACKLOG_N; i++) {
+        ws_msg m;
+        assert_int_equal(ws_recv(&slow, &m, TMO), 1);
+        assert_int_equal(m.opcode, WS_OP_BINARY);
+        assert_int_equal(m.len, BACKLOG_SIZE);
+        for (size_t k = 0; k < BACKLOG_SIZE; k++)
+            if (m.data[k] != (unsigned char)i)
+                fail_msg("echo %d: byte %zu is %d", i, k, m.data[k]);
+        ws_msg_free(&m);
+    }
+    void *failed;
+    assert_int_equal(pthread_join(sender, &failed), 0);
+    assert_null(failed);
+    assert_int_equal(ws_send_text(&slow, "4done"), 0);
+    assert_true(ws_expect_text(&slow, "4done", TMO));
+    ws_disconnect(&slow);
+}
+
 int main(void)
 {
     const struct CMUnitTest main_tests[] = {
@@ -579,6 +631,7 @@ int main(void)
     };
     const struct CMUnitTest size_tests[] = {
         cmocka_unit_test(test_ws_sizes_in_one_burst),
+        cmocka_unit_test(test_ws_backlog_of_a_client_that_does_not_read),
     };
     const struct CMUnitTest heartbeat_tests[] = {
         cmocka_unit_test(test_ws_heartbeat_answered),
