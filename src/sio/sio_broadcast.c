@@ -11,7 +11,30 @@ static void mark_except(sio_namespace *nsp, const sio_target *to, uint64_t mark)
         sio_room *r = strmap_get(&nsp->rooms, to->except[i], strlen(to->except[i]));
         for (size_t k = 0; r && k < r->n; k++)
             r->members[k]->mark = mark;
+        sio_socket *own = sio_own_room_member(nsp, to->except[i]);
+        if (own)
+            own->mark = mark;
     }
+}
+
+/* Adds `s` to the list unless it is skipped or already there. Returns 0,
+ * or -1 when out of memory. */
+static int add_target(sio_socket ***list, size_t *n, size_t *cap, sio_socket *s, const sio_target *to,
+                      uint64_t skip, uint64_t sent)
+{
+    if (s->mark == skip || s->mark == sent || (to && s == to->exclude))
+        return 0;
+    s->mark = sent;
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 16;
+        sio_socket **l = realloc(*list, c * sizeof(*l));
+        if (!l)
+            return -1;
+        *list = l;
+        *cap = c;
+    }
+    (*list)[(*n)++] = sio_socket_ref(s);
+    return 0;
 }
 
 static void release_targets(sio_socket **list, size_t n)
@@ -34,25 +57,19 @@ static int collect_targets(sio_namespace *nsp, const sio_target *to, sio_socket 
     uint64_t skip = ++srv->epoch, sent = ++srv->epoch;
     mark_except(nsp, to, skip);
     size_t nrooms = to && to->n_rooms ? to->n_rooms : 1;
-    for (size_t i = 0; i < nrooms; i++) {
-        sio_room *r = to && to->n_rooms ? strmap_get(&nsp->rooms, to->rooms[i], strlen(to->rooms[i]))
-                                        : &nsp->all;
-        for (size_t k = 0; r && k < r->n; k++) {
-            sio_socket *s = r->members[k];
-            if (s->mark == skip || s->mark == sent || (to && s == to->exclude))
-                continue;
-            s->mark = sent;
-            if (n == cap) {
-                cap = cap ? cap * 2 : 16;
-                sio_socket **l = realloc(list, cap * sizeof(*l));
-                if (!l) {
-                    release_targets(list, n);
-                    return -1;
-                }
-                list = l;
-            }
-            list[n++] = sio_socket_ref(s);
-        }
+    int rc = 0;
+    for (size_t i = 0; i < nrooms && rc == 0; i++) {
+        const char *name = to && to->n_rooms ? to->rooms[i] : NULL;
+        sio_room *r = name ? strmap_get(&nsp->rooms, name, strlen(name)) : &nsp->all;
+        for (size_t k = 0; r && k < r->n && rc == 0; k++)
+            rc = add_target(&list, &n, &cap, r->members[k], to, skip, sent);
+        sio_socket *own = name ? sio_own_room_member(nsp, name) : NULL;
+        if (own && rc == 0)
+            rc = add_target(&list, &n, &cap, own, to, skip, sent);
+    }
+    if (rc) {
+        release_targets(list, n);
+        return -1;
     }
     *out = list;
     return (int)n;

@@ -18,6 +18,7 @@ static sio_namespace *nsp_new(sio_server *srv, const char *name, size_t len)
     nsp->srv = srv;
     nsp->name = strndup(name, len);
     strmap_init(&nsp->rooms);
+    strmap_init(&nsp->sockets);
     strmap_init(&nsp->events);
     if (!nsp->name || strmap_put(&srv->nsps, nsp->name, len, nsp)) {
         free(nsp->name);
@@ -37,6 +38,7 @@ static void nsp_free(sio_namespace *nsp)
         free(r);
     }
     strmap_free(&nsp->rooms);
+    strmap_free(&nsp->sockets);
     for (size_t i = 0; strmap_next(&nsp->events, &i, &slot);)
         free(slot->val);
     strmap_free(&nsp->events);
@@ -449,7 +451,7 @@ static void on_connect_packet(sio_client *c, const sio_packet *pkt)
         sio_buf_puts(&b, s->id);
         sio_buf_puts(&b, "\"}");
     }
-    if (sio_room_add(&nsp->all, s) || sio_join(s, s->id) || client_send_text(c, &b) != EIO_SEND_OK) {
+    if (sio_room_add(&nsp->all, s) || sio_socket_register(s) || client_send_text(c, &b) != EIO_SEND_OK) {
         sio_buf_free(&b);
         sio_socket_close(s, "transport error", false);
         return;

@@ -49,7 +49,11 @@ typedef struct sio_middleware {
 struct sio_namespace {
     sio_server *srv;
     char *name;
-    strmap rooms; /* name -> sio_room* */
+    strmap rooms; /* name -> sio_room* (not the sockets' own rooms) */
+    /* id -> connected socket. A socket's own room (named by its id) is this
+     * entry and the socket's in_own_room flag, not a room record: every
+     * socket has one, and a record cost about 150 B a socket. */
+    strmap sockets;
     sio_room all; /* every connected socket */
     strmap events; /* event name -> sio_handler* */
     sio_handler any;
@@ -75,6 +79,7 @@ typedef struct sio_pending_ack {
 struct sio_socket {
     char *id; /* v5: random; v4 protocol: the Engine.IO sid, or "/nsp#sid" */
     uint8_t state;
+    bool in_own_room; /* in the room named by its id (see sio_namespace.sockets) */
     uint32_t refs;
     uint64_t mark; /* broadcast de-duplication (64 bits: never wraps) */
     sio_namespace *nsp;
@@ -149,6 +154,11 @@ sio_socket *sio_nsp_socket(sio_namespace *nsp, const char *id);
 void sio_socket_close(sio_socket *s, const char *reason, bool notify_client);
 int sio_room_add(sio_room *r, sio_socket *s);
 void sio_room_remove(sio_room *r, sio_socket *s);
+/* Enters a connecting socket in its namespace's map and its own room.
+ * Returns 0, or -1 when out of memory. */
+int sio_socket_register(sio_socket *s);
+/* The socket whose own room `room` is, when it is in it; else NULL. */
+sio_socket *sio_own_room_member(const sio_namespace *nsp, const char *room);
 /* Encodes a packet into one Engine.IO message plus attachment messages.
  * args_json NULL means "[]" semantics for events (no args), an empty array
  * for acks. Returns SIO_OK or an error; on success *out (and *atts, n) are

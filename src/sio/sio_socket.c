@@ -111,12 +111,38 @@ static void room_drop_if_empty(sio_namespace *nsp, sio_room *r)
     free(r);
 }
 
+int sio_socket_register(sio_socket *s)
+{
+    if (strmap_put(&s->nsp->sockets, s->id, strlen(s->id), s))
+        return -1;
+    s->in_own_room = true;
+    return 0;
+}
+
+static void socket_unregister(sio_socket *s)
+{
+    size_t len = strlen(s->id);
+    if (strmap_get(&s->nsp->sockets, s->id, len) == s)
+        strmap_del(&s->nsp->sockets, s->id, len);
+    s->in_own_room = false;
+}
+
+sio_socket *sio_own_room_member(const sio_namespace *nsp, const char *room)
+{
+    sio_socket *s = strmap_get(&nsp->sockets, room, strlen(room));
+    return s && s->in_own_room ? s : NULL;
+}
+
 int sio_join(sio_socket *s, const char *room)
 {
     if (s->state == SOCK_DISCONNECTED)
         return SIO_ECLOSED;
     if (!room)
         return SIO_EINVAL;
+    if (strcmp(room, s->id) == 0) {
+        s->in_own_room = true;
+        return SIO_OK;
+    }
     sio_room *r = room_get(s->nsp, room, true);
     if (!r)
         return SIO_ENOMEM;
@@ -131,6 +157,10 @@ int sio_leave(sio_socket *s, const char *room)
 {
     if (s->state == SOCK_DISCONNECTED)
         return SIO_ECLOSED;
+    if (room && strcmp(room, s->id) == 0) {
+        s->in_own_room = false;
+        return SIO_OK;
+    }
     sio_room *r = room ? room_get(s->nsp, room, false) : NULL;
     if (!r)
         return SIO_OK;
@@ -141,6 +171,8 @@ int sio_leave(sio_socket *s, const char *room)
 
 bool sio_in_room(const sio_socket *s, const char *room)
 {
+    if (room && strcmp(room, s->id) == 0)
+        return s->in_own_room;
     sio_room *r = room ? strmap_get(&s->nsp->rooms, room, strlen(room)) : NULL;
     return r && membership(s, r);
 }
@@ -148,7 +180,7 @@ bool sio_in_room(const sio_socket *s, const char *room)
 size_t sio_room_count(const sio_socket *s)
 {
     /* Memberships minus the namespace's set of all sockets. */
-    size_t n = 0;
+    size_t n = s->in_own_room;
     for (uint32_t i = 0; i < s->n_mem; i++)
         n += s->mem[i].room->name != NULL;
     return n;
@@ -156,13 +188,7 @@ size_t sio_room_count(const sio_socket *s)
 
 sio_socket *sio_nsp_socket(sio_namespace *nsp, const char *id)
 {
-    sio_room *r = strmap_get(&nsp->rooms, id, strlen(id));
-    if (!r)
-        return NULL;
-    for (size_t i = 0; i < r->n; i++)
-        if (strcmp(r->members[i]->id, id) == 0)
-            return r->members[i];
-    return NULL;
+    return strmap_get(&nsp->sockets, id, strlen(id));
 }
 
 /* --- encoding ----------------------------------------------------------------------- */
@@ -417,6 +443,7 @@ void sio_socket_close(sio_socket *s, const char *reason, bool notify_client)
         }
     }
     s->client = NULL;
+    socket_unregister(s);
     while (s->n_mem) {
         sio_room *r = s->mem[s->n_mem - 1].room;
         sio_room_remove(r, s);

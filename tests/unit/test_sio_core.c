@@ -1145,6 +1145,61 @@ static void expect_same_frame(client **cs, size_t n, const char *want)
     sio_msg_unref(first);
 }
 
+/* A socket's own room (its id): reached by a broadcast, skipped as an
+ * except-room, left and joined again, shared with a socket that joins a room
+ * of that name, and gone with the socket. */
+static void test_own_room(void **state)
+{
+    env *e = *state;
+    env_start(e, NULL, NULL);
+    sio_namespace *root = sio_of(e->srv, "/");
+    sio_on_connection(root, on_conn_record, NULL);
+    client *a = client_open(e), *b = client_open(e);
+    sio_socket *sa = connect_ok(a, "/"), *sb = connect_ok(b, "/");
+    const char *ida[] = {sio_socket_id(sa)};
+    assert_ptr_equal(sio_nsp_socket(root, sio_socket_id(sa)), sa);
+
+    sio_target to = {.rooms = ida, .n_rooms = 1};
+    assert_int_equal(sio_broadcast(root, &to, "to-a", NULL, NULL, 0), 1);
+    expect_text(a, "42[\"to-a\"]");
+    expect_none(b);
+
+    to = (sio_target){.except = ida, .n_except = 1};
+    assert_int_equal(sio_broadcast(root, &to, "not-a", NULL, NULL, 0), 1);
+    expect_text(b, "42[\"not-a\"]");
+    expect_none(a);
+
+    /* b joins the room named by a's id: both are in it, each once. */
+    assert_int_equal(sio_join(sb, sio_socket_id(sa)), SIO_OK);
+    assert_true(sio_in_room(sb, sio_socket_id(sa)));
+    to = (sio_target){.rooms = ida, .n_rooms = 1};
+    assert_int_equal(sio_broadcast(root, &to, "both", NULL, NULL, 0), 2);
+    client *ab[] = {a, b};
+    expect_same_frame(ab, 2, "42[\"both\"]");
+
+    /* a leaves its own room: only b is left in it; then a comes back. */
+    assert_int_equal(sio_leave(sa, sio_socket_id(sa)), SIO_OK);
+    assert_false(sio_in_room(sa, sio_socket_id(sa)));
+    assert_int_equal(sio_room_count(sa), 0);
+    assert_int_equal(sio_broadcast(root, &to, "b-only", NULL, NULL, 0), 1);
+    expect_text(b, "42[\"b-only\"]");
+    expect_none(a);
+    assert_int_equal(sio_join(sa, sio_socket_id(sa)), SIO_OK);
+    assert_int_equal(sio_room_count(sa), 1);
+    assert_int_equal(sio_broadcast(root, &to, "both2", NULL, NULL, 0), 2);
+    expect_same_frame(ab, 2, "42[\"both2\"]");
+
+    /* Disconnected: out of its room and of the namespace's map. */
+    char id[64];
+    snprintf(id, sizeof(id), "%s", sio_socket_id(sa));
+    assert_int_equal(client_send(a, "41"), 0);
+    assert_null(sio_nsp_socket(root, id));
+    const char *gone[] = {id};
+    to = (sio_target){.rooms = gone, .n_rooms = 1};
+    assert_int_equal(sio_broadcast(root, &to, "after", NULL, NULL, 0), 1); /* b, who joined it */
+    expect_text(b, "42[\"after\"]");
+}
+
 static void test_broadcast(void **state)
 {
     env *e = *state;
@@ -2279,6 +2334,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_emit_with_ack_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disconnect_fails_acks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rooms, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_own_room, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broadcast, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broadcast_encodes_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_binary_event_in, setup, teardown),
