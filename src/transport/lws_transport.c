@@ -96,9 +96,9 @@ static pss *pss_of(eio_conn *c) { return (pss *)c; }
 
 /* A WebSocket with new frames is listed, and written after the current
  * round of events (flush_writes, from transport_run or a timer): no
- * writable round trip, which with lws's poll() loop costs another scan of
- * every connection, and a burst leaves in one send(). The rest (HTTP
- * responses, closes, backlogs) waits for a writable callback. */
+ * writable round trip (another loop wakeup, and POLLOUT switched on and off
+ * with an epoll_ctl() each), and a burst leaves in one send(). The rest
+ * (HTTP responses, closes, backlogs) waits for a writable callback. */
 static void want_write(void *ctx, eio_conn *c)
 {
     sio_transport *t = ctx;
@@ -952,7 +952,8 @@ static int on_ws_writable(pss *p, struct lws *wsi)
 /* Writes the listed WebSockets now, outside any lws callback. One whose
  * earlier write lws still holds in part waits for its writable callback
  * instead, so lws's buffer stays bounded by the write budget; a failed one
- * is closed by lws at its next timeout check. */
+ * is closed by lws at its next timeout check, which the wake below brings
+ * forward (lws checks its timers after an event). */
 static void flush_writes(sio_transport *t)
 {
     for (size_t i = 0; i < t->n_flush; i++) {
@@ -965,6 +966,7 @@ static void flush_writes(sio_transport *t)
         } else if (write_frames(p, p->wsi)) {
             p->close_requested = true;
             lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+            lws_cancel_service(t->ctx);
         }
     }
     t->n_flush = 0;
