@@ -287,13 +287,11 @@ eio_error eio_engine_verify(eio_engine *e, const eio_request *r, eio_session **o
         eio_session *s = strmap_get(&e->sids, r->sid, strlen(r->sid));
         if (!s)
             return EIO_ERR_UNKNOWN_SID;
-        /* A polling request must match the session's transport; an upgrade
-         * is judged by eio_session_ws_probe. */
+        /* A polling request must match the session's transport. An upgrade
+         * is judged by eio_session_ws_probe once its WebSocket is open: as
+         * Node does, one the session cannot take (it upgraded already, or is
+         * upgrading) completes its handshake and is then closed. */
         if (!r->ws_upgrade && (s->transport != EIO_POLLING || !polling))
-            return EIO_ERR_BAD_REQUEST;
-        /* An upgrade only from an open polling session, once. */
-        if (r->ws_upgrade && (!websocket || s->transport != EIO_POLLING || s->state != S_OPEN ||
-                              s->probe || !e->opt.allow_upgrades))
             return EIO_ERR_BAD_REQUEST;
         *out = s;
         return EIO_ERR_NONE;

@@ -3,6 +3,7 @@
 
 #include "eio/eio_codec.h"
 #include "eio/eio_jsonp.h"
+#include "transport/http_framing.h"
 
 #include <libwebsockets.h>
 #include <signal.h>
@@ -20,6 +21,12 @@ _Static_assert(LWS_PRE + 1 <= SIO_HEADROOM, "SIO_HEADROOM must cover LWS_PRE and
 #define STOP_GRACE_MS 2000
 #define WS_WRITE_BUDGET (256 * 1024) /* bytes per writable callback */
 #define FLUSH_MAX_ROUNDS 64           /* rounds of reading before queued frames are written */
+#define MAX_HEADER_BYTES (16 * 1024)  /* request headers, as Node's maxHeaderSize: 431 beyond */
+/* lws's header table: larger than our limit, so that headers over it are
+ * still read and answered 431 (lws drops a request that overflows its table
+ * without a status line). Pages are touched only as far as a request fills it. */
+#define LWS_HEADER_TABLE (32 * 1024)
+#define REQUEST_SWEEP_MS 1000         /* how often request deadlines are checked */
 
 struct sio_transport {
     transport_config cfg;
@@ -44,6 +51,11 @@ struct sio_transport {
      * see the hang-up nor stop polling the readable socket. */
     int held_epfd;
     struct lws *held_watch;
+    /* Requests whose body is being read, each with a deadline for the whole
+     * request (requestTimeout): lws's own timeout restarts at every byte, so
+     * a body trickled a byte at a time would be held forever. */
+    struct body_req *reading;
+    lws_sorted_usec_list_t sweep;
 };
 
 enum conn_kind { K_NONE, K_HTTP, K_WS };
@@ -55,6 +67,15 @@ struct ext_req {
     char *path, *query, *auth, *ctype, *inm;
     char etag[64];
     const char *cache_control;
+};
+
+/* A request whose body is being read (POST). Allocated only for those. */
+struct body_req {
+    struct pss *p;
+    struct body_req *prev, *next; /* in the transport's reading list */
+    int64_t deadline;
+    bool chunked;
+    http_chunked dec;
 };
 
 /* Per-connection state. lws keeps it across keep-alive HTTP requests, so it
@@ -69,7 +90,9 @@ typedef struct pss {
     bool responding;      /* an HTTP response is ready to go */
     bool holding;         /* a polling GET waits for data */
     bool discard_body;    /* a POST refused before its body: drain, then answer */
-    bool close_after;     /* close the connection after the response */
+    bool close_after;     /* say Connection: close, and close after the response */
+    bool keep_alive_10;   /* an HTTP/1.0 request that asked for keep-alive */
+    bool post;            /* a POST: its body is read */
     bool v3;              /* an Engine.IO v3 request: CORS with credentials */
     bool head;            /* a HEAD request: no body in the response */
     bool jsonp;           /* a JSONP poll or post (Engine.IO v3) */
@@ -81,6 +104,7 @@ typedef struct pss {
     char *origin;         /* copy of the request's Origin, when reflected */
     sio_buf body;         /* request body, then the response body */
     struct ext_req *ext;  /* a request for the http_handler, else NULL */
+    struct body_req *breq; /* a body being read, else NULL */
 } pss;
 
 int64_t transport_now_ms(void)
@@ -247,8 +271,11 @@ static bool path_matches(const char *path, const char *want)
     return strncmp(path, want, n) == 0 && (path[n] == 0 || (path[n] == '/' && path[n + 1] == 0));
 }
 
+static void body_end(pss *p);
+
 static void reset_http(pss *p)
 {
+    body_end(p);
     free(p->origin);
     if (p->ext) {
         free(p->ext->path);
@@ -300,6 +327,128 @@ static void respond_error(pss *p, eio_error e, const char *path)
     lws_callback_on_writable(p->wsi);
 }
 
+/* An answer after which the connection is closed: the rest of the request
+ * (a body we will not read, bytes we cannot frame) must never be parsed as
+ * another request. */
+static void respond_close(pss *p, unsigned status, const char *text, const char *path)
+{
+    p->close_after = true;
+    respond(p, status, "text/plain", text);
+    refused(p->t, status, text, path);
+}
+
+/* --- request bodies and their deadline ------------------------------------- */
+
+static void body_end(pss *p)
+{
+    struct body_req *b = p->breq;
+    if (!b)
+        return;
+    if (b->prev)
+        b->prev->next = b->next;
+    else
+        p->t->reading = b->next;
+    if (b->next)
+        b->next->prev = b->prev;
+    free(b);
+    p->breq = NULL;
+}
+
+/* Requests still reading their body past the deadline get 408 and the
+ * connection is closed, as Node's requestTimeout does. */
+static void on_sweep(lws_sorted_usec_list_t *sul)
+{
+    sio_transport *t = lws_container_of(sul, sio_transport, sweep);
+    int64_t now = transport_now_ms();
+    struct body_req *b = t->reading, *next;
+    for (; b; b = next) {
+        next = b->next;
+        if (b->deadline > now)
+            continue;
+        pss *p = b->p;
+        body_end(p);
+        eio_conn_closed(&p->conn); /* a POST the session was waiting for */
+        respond_close(p, 408, "Request Timeout", p->ext && p->ext->path ? p->ext->path : "");
+    }
+    if (t->reading)
+        lws_sul_schedule(t->ctx, 0, &t->sweep, on_sweep, REQUEST_SWEEP_MS * LWS_US_PER_MS);
+    after_event(t);
+}
+
+static int body_begin(pss *p, bool chunked)
+{
+    sio_transport *t = p->t;
+    struct body_req *b = calloc(1, sizeof(*b));
+    if (!b)
+        return -1;
+    b->p = p;
+    b->chunked = chunked;
+    b->deadline = transport_now_ms() + (int64_t)t->cfg.request_timeout_ms;
+    b->next = t->reading;
+    if (b->next)
+        b->next->prev = b;
+    else
+        lws_sul_schedule(t->ctx, 0, &t->sweep, on_sweep, REQUEST_SWEEP_MS * LWS_US_PER_MS);
+    t->reading = b;
+    p->breq = b;
+    return 0;
+}
+
+/* --- request heads ------------------------------------------------------------ */
+
+/* How a request's body is framed, from its head. */
+typedef struct framing {
+    http_body_framing kind;
+    uint64_t length;
+    bool has_body;
+} framing;
+
+/* The checks every request passes before anything looks at it, in the order
+ * Node's parser makes them: whether the connection stays open, the size of
+ * the headers, the body's framing, and its size against `cap`. Answers and
+ * returns true for a request that must go no further. */
+static bool refuse_head(pss *p, struct lws *wsi, size_t cap, const char *path, framing *f)
+{
+    char ver[16];
+    bool minor1 = lws_hdr_copy(wsi, ver, sizeof(ver), WSI_TOKEN_HTTP) > 7 && ver[5] == '1' && ver[7] == '1';
+    char *conn = header_dup(wsi, WSI_TOKEN_CONNECTION);
+    /* lws keeps an HTTP/1.0 connection open only for this exact value. */
+    bool keep = http_keep_alive(minor1, conn) && (minor1 || strcasecmp(conn, "keep-alive") == 0);
+    free(conn);
+    p->close_after = !keep;
+    p->keep_alive_10 = keep && !minor1;
+
+    size_t total = 0;
+    for (int h = 0; h < WSI_TOKEN_COUNT; h++)
+        total += (size_t)lws_hdr_total_length(wsi, (enum lws_token_indexes)h);
+    if (total > MAX_HEADER_BYTES) {
+        respond_close(p, 431, "Request Header Fields Too Large", path);
+        return true;
+    }
+
+    char *cl = header_dup(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+    char *te = header_dup(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING);
+    f->length = 0;
+    f->kind = http_request_framing(cl, te, &f->length);
+    free(cl);
+    free(te);
+    f->has_body = f->kind == HTTP_BODY_CHUNKED || (f->kind == HTTP_BODY_LENGTH && f->length > 0);
+    if (f->kind == HTTP_BODY_INVALID) {
+        respond_close(p, 400, "Bad request: invalid Content-Length or Transfer-Encoding", path);
+        return true;
+    }
+    if (f->kind == HTTP_BODY_LENGTH && f->length > cap) {
+        respond_close(p, 413, "Payload too large", path);
+        return true;
+    }
+    /* lws frames a POST without a length as a body of unknown size, and the
+     * chunked body of any other method as the next request: never let it
+     * read on after the answer. */
+    if (p->post ? f->kind == HTTP_BODY_NONE : f->kind == HTTP_BODY_CHUNKED)
+        p->close_after = true;
+    return false;
+}
+
 static int write_response(pss *p)
 {
     struct lws *wsi = p->wsi;
@@ -319,6 +468,11 @@ static int write_response(pss *p)
                                         (const unsigned char *)"Origin", 6, &q, end))
             return -1;
     }
+    if ((p->close_after || p->keep_alive_10) &&
+        lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
+                                     (const unsigned char *)(p->close_after ? "close" : "keep-alive"),
+                                     p->close_after ? 5 : 10, &q, end))
+        return -1;
     if (p->ext && p->ext->etag[0] &&
         lws_add_http_header_by_name(wsi, (const unsigned char *)"etag:", (const unsigned char *)p->ext->etag,
                                     (int)strlen(p->ext->etag), &q, end))
@@ -396,26 +550,61 @@ static void append_query_arg(sio_buf *b, const char *arg)
     }
 }
 
+/* The URL arguments as lws decoded them ("k=v", one per '&'), each in turn
+ * in a buffer as long as all of them: an argument of any length fits. */
+typedef struct url_args {
+    struct lws *wsi;
+    char *buf;
+    int cap, next;
+} url_args;
+
+static void url_args_open(url_args *a, struct lws *wsi)
+{
+    a->wsi = wsi;
+    a->cap = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS) + 1;
+    a->buf = malloc((size_t)a->cap);
+    a->next = 0;
+}
+
+/* The next argument, or NULL after the last (or when out of memory). */
+static const char *url_args_next(url_args *a)
+{
+    if (!a->buf || lws_hdr_copy_fragment(a->wsi, a->buf, a->cap, WSI_TOKEN_HTTP_URI_ARGS, a->next) < 0)
+        return NULL;
+    a->next++;
+    return a->buf;
+}
+
+static void url_args_close(url_args *a)
+{
+    free(a->buf);
+    a->buf = NULL;
+}
+
 /* The handshake's query string, rebuilt from lws's decoded arguments into
  * `b` (NUL-terminated). Returns b's text, or NULL when out of memory. */
 static const char *handshake_query(struct lws *wsi, sio_buf *b)
 {
-    char frag[512];
-    for (int i = 0; lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i) >= 0; i++)
-        append_query_arg(b, frag);
+    url_args a;
+    url_args_open(&a, wsi);
+    for (const char *arg; (arg = url_args_next(&a));)
+        append_query_arg(b, arg);
+    url_args_close(&a);
     if (sio_buf_putc(b, 0))
         return NULL;
     return (const char *)b->data;
 }
 
-/* One pass over the URL arguments (lws has already URL-decoded them). */
+/* One pass over the URL arguments (lws has already URL-decoded them). A
+ * value too long for its field is kept cut: no valid one is. */
 static void read_query(struct lws *wsi, query *q, eio_method m, bool upgrade)
 {
     memset(q, 0, sizeof(*q));
     q->req.method = m;
     q->req.ws_upgrade = upgrade;
-    char frag[128];
-    for (int i = 0; lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i) >= 0; i++) {
+    url_args a;
+    url_args_open(&a, wsi);
+    for (const char *frag; (frag = url_args_next(&a));) {
         const char *v = strchr(frag, '=');
         if (!v)
             continue;
@@ -444,6 +633,7 @@ static void read_query(struct lws *wsi, query *q, eio_method m, bool upgrade)
         if (dst)
             snprintf(dst, cap, "%s", v);
     }
+    url_args_close(&a);
 }
 
 static int protocol_of(const query *q) { return q->req.eio && strcmp(q->req.eio, "3") == 0 ? 3 : 4; }
@@ -485,16 +675,6 @@ static eio_method method_of(struct lws *wsi, const char **name)
     return EIO_METHOD_OTHER;
 }
 
-static long content_length(struct lws *wsi)
-{
-    char v[32];
-    if (lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
-        return -1;
-    char *end;
-    long n = strtol(v, &end, 10);
-    return (*end || n < 0) ? -2 : n;
-}
-
 /* --- external requests (static files, API) -------------------------------- */
 
 static void run_external(pss *p)
@@ -530,47 +710,74 @@ static void run_external(pss *p)
 
 static int start_external(pss *p, struct lws *wsi, const char *path, const char *method)
 {
+    framing f;
     if (!(p->ext = calloc(1, sizeof(*p->ext))))
         return -1;
     p->ext->method = method;
     p->ext->path = strdup(path);
+    if (refuse_head(p, wsi, p->t->cfg.max_http_body, path, &f))
+        return 0;
     p->ext->auth = header_dup(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
     p->ext->ctype = header_dup(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
     p->ext->inm = header_dup(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
     /* Rebuild the raw query string from lws's argument fragments. */
     sio_buf qs;
     sio_buf_init(&qs, 0);
-    char frag[512];
-    for (int i = 0; lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i) > 0; i++) {
-        if (i)
+    url_args a;
+    url_args_open(&a, wsi);
+    for (const char *arg; (arg = url_args_next(&a));) {
+        if (qs.len)
             sio_buf_putc(&qs, '&');
-        sio_buf_puts(&qs, frag);
+        sio_buf_puts(&qs, arg);
     }
+    url_args_close(&a);
     sio_buf_putc(&qs, 0);
     p->ext->query = strdup((const char *)qs.data);
     sio_buf_free(&qs);
-    if (strcmp(method, "POST") == 0) {
-        long cl = content_length(wsi);
-        if (cl < 0 && lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
-            p->close_after = true; /* see on_http: no chunked bodies */
-            respond(p, 411, "text/plain", "Length Required");
-            refused(p->t, 411, "Length Required", path);
-            return 0;
-        }
-        if (cl > (long)p->t->cfg.max_http_body) {
-            p->close_after = true;
-            respond(p, 413, "text/plain", "Payload too large");
-            refused(p->t, 413, "Payload too large", path);
-            return 0;
-        }
-        if (cl > 0)
-            return 0; /* the body follows */
-    }
+    if (p->post && f.has_body)
+        return body_begin(p, f.kind == HTTP_BODY_CHUNKED); /* answered once the body is in */
     run_external(p);
     return 0;
 }
 
 /* --- Engine.IO over HTTP ---------------------------------------------------- */
+
+/* A polling POST: admitted, then its body read (or drained, when refused
+ * with a length we accept, so that the connection stays usable). */
+static int on_poll_post(pss *p, struct lws *wsi, eio_session *s, eio_error e, const framing *f,
+                        const char *path)
+{
+    if (e == EIO_ERR_NONE) {
+        char ct[64];
+        if (eio_session_protocol(s) == 4 &&
+            lws_hdr_copy(wsi, ct, sizeof(ct), WSI_TOKEN_HTTP_CONTENT_TYPE) > 0 &&
+            strncmp(ct, "application/octet-stream", 24) == 0) {
+            /* v4 polling carries binary as base64 text only */
+            eio_session_fail(s);
+            e = EIO_ERR_BAD_REQUEST;
+        }
+    }
+    if (e == EIO_ERR_NONE)
+        e = eio_session_poll_post_begin(s, &p->conn);
+    if (e != EIO_ERR_NONE) {
+        if (f->kind == HTTP_BODY_LENGTH && f->length > 0) { /* answer once the body is drained */
+            p->discard_body = true;
+            p->pending_error = (int8_t)e;
+            return body_begin(p, false);
+        }
+        if (f->kind == HTTP_BODY_CHUNKED)
+            p->close_after = true; /* its end is not looked for */
+        respond_error(p, e, path);
+        return 0;
+    }
+    if (f->has_body)
+        return body_begin(p, f->kind == HTTP_BODY_CHUNKED);
+    if (eio_session_poll_post(&p->conn, NULL, 0, transport_now_ms()) == EIO_ERR_NONE)
+        respond(p, 200, "text/html", "ok");
+    else
+        respond_error(p, EIO_ERR_BAD_REQUEST, path);
+    return 0;
+}
 
 static int on_http(pss *p, struct lws *wsi, const char *path, size_t path_len)
 {
@@ -579,19 +786,22 @@ static int on_http(pss *p, struct lws *wsi, const char *path, size_t path_len)
     const char *mname;
     eio_method m = method_of(wsi, &mname);
     p->head = strcmp(mname, "HEAD") == 0;
+    p->post = m == EIO_METHOD_POST;
     /* A %00 in the path: lws decodes it into the stored URI, whose length
      * then runs past the C string the callback sees. */
     int stored = 0;
     for (int tok = 0; tok < 2 && !stored; tok++)
         stored = lws_hdr_total_length(wsi, tok ? WSI_TOKEN_POST_URI : WSI_TOKEN_GET_URI);
     if (strlen(path) != path_len || (stored > 0 && (size_t)stored != strlen(path))) {
-        respond(p, 400, "text/plain", "Bad request");
-        refused(t, 400, "NUL in path", "");
+        respond_close(p, 400, "Bad request", "");
         return 0;
     }
     if (!path_matches(path, t->cfg.path))
         return start_external(p, wsi, path, mname);
 
+    framing f;
+    if (refuse_head(p, wsi, eio_engine_options(t->eng)->max_payload, path, &f))
+        return 0;
     if (strcmp(mname, "OPTIONS") == 0) {
         eio_cors_verdict cv = check_origin(p, wsi);
         if (cv == EIO_CORS_FORBIDDEN || cv == EIO_CORS_BAD_ORIGIN)
@@ -608,59 +818,16 @@ static int on_http(pss *p, struct lws *wsi, const char *path, size_t path_len)
     eio_error e = admit(p, wsi, &q, &s);
     int64_t now = transport_now_ms();
 
-    if (m == EIO_METHOD_POST) {
-        long cl = content_length(wsi);
-        if (cl < 0 && lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
-            /* libwebsockets 4.1 cannot read a chunked request body: ask for
-             * a length (browsers and socket.io clients always send one). */
-            p->close_after = true;
-            respond(p, 411, "text/plain", "Length Required");
-            refused(t, 411, "Length Required", path);
-            return 0;
-        }
-        if (e == EIO_ERR_NONE) {
-            char ct[64];
-            if (eio_session_protocol(s) == 4 &&
-                lws_hdr_copy(wsi, ct, sizeof(ct), WSI_TOKEN_HTTP_CONTENT_TYPE) > 0 &&
-                strncmp(ct, "application/octet-stream", 24) == 0) {
-                /* v4 polling carries binary as base64 text only */
-                eio_session_fail(s);
-                e = EIO_ERR_BAD_REQUEST;
-            }
-        }
-        if (e == EIO_ERR_NONE && cl > (long)eio_engine_options(t->eng)->max_payload) {
-            p->close_after = true;
-            respond(p, 413, "text/plain", "Payload too large");
-            refused(t, 413, "Payload too large", path);
-            return 0;
-        }
-        if (e == EIO_ERR_NONE)
-            e = eio_session_poll_post_begin(s, &p->conn);
-        if (e != EIO_ERR_NONE) {
-            if (cl > 0) { /* answer once the body is drained */
-                p->discard_body = true;
-                p->pending_error = (int8_t)e;
-                return 0;
-            }
-            respond_error(p, e, path);
-            return 0;
-        }
-        if (cl <= 0) {
-            respond(p, eio_session_poll_post(&p->conn, NULL, 0, now) == EIO_ERR_NONE ? 200 : 400,
-                    "text/html", "ok");
-            if (p->status != 200) {
-                sio_buf_reset(&p->body);
-                eio_error_body(&p->body, EIO_ERR_BAD_REQUEST);
-                p->ctype = "application/json";
-            }
-        }
-        return 0;
-    }
+    if (m == EIO_METHOD_POST)
+        return on_poll_post(p, wsi, s, e, &f, path);
     if (e != EIO_ERR_NONE) {
         respond_error(p, e, path);
         return 0;
     }
-    if (m != EIO_METHOD_GET) { /* a session request with another method */
+    if (m != EIO_METHOD_GET || f.has_body) {
+        /* A session request with another method; or a poll with a body,
+         * which lws would read while the poll is held. */
+        p->close_after = p->close_after || f.has_body;
         respond_error(p, EIO_ERR_BAD_REQUEST, path);
         return 0;
     }
@@ -685,19 +852,43 @@ static int on_http(pss *p, struct lws *wsi, const char *path, size_t path_len)
     return 0;
 }
 
+/* A request whose body cannot be taken: 413, or 400 for a chunked body that
+ * is not valid; the session lets go of the POST, and the connection closes. */
+static int refuse_body(pss *p, unsigned status, const char *text)
+{
+    body_end(p);
+    if (p->conn.session)
+        eio_conn_closed(&p->conn);
+    respond_close(p, status, text, p->ext && p->ext->path ? p->ext->path : "");
+    return 0;
+}
+
+static int on_http_body_done(pss *p);
+
 static int on_http_body(pss *p, const void *in, size_t len)
 {
+    if (!p->breq || p->discard_body || p->responding)
+        return 0; /* not a POST (lws drops it), refused, or answered already */
     size_t cap = p->ext ? p->t->cfg.max_http_body : eio_engine_options(p->t->eng)->max_payload;
-    if (p->discard_body || p->responding)
-        return 0;
-    if (p->body.len + len > cap) {
-        if (p->conn.session)
-            eio_conn_closed(&p->conn); /* the session lets go of this POST */
-        p->close_after = true;
-        respond(p, 413, "text/plain", "Payload too large");
-        refused(p->t, 413, "Payload too large", p->ext && p->ext->path ? p->ext->path : "");
-        return 0;
+    if (p->breq->chunked) {
+        size_t used;
+        switch (http_chunked_decode(&p->breq->dec, in, len, &p->body, cap, &used)) {
+        case HTTP_CHUNKED_MORE:
+            return 0;
+        case HTTP_CHUNKED_DONE:
+            /* lws counts what follows as more of this body. */
+            p->close_after = true;
+            return on_http_body_done(p);
+        case HTTP_CHUNKED_TOO_BIG:
+            return refuse_body(p, 413, "Payload too large");
+        case HTTP_CHUNKED_INVALID:
+            return refuse_body(p, 400, "Bad request: invalid chunked body");
+        default:
+            return -1;
+        }
     }
+    if (p->body.len + len > cap)
+        return refuse_body(p, 413, "Payload too large");
     if (sio_buf_append(&p->body, in, len))
         return -1;
     return 0;
@@ -705,8 +896,9 @@ static int on_http_body(pss *p, const void *in, size_t len)
 
 static int on_http_body_done(pss *p)
 {
-    if (p->responding)
+    if (!p->breq || p->responding)
         return 0;
+    body_end(p);
     if (p->discard_body) {
         respond_error(p, (eio_error)p->pending_error, "");
         return 0;
@@ -765,9 +957,22 @@ static int on_http_writable(pss *p)
 
 /* --- WebSocket -------------------------------------------------------------- */
 
+/* Admission of a WebSocket upgrade. A request Node would refuse before its
+ * handshake gets a plain 400 (431 for headers over the limit); one for a
+ * session that cannot take it (upgraded, upgrading, or asking for another
+ * transport) is accepted and then closed, as Node does, and the session is
+ * left as it was. */
 static int on_ws_filter(pss *p, struct lws *wsi)
 {
     char path[256];
+    size_t total = 0;
+    for (int h = 0; h < WSI_TOKEN_COUNT; h++)
+        total += (size_t)lws_hdr_total_length(wsi, (enum lws_token_indexes)h);
+    if (total > MAX_HEADER_BYTES) {
+        refused(p->t, 431, "Request Header Fields Too Large", "");
+        lws_return_http_status(wsi, 431, NULL);
+        return -1;
+    }
     if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) <= 0 || !path_matches(path, p->t->cfg.path)) {
         lws_return_http_status(wsi, 400, NULL);
         return -1;
@@ -778,8 +983,6 @@ static int on_ws_filter(pss *p, struct lws *wsi)
     eio_error e = admit(p, wsi, &q, &s);
     free(p->origin);
     p->origin = NULL;
-    if (e == EIO_ERR_NONE && s && !eio_session_is_open(s))
-        e = EIO_ERR_BAD_REQUEST;
     if (e != EIO_ERR_NONE) {
         refused(p->t, 400, eio_error_message(e), path);
         lws_return_http_status(wsi, 400, NULL);
@@ -798,11 +1001,13 @@ static int on_ws_established(pss *p, struct lws *wsi)
     int64_t now = transport_now_ms();
     if (q.req.sid) {
         eio_session *s;
-        /* Admitted by the filter a moment ago; the session may have closed since. */
-        p->origin = NULL;
-        if (eio_engine_verify(t->eng, &q.req, &s) != EIO_ERR_NONE ||
-            eio_session_ws_probe(s, &p->conn, now) != EIO_ERR_NONE)
-            return -1;
+        /* Admitted by the filter a moment ago; the session may have closed
+         * since. Whatever cannot probe is closed, the session untouched. */
+        if (eio_engine_verify(t->eng, &q.req, &s) != EIO_ERR_NONE || strcmp(q.transport, "websocket") != 0 ||
+            eio_session_ws_probe(s, &p->conn, now) != EIO_ERR_NONE) {
+            p->close_requested = true;
+            lws_callback_on_writable(wsi);
+        }
         return 0;
     }
     sio_buf hq;
@@ -1060,6 +1265,8 @@ void transport_config_defaults(transport_config *c)
     c->path = "/engine.io/";
     c->ws_rx_buffer = 256;
     c->max_http_body = 1u << 20;
+    c->request_timeout_ms = 300000;
+    c->keep_alive_secs = 5;
 }
 
 /* Runs the loop without waiting until nothing is left in it (bounded: a
@@ -1130,7 +1337,8 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
     void *loops[1] = {&t->loop};
     info.foreign_loops = loops;
     info.max_http_header_pool = 0; /* as many header tables as connections */
-    info.keepalive_timeout = 60;
+    info.max_http_header_data = LWS_HEADER_TABLE;
+    info.keepalive_timeout = (int)cfg->keep_alive_secs;
     info.timeout_secs = 20;
     /* No lws validity timers: Engine.IO has its own heartbeat, and lws keeps
      * those timers in one sorted list, re-inserted (O(connections)) at every

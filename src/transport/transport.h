@@ -56,6 +56,11 @@ typedef struct transport_config {
     bool (*http_handler)(void *ctx, const transport_http_request *req, transport_http_response *res);
     void *http_ctx;
     size_t max_http_body;  /* default 1 MiB */
+    /* Time to read a whole request, head and body, before it is answered 408
+     * and closed (Node's requestTimeout); default 300000. */
+    unsigned request_timeout_ms;
+    /* An idle keep-alive connection is closed after this; default 5 (Node's). */
+    unsigned keep_alive_secs;
     /* Runs on the loop thread soon after transport_wake(). */
     void (*on_wake)(void *ctx);
     void *wake_ctx;
