@@ -44,8 +44,24 @@ typedef struct eio_server_options {
 /* Fills `o` with the defaults above. */
 void eio_server_options_init(eio_server_options *o);
 
-/* Creates a server listening on o->port. Returns NULL on failure (the reason
- * goes to stderr). The option strings must outlive the server. */
+/* Why a server could not start. */
+enum {
+    EIO_SERVER_OK = 0,
+    EIO_SERVER_ENOMEM = -2,
+    EIO_SERVER_EADDRINUSE = -8,    /* the port is in use */
+    EIO_SERVER_EADDRNOTAVAIL = -9, /* the address is not one of this machine's */
+    EIO_SERVER_EACCES = -10,       /* no permission to listen on the port */
+    EIO_SERVER_EEVENTLOOP = -11,   /* no event loop: libuv, or libwebsockets' libuv plugin */
+    EIO_SERVER_ELISTEN = -12,      /* another failure to listen */
+};
+
+/* Creates a server listening on o->port. Returns EIO_SERVER_OK and sets
+ * *out, or one of the codes above with a line naming the address and port
+ * in `why` (when not NULL). Nothing is printed. The option strings must
+ * outlive the server. */
+int eio_server_create(const eio_server_options *o, const eio_server_callbacks *cb, void *user,
+                      eio_server **out, char *why, size_t why_len);
+/* The same, returning NULL on failure with the reason's line on stderr. */
 eio_server *eio_server_new(const eio_server_options *o, const eio_server_callbacks *cb, void *user);
 /* The port actually listened on. */
 int eio_server_port(const eio_server *srv);

@@ -46,6 +46,13 @@ enum {
     SIO_ENOTFOUND = -5, /* no such socket or namespace */
     SIO_EAGAIN = -6,    /* a volatile emit the transport could not take now */
     SIO_ESTATE = -7,    /* not allowed now (an ack already answered, a server not running) */
+    /* Why a server could not start (sio_server_create). */
+    SIO_EADDRINUSE = -8,    /* the port is in use */
+    SIO_EADDRNOTAVAIL = -9, /* the address to listen on is not one of this machine's */
+    SIO_EACCES = -10,       /* no permission to listen on the port */
+    SIO_EEVENTLOOP = -11,   /* no event loop: libuv, or libwebsockets' libuv plugin
+                             * (Debian package libwebsockets-evlib-uv) */
+    SIO_ELISTEN = -12,      /* another failure to listen */
 };
 /* A static description of an error code. */
 const char *sio_strerror(int err);
@@ -107,8 +114,13 @@ void sio_options_init(sio_options *o);
 
 /* --- server --------------------------------------------------------------- */
 
-/* Creates the server and listens. Returns NULL on failure (reason on
- * stderr). Option strings must outlive the server. */
+/* Creates the server and listens. Returns SIO_OK and sets *out, or the
+ * reason it could not: SIO_EADDRINUSE, SIO_EADDRNOTAVAIL, SIO_EACCES,
+ * SIO_EEVENTLOOP, SIO_ELISTEN, SIO_EINVAL or SIO_ENOMEM, with one line naming
+ * the address and port written to `why` (when not NULL; no newline).
+ * Nothing is printed. Option strings must outlive the server. */
+int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t why_len);
+/* The same, returning NULL on failure with the reason's line on stderr. */
 sio_server *sio_server_new(const sio_options *o);
 int sio_server_port(const sio_server *srv);
 /* Runs the event loop until sio_server_stop(); then disconnects every

@@ -1,6 +1,7 @@
 /* The public raw Engine.IO API (include/eio.h) over the transport. */
 #include "eio.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "eio/eio_engine.h"
@@ -50,11 +51,30 @@ static void on_close(void *ctx, eio_session *s, eio_close_reason r)
         srv->cb.on_close((eio_client *)s, eio_close_reason_str(r), srv->user);
 }
 
+_Static_assert(EIO_SERVER_ENOMEM == (int)TRANSPORT_ENOMEM && EIO_SERVER_EADDRINUSE == (int)TRANSPORT_EADDRINUSE &&
+                   EIO_SERVER_EADDRNOTAVAIL == (int)TRANSPORT_EADDRNOTAVAIL &&
+                   EIO_SERVER_EACCES == (int)TRANSPORT_EACCES && EIO_SERVER_EEVENTLOOP == (int)TRANSPORT_EEVENTLOOP &&
+                   EIO_SERVER_ELISTEN == (int)TRANSPORT_ELISTEN,
+               "the public codes are the transport's");
+
 eio_server *eio_server_new(const eio_server_options *o, const eio_server_callbacks *cb, void *user)
 {
+    char why[256];
+    eio_server *srv = NULL;
+    if (eio_server_create(o, cb, user, &srv, why, sizeof(why)) != EIO_SERVER_OK)
+        fprintf(stderr, "%s\n", why);
+    return srv;
+}
+
+int eio_server_create(const eio_server_options *o, const eio_server_callbacks *cb, void *user,
+                      eio_server **out, char *why, size_t why_len)
+{
+    *out = NULL;
+    if (why && why_len)
+        snprintf(why, why_len, "out of memory");
     eio_server *srv = calloc(1, sizeof(*srv));
     if (!srv)
-        return NULL;
+        return EIO_SERVER_ENOMEM;
     srv->cb = *cb;
     srv->user = user;
     eio_options eo;
@@ -70,12 +90,16 @@ eio_server *eio_server_new(const eio_server_options *o, const eio_server_callbac
     tc.path = o->path;
     tc.cors = (eio_cors){o->cors_origins, o->n_cors_origins, o->cors_credentials};
     eio_handler h = {srv, on_open, on_message, on_close, NULL};
-    srv->t = transport_new(&tc, &eo, &h);
+    transport_failure tf = {TRANSPORT_ENOMEM, "out of memory"};
+    srv->t = transport_new(&tc, &eo, &h, &tf);
     if (!srv->t) {
         free(srv);
-        return NULL;
+        if (why && why_len)
+            snprintf(why, why_len, "%s", tf.message);
+        return (int)tf.code;
     }
-    return srv;
+    *out = srv;
+    return EIO_SERVER_OK;
 }
 
 int eio_server_port(const eio_server *srv) { return transport_port(srv->t); }

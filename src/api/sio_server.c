@@ -53,11 +53,28 @@ static void on_wake(void *ctx) { sio_core_run_posted(ctx); }
 static int64_t next_deadline(void *ctx) { return sio_core_next_deadline(ctx); }
 static void tick(void *ctx, int64_t now) { sio_core_tick(ctx, now); }
 
+_Static_assert(SIO_ENOMEM == (int)TRANSPORT_ENOMEM && SIO_EADDRINUSE == (int)TRANSPORT_EADDRINUSE &&
+                   SIO_EADDRNOTAVAIL == (int)TRANSPORT_EADDRNOTAVAIL && SIO_EACCES == (int)TRANSPORT_EACCES &&
+                   SIO_EEVENTLOOP == (int)TRANSPORT_EEVENTLOOP && SIO_ELISTEN == (int)TRANSPORT_ELISTEN,
+               "the public codes are the transport's");
+
 sio_server *sio_server_new(const sio_options *o)
 {
+    char why[256];
+    sio_server *srv = NULL;
+    if (sio_server_create(o, &srv, why, sizeof(why)) != SIO_OK)
+        fprintf(stderr, "%s\n", why);
+    return srv;
+}
+
+int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t why_len)
+{
+    *out = NULL;
+    if (why && why_len)
+        snprintf(why, why_len, "out of memory");
     sio_server *srv = sio_core_new(o);
     if (!srv)
-        return NULL;
+        return SIO_ENOMEM;
     srv->clock = transport_now_ms;
     eio_options eo;
     eio_options_defaults(&eo);
@@ -83,15 +100,19 @@ sio_server *sio_server_new(const sio_options *o)
     tc.tick = tick;
     tc.timer_ctx = srv;
     eio_handler h = sio_core_engine_handler(srv);
-    sio_transport *t = transport_new(&tc, &eo, &h);
+    transport_failure tf = {TRANSPORT_ENOMEM, "out of memory"};
+    sio_transport *t = transport_new(&tc, &eo, &h, &tf);
     if (!t) {
         sio_core_free(srv);
-        return NULL;
+        if (why && why_len)
+            snprintf(why, why_len, "%s", tf.message);
+        return (int)tf.code;
     }
     srv->transport = t;
     srv->wake = wake;
     srv->eng = transport_engine(t);
-    return srv;
+    *out = srv;
+    return SIO_OK;
 }
 
 int sio_server_port(const sio_server *srv) { return transport_port(srv->transport); }

@@ -1306,9 +1306,9 @@ int main(int argc, char **argv)
         static_root[0] = 0;
     }
 
-    server = sio_server_new(&o);
-    if (!server) {
-        logmsg(L_ERROR, "cannot start the server on port %d", o.port);
+    char why[256];
+    if (sio_server_create(&o, &server, why, sizeof(why)) != SIO_OK) {
+        logmsg(L_ERROR, "%s", why);
         return 1;
     }
     sio_namespace *nsp = sio_of(server, "/");

@@ -222,6 +222,11 @@ const char *sio_strerror(int err)
     case SIO_ENOTFOUND: return "no such socket or namespace";
     case SIO_EAGAIN: return "transport not writable now";
     case SIO_ESTATE: return "not allowed in this state";
+    case SIO_EADDRINUSE: return "address in use";
+    case SIO_EADDRNOTAVAIL: return "address not available";
+    case SIO_EACCES: return "permission denied";
+    case SIO_EEVENTLOOP: return "no event loop (libuv, or libwebsockets' libuv plugin)";
+    case SIO_ELISTEN: return "cannot listen";
     }
     return "unknown error";
 }

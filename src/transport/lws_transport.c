@@ -4,6 +4,7 @@
 #include "eio/eio_codec.h"
 #include "eio/eio_jsonp.h"
 #include "transport/http_framing.h"
+#include "transport/listen_check.h"
 
 #include <libwebsockets.h>
 #include <signal.h>
@@ -1292,22 +1293,39 @@ static void close_loop(sio_transport *t)
     uv_loop_close(&t->loop);
 }
 
-sio_transport *transport_new(const transport_config *cfg, const eio_options *eopt,
-                             const eio_handler *h)
+static sio_transport *failed(sio_transport *t, transport_failure *why, transport_error code, const char *msg)
 {
+    if (why && code != TRANSPORT_OK) {
+        why->code = code;
+        snprintf(why->message, sizeof(why->message), "%s", msg);
+    }
+    if (t) {
+        eio_engine_free(t->eng);
+        free(t);
+    }
+    return NULL;
+}
+
+sio_transport *transport_new(const transport_config *cfg, const eio_options *eopt,
+                             const eio_handler *h, transport_failure *why)
+{
+    transport_failure ignored;
+    if (!why)
+        why = &ignored;
+    char addr[64];
+    if (transport_listen_check(cfg->bind_addr, cfg->port, addr, sizeof(addr), why) != TRANSPORT_OK)
+        return NULL;
     sio_transport *t = calloc(1, sizeof(*t));
     if (!t)
-        return NULL;
+        return failed(NULL, why, TRANSPORT_ENOMEM, "out of memory");
     t->cfg = *cfg;
     t->scheduled = INT64_MAX;
     sio_buf_init(&t->scratch, 0);
     sio_buf_init(&t->ws_out, 0);
     eio_transport_ops ops = {t, want_write, close_conn};
     t->eng = eio_engine_new(eopt, &ops, h);
-    if (!t->eng) {
-        free(t);
-        return NULL;
-    }
+    if (!t->eng)
+        return failed(t, why, TRANSPORT_ENOMEM, "out of memory");
     size_t max_payload = eio_engine_options(t->eng)->max_payload;
     t->protocols[0] = (struct lws_protocols){
         .name = "engine.io",
@@ -1322,18 +1340,14 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof(info));
     info.port = cfg->port;
-    info.iface = cfg->bind_addr;
+    info.iface = addr[0] ? addr : NULL;
     info.protocols = t->protocols;
     info.user = t;
     /* lws on a libuv (epoll) loop of ours: a wakeup costs what is ready,
      * where lws's own poll() loop scans every connection each time. */
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6 | LWS_SERVER_OPTION_LIBUV;
-    if (uv_loop_init(&t->loop)) {
-        fprintf(stderr, "cannot create an event loop\n");
-        eio_engine_free(t->eng);
-        free(t);
-        return NULL;
-    }
+    if (uv_loop_init(&t->loop))
+        return failed(t, why, TRANSPORT_EEVENTLOOP, "cannot create a libuv event loop");
     void *loops[1] = {&t->loop};
     info.foreign_loops = loops;
     info.max_http_header_pool = 0; /* as many header tables as connections */
@@ -1348,26 +1362,30 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
     info.pcontext = &t->ctx;
     t->ctx = lws_create_context(&info);
     if (!t->ctx) {
-        fprintf(stderr, "cannot listen on port %d (or the libwebsockets libuv plugin, "
-                        "package libwebsockets-evlib-uv, is missing)\n", cfg->port);
+        /* The address was just bound: what fails is lws's start on libuv. */
         close_loop(t);
-        eio_engine_free(t->eng);
-        free(t);
-        return NULL;
+        return failed(t, why, TRANSPORT_EEVENTLOOP,
+                      "cannot start libwebsockets on a libuv loop (is its plugin, package "
+                      "libwebsockets-evlib-uv, installed?)");
     }
     struct lws_vhost *vh = lws_get_vhost_by_name(t->ctx, "default");
-    t->port = vh ? lws_get_vhost_listen_port(vh) : cfg->port;
+    if (!vh) {
+        /* Taken by another program since the check. A context whose vhost
+         * failed cannot be destroyed on our loop without running callbacks
+         * of a plugin lws has unloaded: it is left as it is. */
+        char msg[sizeof(why->message)];
+        snprintf(msg, sizeof(msg), "cannot listen on %s port %d", addr[0] ? addr : "0.0.0.0", cfg->port);
+        return failed(t, why, TRANSPORT_ELISTEN, msg);
+    }
+    t->port = lws_get_vhost_listen_port(vh);
     t->held_epfd = epoll_create1(EPOLL_CLOEXEC);
     lws_sock_file_fd_type fd = {.filefd = t->held_epfd};
-    if (t->held_epfd < 0 || !vh ||
+    if (t->held_epfd < 0 ||
         !(t->held_watch = lws_adopt_descriptor_vhost(vh, LWS_ADOPT_RAW_FILE_DESC, fd, "engine.io", NULL))) {
-        fprintf(stderr, "cannot watch held polls\n");
         if (t->held_epfd >= 0)
             close(t->held_epfd);
         close_loop(t);
-        eio_engine_free(t->eng);
-        free(t);
-        return NULL;
+        return failed(t, why, TRANSPORT_ENOMEM, "cannot watch held polls");
     }
     return t;
 }

@@ -75,11 +75,28 @@ typedef struct transport_config {
 
 void transport_config_defaults(transport_config *c);
 
-/* Creates the listening socket and the engine. Returns NULL on failure
- * (port in use, out of memory); the reason is written to stderr. The config
- * strings must outlive the transport. */
+/* Why transport_new failed. The numbers are those of the public codes
+ * (SIO_E* in sio.h, EIO_SERVER_E* in eio.h; src/api/ checks they agree). */
+typedef enum transport_error {
+    TRANSPORT_OK = 0,
+    TRANSPORT_ENOMEM = -2,
+    TRANSPORT_EADDRINUSE = -8,     /* the port is in use */
+    TRANSPORT_EADDRNOTAVAIL = -9,  /* the address is not one of this machine's */
+    TRANSPORT_EACCES = -10,        /* no permission to listen on the port */
+    TRANSPORT_EEVENTLOOP = -11,    /* no event loop: libuv, or lws's libuv plugin */
+    TRANSPORT_ELISTEN = -12,       /* another failure to listen */
+} transport_error;
+
+typedef struct transport_failure {
+    transport_error code;
+    char message[200]; /* one line naming the address and port, no newline */
+} transport_failure;
+
+/* Creates the listening socket and the engine. Returns NULL on failure and,
+ * when `why` is not NULL, fills it; nothing is printed. The config strings
+ * must outlive the transport. */
 sio_transport *transport_new(const transport_config *cfg, const eio_options *eopt,
-                             const eio_handler *h);
+                             const eio_handler *h, transport_failure *why);
 eio_engine *transport_engine(sio_transport *t);
 int transport_port(const sio_transport *t);
 /* Services until transport_stop(); then closes every session gracefully
