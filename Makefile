@@ -69,9 +69,10 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/obj/tests/unit/test_%.o $(UNIT_SUPPORT) $(L
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $< $(UNIT_SUPPORT) $(LIB) $(LWS_LIBS) $(TEST_LIBS) -lm -o $@
 
-$(INTEGS): $(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(BUILD)/obj/tests/integration/support/harness.o $(BUILD)/obj/tests/integration/support/ws_client.o $(LIB)
+INTEG_SUPPORT := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard tests/integration/support/*.c)))
+$(INTEGS): $(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(INTEG_SUPPORT) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(BUILD)/obj/tests/integration/support/harness.o $(BUILD)/obj/tests/integration/support/ws_client.o $(LIB) $(LWS_LIBS) $(TEST_LIBS) $(CURL_LIBS) -lpthread -lm -o $@
+	$(CC) $(LDFLAGS) $< $(INTEG_SUPPORT) $(LIB) $(LWS_LIBS) $(TEST_LIBS) $(CURL_LIBS) -lpthread -lm -o $@
 
 $(TOOLS): $(BUILD)/%: $(BUILD)/obj/tools/%.o $(LIB)
 	$(CC) $(LDFLAGS) $< $(LIB) $(LWS_LIBS) -lm -o $@

@@ -39,6 +39,8 @@ typedef struct eio_server_options {
     const char *const *cors_origins; /* allowed origins ("*" for any); default none */
     size_t n_cors_origins;
     bool cors_credentials;        /* default false */
+    unsigned request_timeout;     /* ms to receive a whole request, body included,
+                                   * before it is answered 408; default 300000 */
 } eio_server_options;
 
 /* Fills `o` with the defaults above. */

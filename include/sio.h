@@ -105,6 +105,9 @@ typedef struct sio_options {
     sio_http_handler http_handler;  /* other HTTP requests; NULL: 404 */
     void *http_user;
     size_t max_http_body;           /* default 1 MiB */
+    unsigned request_timeout;       /* ms to receive a whole request, body included,
+                                     * before it is answered 408 (Node's
+                                     * requestTimeout); default 300000 */
     sio_log_fn log;                 /* NULL: no log */
     void *log_user;
 } sio_options;

@@ -27,6 +27,7 @@ void eio_server_options_init(eio_server_options *o)
         .ping_timeout = d.ping_timeout,
         .upgrade_timeout = d.upgrade_timeout,
         .max_payload = d.max_payload,
+        .request_timeout = 300000,
     };
 }
 
@@ -89,6 +90,8 @@ int eio_server_create(const eio_server_options *o, const eio_server_callbacks *c
     tc.port = o->port;
     tc.path = o->path;
     tc.cors = (eio_cors){o->cors_origins, o->n_cors_origins, o->cors_credentials};
+    if (o->request_timeout)
+        tc.request_timeout_ms = o->request_timeout;
     eio_handler h = {srv, on_open, on_message, on_close, NULL};
     transport_failure tf = {TRANSPORT_ENOMEM, "out of memory"};
     srv->t = transport_new(&tc, &eo, &h, &tf);

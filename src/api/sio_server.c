@@ -92,6 +92,8 @@ int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t 
     tc.http_ctx = srv;
     if (o->max_http_body)
         tc.max_http_body = o->max_http_body;
+    if (o->request_timeout)
+        tc.request_timeout_ms = o->request_timeout;
     tc.on_refused = on_refused;
     tc.refused_ctx = srv;
     tc.on_wake = on_wake;

@@ -34,7 +34,8 @@ static void usage(FILE *f)
             "  --upgrade-timeout MS   default 10000\n"
             "  --max-payload BYTES    default 1000000\n"
             "  --cors-origin ORIGIN   allow this origin (repeatable; * for any)\n"
-            "  --cors-credentials     allow credentials on CORS requests\n");
+            "  --cors-credentials     allow credentials on CORS requests\n"
+            "  --request-timeout MS   time to receive a whole request, default 300000\n");
 }
 
 static long number_arg(const char *name, const char *v, long min, long max)
@@ -59,6 +60,7 @@ int main(int argc, char **argv)
         {"ping-timeout", required_argument, 0, 't'},  {"upgrade-timeout", required_argument, 0, 'u'},
         {"max-payload", required_argument, 0, 'm'},   {"cors-origin", required_argument, 0, 'c'},
         {"cors-credentials", no_argument, 0, 'C'},    {"help", no_argument, 0, 'h'},
+        {"request-timeout", required_argument, 0, 'R'},
         {0, 0, 0, 0},
     };
     int ch;
@@ -73,6 +75,7 @@ int main(int argc, char **argv)
         case 'm': o.max_payload = (size_t)number_arg("max-payload", optarg, 1, 1L << 30); break;
         case 'c': origins[o.n_cors_origins++] = optarg; break;
         case 'C': o.cors_credentials = true; break;
+        case 'R': o.request_timeout = (unsigned)number_arg("request-timeout", optarg, 1, 1L << 30); break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

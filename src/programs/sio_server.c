@@ -1199,6 +1199,7 @@ static void usage(FILE *f)
             "  --api-token TOKEN      enable POST /api/emit with this bearer token\n"
             "                         (or set SIO_API_TOKEN; without one the API is off)\n"
             "  --max-http-body BYTES  largest /api/emit body, default 1048576\n"
+            "  --request-timeout MS   time to receive a whole request, default 300000\n"
             "  --log-level LEVEL      error, warn, info (default) or debug\n"
             "  --help                 this text\n");
 }
@@ -1241,6 +1242,7 @@ int main(int argc, char **argv)
         {"no-static", no_argument, 0, 'S'},
         {"api-token", required_argument, 0, 'a'},
         {"max-http-body", required_argument, 0, 'b'},
+        {"request-timeout", required_argument, 0, 'R'},
         {"log-level", required_argument, 0, 'l'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -1276,6 +1278,7 @@ int main(int argc, char **argv)
         case 'S': static_dir = NULL; break;
         case 'a': api_token = optarg; break;
         case 'b': o.max_http_body = (size_t)number_arg("max-http-body", optarg, 1, 1L << 30); break;
+        case 'R': o.request_timeout = (unsigned)number_arg("request-timeout", optarg, 1, 1L << 30); break;
         case 'l':
             for (log_level = L_DEBUG; log_level >= 0 && strcmp(optarg, level_names[log_level]) != 0;)
                 log_level--;

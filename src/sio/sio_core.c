@@ -160,6 +160,7 @@ void sio_options_init(sio_options *o)
         .connect_timeout = 45000,
         .max_http_buffer_size = d.max_payload,
         .max_attachments = 10,
+        .request_timeout = 300000,
     };
 }
 
