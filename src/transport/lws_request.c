@@ -1,0 +1,201 @@
+/* Reading a request's head: headers, the URL arguments, the Engine.IO
+ * query and its admission (CORS included). Shared by HTTP and WebSocket. */
+#include "transport/lws_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *transport_header_dup(struct lws *wsi, enum lws_token_indexes h)
+{
+    int n = lws_hdr_total_length(wsi, h);
+    if (n <= 0)
+        return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (s && lws_hdr_copy(wsi, s, n + 1, h) < 0) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+bool transport_path_matches(const char *path, const char *want)
+{
+    size_t n = strlen(want);
+    if (n && want[n - 1] == '/')
+        n--; /* "/engine.io/" also matches "/engine.io" */
+    return strncmp(path, want, n) == 0 && (path[n] == 0 || (path[n] == '/' && path[n + 1] == 0));
+}
+
+
+size_t transport_header_bytes(struct lws *wsi)
+{
+    size_t total = 0;
+    for (int h = 0; h < WSI_TOKEN_COUNT; h++)
+        total += (size_t)lws_hdr_total_length(wsi, (enum lws_token_indexes)h);
+    return total;
+}
+
+void transport_refused(sio_transport *t, unsigned status, const char *what, const char *path)
+{
+    if (t->cfg.on_refused)
+        t->cfg.on_refused(t->cfg.refused_ctx, status, what, path);
+}
+
+/* The CORS verdict for this request; fills p->acao. */
+eio_cors_verdict transport_check_origin(pss *p, struct lws *wsi)
+{
+    char *origin = transport_header_dup(wsi, WSI_TOKEN_ORIGIN);
+    char *host = transport_header_dup(wsi, WSI_TOKEN_HOST);
+    eio_cors_verdict v = eio_cors_check(&p->t->cfg.cors, origin, host);
+    if (v == EIO_CORS_ALLOWED) {
+        p->origin = origin;
+        p->acao = eio_cors_allow_origin(&p->t->cfg.cors, origin);
+        origin = NULL;
+    }
+    free(origin);
+    free(host);
+    return v;
+}
+
+/* Appends one URL argument that lws decoded ("k=v"), %-encoding again what
+ * would break a query string, so the layer above can parse it. */
+static void append_query_arg(sio_buf *b, const char *arg)
+{
+    if (b->len)
+        sio_buf_putc(b, '&');
+    bool in_value = false;
+    for (const unsigned char *c = (const unsigned char *)arg; *c; c++) {
+        if (*c == '=' && !in_value) {
+            in_value = true;
+            sio_buf_putc(b, '=');
+        } else if (*c == '&' || *c == '=' || *c == '%' || *c == '+' || *c < 0x20) {
+            char esc[4];
+            snprintf(esc, sizeof(esc), "%%%02X", *c);
+            sio_buf_append(b, esc, 3);
+        } else {
+            sio_buf_putc(b, *c);
+        }
+    }
+}
+
+/* The URL arguments as lws decoded them ("k=v", one per '&'), each in turn
+ * in a buffer as long as all of them: an argument of any length fits. */
+
+void transport_url_args_open(url_args *a, struct lws *wsi)
+{
+    a->wsi = wsi;
+    a->cap = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS) + 1;
+    a->buf = malloc((size_t)a->cap);
+    a->next = 0;
+}
+
+/* The next argument, or NULL after the last (or when out of memory). */
+const char *transport_url_args_next(url_args *a)
+{
+    if (!a->buf || lws_hdr_copy_fragment(a->wsi, a->buf, a->cap, WSI_TOKEN_HTTP_URI_ARGS, a->next) < 0)
+        return NULL;
+    a->next++;
+    return a->buf;
+}
+
+void transport_url_args_close(url_args *a)
+{
+    free(a->buf);
+    a->buf = NULL;
+}
+
+/* The handshake's query string, rebuilt from lws's decoded arguments into
+ * `b` (NUL-terminated). Returns b's text, or NULL when out of memory. */
+const char *transport_handshake_query(struct lws *wsi, sio_buf *b)
+{
+    url_args a;
+    transport_url_args_open(&a, wsi);
+    for (const char *arg; (arg = transport_url_args_next(&a));)
+        append_query_arg(b, arg);
+    transport_url_args_close(&a);
+    if (sio_buf_putc(b, 0))
+        return NULL;
+    return (const char *)b->data;
+}
+
+/* One pass over the URL arguments (lws has already URL-decoded them). A
+ * value too long for its field is kept cut: no valid one is. */
+void transport_read_query(struct lws *wsi, query *q, eio_method m, bool upgrade)
+{
+    memset(q, 0, sizeof(*q));
+    q->req.method = m;
+    q->req.ws_upgrade = upgrade;
+    url_args a;
+    transport_url_args_open(&a, wsi);
+    for (const char *frag; (frag = transport_url_args_next(&a));) {
+        const char *v = strchr(frag, '=');
+        if (!v)
+            continue;
+        size_t klen = (size_t)(v++ - frag);
+        char *dst = NULL;
+        size_t cap = 0;
+        if (klen == 3 && memcmp(frag, "EIO", 3) == 0) {
+            dst = q->eio, cap = sizeof(q->eio);
+            q->req.eio = q->eio;
+        } else if (klen == 9 && memcmp(frag, "transport", 9) == 0) {
+            dst = q->transport, cap = sizeof(q->transport);
+            q->req.transport = q->transport;
+        } else if (klen == 3 && memcmp(frag, "sid", 3) == 0) {
+            dst = q->sid, cap = sizeof(q->sid);
+            q->req.sid = q->sid;
+        } else if (klen == 3 && memcmp(frag, "b64", 3) == 0) {
+            q->req.b64 = true;
+        } else if (klen == 1 && frag[0] == 'j') {
+            /* As Node: only the digits of j name the callback. */
+            q->jsonp = true;
+            q->req.b64 = true; /* a script carries no binary */
+            for (const char *d = v; *d; d++)
+                if (*d >= '0' && *d <= '9' && q->jsonp_index < 100000000)
+                    q->jsonp_index = q->jsonp_index * 10 + (unsigned long)(*d - '0');
+        }
+        if (dst)
+            snprintf(dst, cap, "%s", v);
+    }
+    transport_url_args_close(&a);
+}
+
+int transport_protocol_of(const query *q) { return q->req.eio && strcmp(q->req.eio, "3") == 0 ? 3 : 4; }
+
+/* Admission of an Engine.IO request, CORS included. */
+eio_error transport_admit(pss *p, struct lws *wsi, query *q, eio_session **s)
+{
+    eio_cors_verdict cv = transport_check_origin(p, wsi);
+    eio_error e = eio_engine_verify(p->t->eng, &q->req, s);
+    /* v2 clients send credentials: an allowed origin is reflected with them. */
+    p->v3 = *s ? eio_session_protocol(*s) == 3 : transport_protocol_of(q) == 3;
+    if (p->v3 && p->acao && strcmp(p->acao, "*") == 0)
+        p->acao = p->origin;
+    if (e == EIO_ERR_UNKNOWN_TRANSPORT)
+        return e;
+    if (cv == EIO_CORS_BAD_ORIGIN)
+        return EIO_ERR_BAD_REQUEST;
+    if (cv == EIO_CORS_FORBIDDEN)
+        return EIO_ERR_FORBIDDEN;
+    return e;
+}
+
+eio_method transport_method_of(struct lws *wsi, const char **name)
+{
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI)) {
+        *name = "GET";
+        return EIO_METHOD_GET;
+    }
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI)) {
+        *name = "POST";
+        return EIO_METHOD_POST;
+    }
+    *name = lws_hdr_total_length(wsi, WSI_TOKEN_OPTIONS_URI) ? "OPTIONS"
+            : lws_hdr_total_length(wsi, WSI_TOKEN_PUT_URI)   ? "PUT"
+            : lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI) ? "DELETE"
+            : lws_hdr_total_length(wsi, WSI_TOKEN_PATCH_URI)  ? "PATCH"
+            : lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI)   ? "HEAD"
+                                                               : "OTHER";
+    return EIO_METHOD_OTHER;
+}
+

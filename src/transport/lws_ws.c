@@ -1,0 +1,274 @@
+/* WebSocket on the binding: admission, the upgrade probe, frames in, and
+ * frames out gathered into one send() per connection after each round. */
+#include "transport/lws_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* --- engine requests ------------------------------------------------------ */
+
+/* A WebSocket with new frames is listed, and written after the current
+ * round of events (transport_flush_writes, from transport_run or a timer): no
+ * writable round trip (another loop wakeup, and POLLOUT switched on and off
+ * with an epoll_ctl() each), and a burst leaves in one send(). The rest
+ * (HTTP responses, closes, backlogs) waits for a writable callback. */
+void transport_want_write(void *ctx, eio_conn *c)
+{
+    sio_transport *t = ctx;
+    pss *p = pss_of(c);
+    if (p->kind != K_WS || p->close_requested) {
+        lws_callback_on_writable(p->wsi);
+        return;
+    }
+    if (p->in_flush)
+        return;
+    if (t->n_flush == t->cap_flush) {
+        size_t cap = t->cap_flush ? t->cap_flush * 2 : 64;
+        pss **l = realloc(t->flush, cap * sizeof(*l));
+        if (!l) {
+            lws_callback_on_writable(p->wsi);
+            return;
+        }
+        t->flush = l;
+        t->cap_flush = cap;
+    }
+    t->flush[t->n_flush++] = p;
+    p->in_flush = true;
+}
+
+void transport_unlist_flush(sio_transport *t, pss *p)
+{
+    for (size_t i = 0; p->in_flush && i < t->n_flush; i++)
+        if (t->flush[i] == p)
+            t->flush[i] = NULL;
+    p->in_flush = false;
+}
+/* --- WebSocket -------------------------------------------------------------- */
+
+/* Admission of a WebSocket upgrade. A request Node would refuse before its
+ * handshake gets a plain 400 (431 for headers over the limit); one for a
+ * session that cannot take it (upgraded, upgrading, or asking for another
+ * transport) is accepted and then closed, as Node does, and the session is
+ * left as it was. */
+int transport_ws_filter(pss *p, struct lws *wsi)
+{
+    char path[256];
+    if (transport_header_bytes(wsi) > MAX_HEADER_BYTES) {
+        transport_refused(p->t, 431, "Request Header Fields Too Large", "");
+        lws_return_http_status(wsi, 431, NULL);
+        return -1;
+    }
+    if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) <= 0 || !transport_path_matches(path, p->t->cfg.path)) {
+        lws_return_http_status(wsi, 400, NULL);
+        return -1;
+    }
+    query q;
+    transport_read_query(wsi, &q, EIO_METHOD_GET, true);
+    eio_session *s;
+    eio_error e = transport_admit(p, wsi, &q, &s);
+    free(p->origin);
+    p->origin = NULL;
+    if (e != EIO_ERR_NONE) {
+        transport_refused(p->t, 400, eio_error_message(e), path);
+        lws_return_http_status(wsi, 400, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+int transport_ws_established(pss *p, struct lws *wsi)
+{
+    sio_transport *t = p->t;
+    p->kind = K_WS;
+    sio_buf_init(&p->body, SIO_HEADROOM);
+    query q;
+    transport_read_query(wsi, &q, EIO_METHOD_GET, true);
+    int64_t now = transport_now_ms();
+    if (q.req.sid) {
+        eio_session *s;
+        /* Admitted by the filter a moment ago; the session may have closed
+         * since. Whatever cannot probe is closed, the session untouched. */
+        if (eio_engine_verify(t->eng, &q.req, &s) != EIO_ERR_NONE || strcmp(q.transport, "websocket") != 0 ||
+            eio_session_ws_probe(s, &p->conn, now) != EIO_ERR_NONE) {
+            p->close_requested = true;
+            lws_callback_on_writable(wsi);
+        }
+        return 0;
+    }
+    sio_buf hq;
+    sio_buf_init(&hq, 0);
+    eio_session *s = eio_engine_handshake_version(t->eng, EIO_WEBSOCKET, transport_protocol_of(&q), q.req.b64,
+                                                  transport_handshake_query(wsi, &hq), &p->conn, now);
+    sio_buf_free(&hq);
+    return s ? 0 : -1;
+}
+
+int transport_ws_receive(pss *p, struct lws *wsi, const void *in, size_t len)
+{
+    size_t max = eio_engine_options(p->t->eng)->max_payload;
+    bool first = lws_is_first_fragment(wsi), last = lws_is_final_fragment(wsi) &&
+                                                   !lws_remaining_packet_payload(wsi);
+    bool binary = lws_frame_is_binary(wsi);
+    int64_t now = transport_now_ms();
+    /* The frame header announces the whole size: refuse it before reading. */
+    if (p->body.len + len + lws_remaining_packet_payload(wsi) > max)
+        goto too_big;
+    if (first && last && p->body.len == 0) { /* the common case: no copy */
+        if (len > max)
+            goto too_big;
+        return eio_conn_ws_recv(&p->conn, in, len, binary, now) ? -1 : 0;
+    }
+    if (p->body.len + len > max)
+        goto too_big;
+    if (sio_buf_append(&p->body, in, len))
+        return -1;
+    if (!last)
+        return 0;
+    int rc = eio_conn_ws_recv(&p->conn, p->body.data, p->body.len, binary, now);
+    sio_buf_free(&p->body);
+    return rc ? -1 : 0;
+too_big:
+    lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
+    return -1;
+}
+
+/* Frames up to this size are copied into one buffer and leave in one send():
+ * a burst of broadcasts to a client costs one system call, not one each. */
+#define WS_COALESCE_MAX (64 * 1024)
+
+/* Appends a whole unmasked server frame (RFC 6455 5.2) to `out`. `type` is
+ * the Engine.IO v3 binary type byte, or -1. */
+static int append_ws_frame(sio_buf *out, const sio_msg *m, int type)
+{
+    size_t n = m->len + (type >= 0);
+    unsigned char h[10];
+    size_t hl = 2;
+    h[0] = 0x80 | (m->binary ? 0x2 : 0x1); /* FIN, text or binary */
+    if (n < 126) {
+        h[1] = (unsigned char)n;
+    } else if (n <= 0xffff) {
+        h[1] = 126;
+        h[2] = (unsigned char)(n >> 8);
+        h[3] = (unsigned char)n;
+        hl = 4;
+    } else {
+        h[1] = 127;
+        for (int i = 0; i < 8; i++)
+            h[2 + i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
+        hl = 10;
+    }
+    if (sio_buf_reserve(out, hl + n))
+        return -1;
+    memcpy(out->data + out->len, h, hl);
+    out->len += hl;
+    if (type >= 0)
+        out->data[out->len++] = (unsigned char)type;
+    memcpy(out->data + out->len, m->data, m->len);
+    out->len += m->len;
+    return 0;
+}
+
+/* Sends the frames gathered in `out` as bytes lws passes through unchanged
+ * (LWS_WRITE_HTTP skips its framing); what the socket does not take, lws
+ * keeps and sends before anything else, so frames stay whole and ordered. */
+static int flush_ws_frames(struct lws *wsi, sio_buf *out)
+{
+    if (out->len == 0)
+        return 0;
+    int n = lws_write(wsi, out->data, out->len, LWS_WRITE_HTTP);
+    sio_buf_reset(out);
+    return n < 0 ? -1 : 0;
+}
+
+/* Writes the queued frames, up to a budget; asks for a writable callback
+ * when frames are left. Returns -1 when the connection failed. */
+static int write_frames(pss *p, struct lws *wsi)
+{
+    sio_msg *m;
+    sio_buf *out = &p->t->ws_out;
+    bool v3 = p->conn.session && eio_session_protocol(p->conn.session) == 3;
+    /* A budget per writable callback: one client with a deep backlog on a
+     * fast socket must not keep the loop from everyone else. */
+    size_t budget = WS_WRITE_BUDGET;
+    int rc = 0;
+    sio_buf_reset(out);
+    while (budget > 0 && (m = eio_conn_next_frame(&p->conn))) {
+        budget = m->len >= budget ? 0 : budget - m->len;
+        /* v3 binary frames start with the message type byte. */
+        int type = m->binary && v3 ? EIO_MESSAGE : -1;
+        if (m->len < WS_COALESCE_MAX) {
+            rc = append_ws_frame(out, m, type);
+            if (rc == 0 && out->len >= WS_COALESCE_MAX)
+                rc = flush_ws_frames(wsi, out);
+        } else if ((rc = flush_ws_frames(wsi, out)) == 0) {
+            /* A large frame goes alone, framed by lws in the headroom (every
+             * v3 recipient of a shared message writes the same type byte). */
+            int n;
+            if (type >= 0) {
+                m->data[-1] = (unsigned char)type;
+                n = lws_write(wsi, m->data - 1, m->len + 1, LWS_WRITE_BINARY);
+            } else {
+                n = lws_write(wsi, m->data, m->len, m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+            }
+            rc = n < 0 ? -1 : 0;
+        }
+        sio_msg_unref(m);
+        if (rc)
+            return -1;
+    }
+    /* No lws_send_pipe_choked() here: it costs a poll() per frame, and lws
+     * keeps what the socket does not take and flushes it before the next
+     * writable callback; the budget bounds what it may keep. */
+    if (flush_ws_frames(wsi, out))
+        return -1;
+    if (out->cap > 4 * WS_COALESCE_MAX)
+        sio_buf_free(out);
+    if (budget == 0)
+        lws_callback_on_writable(wsi);
+    return 0;
+}
+
+int transport_ws_writable(pss *p, struct lws *wsi)
+{
+    if (!p->close_requested && write_frames(p, wsi))
+        return -1;
+    if (p->close_requested) {
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+        return -1;
+    }
+    return 0;
+}
+
+/* Writes the listed WebSockets now, outside any lws callback. One whose
+ * earlier write lws still holds in part waits for its writable callback
+ * instead, so lws's buffer stays bounded by the write budget; a failed one
+ * is closed by lws at its next timeout check, which the wake below brings
+ * forward (lws checks its timers after an event). */
+void transport_flush_writes(sio_transport *t)
+{
+    for (size_t i = 0; i < t->n_flush; i++) {
+        pss *p = t->flush[i];
+        if (!p)
+            continue;
+        p->in_flush = false;
+        if (p->close_requested || lws_partial_buffered(p->wsi)) {
+            lws_callback_on_writable(p->wsi);
+        } else if (write_frames(p, p->wsi)) {
+            p->close_requested = true;
+            lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+            lws_cancel_service(t->ctx);
+        }
+    }
+    t->n_flush = 0;
+}
+
+
+/* The WebSocket closed: the engine lets go of it. */
+void transport_ws_closed(pss *p)
+{
+    transport_unlist_flush(p->t, p);
+    eio_conn_closed(&p->conn);
+    sio_buf_free(&p->body);
+    free(p->origin);
+    p->origin = NULL;
+}
