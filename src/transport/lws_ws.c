@@ -103,6 +103,14 @@ int transport_ws_established(pss *p, struct lws *wsi)
     return s ? 0 : -1;
 }
 
+/* The engine let go of the WebSocket while a frame was read (a close packet,
+ * an invalid one): it is closed with a close frame, as Node closes it. */
+static int closed_by_engine(struct lws *wsi)
+{
+    lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+    return -1;
+}
+
 int transport_ws_receive(pss *p, struct lws *wsi, const void *in, size_t len)
 {
     size_t max = eio_engine_options(p->t->eng)->max_payload;
@@ -116,7 +124,7 @@ int transport_ws_receive(pss *p, struct lws *wsi, const void *in, size_t len)
     if (first && last && p->body.len == 0) { /* the common case: no copy */
         if (len > max)
             goto too_big;
-        return eio_conn_ws_recv(&p->conn, in, len, binary, now) ? -1 : 0;
+        return eio_conn_ws_recv(&p->conn, in, len, binary, now) ? closed_by_engine(wsi) : 0;
     }
     if (p->body.len + len > max)
         goto too_big;
@@ -126,7 +134,7 @@ int transport_ws_receive(pss *p, struct lws *wsi, const void *in, size_t len)
         return 0;
     int rc = eio_conn_ws_recv(&p->conn, p->body.data, p->body.len, binary, now);
     sio_buf_free(&p->body);
-    return rc ? -1 : 0;
+    return rc ? closed_by_engine(wsi) : 0;
 too_big:
     lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
     return -1;
@@ -233,7 +241,13 @@ int transport_ws_writable(pss *p, struct lws *wsi)
     if (!p->close_requested && write_frames(p, wsi))
         return -1;
     if (p->close_requested) {
-        lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+        /* A close frame with no status, as Node's ws.close() sends: lws
+         * sends none for a connection closed from its writable callback (it
+         * does for one closed while receiving, as with 1009). */
+        unsigned char frame[LWS_PRE + 2];
+        frame[LWS_PRE] = 0x88; /* FIN, close */
+        frame[LWS_PRE + 1] = 0;
+        lws_write(wsi, frame + LWS_PRE, 2, LWS_WRITE_HTTP); /* raw bytes, as flush_ws_frames */
         return -1;
     }
     return 0;

@@ -8,8 +8,8 @@
 //   "fetch failed" / "other side closed" on the next request) and with
 //   http.request on a keep-alive Agent limited to one socket, where the
 //   socket of every request is compared with the one before.
-// - The Engine.IO error answers (codes 0, 1, 3, 5) on a connection that goes
-//   on being used.
+// - The Engine.IO error answers (codes 0, 1 and 5, and the 400 to an invalid
+//   polling payload) on a connection that goes on being used.
 // - Long query strings (a 2 KB and an 8 KB token) through socket.io-client
 //   4.x on polling, on WebSocket and across the upgrade.
 // - A second WebSocket for a session that is upgrading or has upgraded: the
@@ -340,6 +340,8 @@ describe('eio-echo', () => {
       assert.deepEqual(await texts(first.q, 1), ['3probe']);
 
       const extra = await extraWebSocket(wsUrl(sid));
+      // A close frame with no status (1005), as Node's websocket.close() sends.
+      assert.equal(extra.code, 1005, `extra WebSocket close code: ${fmt(extra)}`);
       assert.deepEqual(extra.events, ['open', 'close'],
         `extra WebSocket: ${fmt(extra)} (the server must answer 101 and then close it)`);
       assert.deepEqual(extra.messages, [], `the extra WebSocket got Engine.IO packets: ${fmt(extra.messages)}`);
@@ -371,6 +373,8 @@ describe('eio-echo', () => {
 
         for (let i = 0; i < 2; i++) {
           const extra = await extraWebSocket(wsUrl(s.id));
+          // A close frame with no status (1005), as Node's websocket.close() sends.
+          assert.equal(extra.code, 1005, `extra WebSocket close code: ${fmt(extra)}`);
           assert.deepEqual(extra.events, ['open', 'close'], `extra WebSocket ${i + 1}: ${fmt(extra)}`);
           assert.deepEqual(extra.messages, [], `extra WebSocket ${i + 1} got Engine.IO packets`);
         }
@@ -389,6 +393,8 @@ describe('eio-echo', () => {
       const sid = JSON.parse(open.slice(1)).sid;
 
       const extra = await extraWebSocket(wsUrl(sid));
+      // A close frame with no status (1005), as Node's websocket.close() sends.
+      assert.equal(extra.code, 1005, `extra WebSocket close code: ${fmt(extra)}`);
       assert.deepEqual(extra.events, ['open', 'close'], `extra WebSocket: ${fmt(extra)}`);
       assert.equal(server.proc.exitCode, null, 'server exited');
 
