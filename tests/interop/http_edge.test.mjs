@@ -29,7 +29,7 @@ import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { io } from 'socket.io-client';
 import { Socket as EioSocket } from 'engine.io-client';
-import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag } from './support.mjs';
+import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag, tracker } from './support.mjs';
 
 const T = { timeout: 20_000 }; // per test
 const REQ_MS = 5000; // per HTTP request
@@ -198,21 +198,11 @@ function extraWebSocket(url, ms = 5000) {
 }
 
 // Clients opened by a test: closed after it whatever happened.
-const opened = new Set();
-function track(x) {
-  opened.add(x);
-  return x;
-}
-function closeAll() {
-  for (const x of opened) {
-    try {
-      if (x instanceof WebSocket) x.terminate();
-      else if (x instanceof EioSocket) x.close();
-      else x.disconnect();
-    } catch { /* already closed */ }
-  }
-  opened.clear();
-}
+const { track, closeAll } = tracker((x) => {
+  if (x instanceof WebSocket) x.terminate();
+  else if (x instanceof EioSocket) x.close();
+  else x.disconnect();
+});
 
 // ---------------------------------------------------------------------------
 

@@ -259,3 +259,25 @@ export function bytes(n, seed = 0) {
   for (let i = 0; i < n; i++) b[i] = (i * 31 + seed) & 0xff;
   return b;
 }
+
+/**
+ * Client objects a test opens, closed after it whatever happened:
+ *   const { track, closeAll } = tracker((x) => x.disconnect());
+ *   afterEach(closeAll);  ...  const s = track(io(url));
+ * `close` closes one object; an error from it (already closed) is ignored.
+ */
+export function tracker(close) {
+  const opened = new Set();
+  return {
+    track(x) {
+      opened.add(x);
+      return x;
+    },
+    closeAll() {
+      for (const x of opened) {
+        try { close(x); } catch { /* already closed */ }
+      }
+      opened.clear();
+    },
+  };
+}
