@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/base64.h"
+#include "util/utf8.h"
 
 int eio_decode_text(const unsigned char *p, size_t n, eio_packet *out)
 {
@@ -76,44 +77,12 @@ int eio_encode_open(sio_buf *b, const char *sid, bool can_upgrade, unsigned ping
 
 /* --- Engine.IO v3 ----------------------------------------------------------- */
 
-/* Length in bytes of the UTF-8 sequence starting at p[0..n), and its code
- * point in *cp; 0 if invalid (overlong, surrogate, > U+10FFFF, truncated). */
-static size_t utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
-{
-    unsigned char c = p[0];
-    size_t len;
-    uint32_t v, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if ((c & 0xe0) == 0xc0) {
-        len = 2, v = c & 0x1f, min = 0x80;
-    } else if ((c & 0xf0) == 0xe0) {
-        len = 3, v = c & 0x0f, min = 0x800;
-    } else if ((c & 0xf8) == 0xf0) {
-        len = 4, v = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        v = v << 6 | (p[i] & 0x3f);
-    }
-    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-        return 0;
-    *cp = v;
-    return len;
-}
-
 long eio_utf16_units(const unsigned char *p, size_t n)
 {
     long units = 0;
     for (size_t i = 0; i < n;) {
         uint32_t cp;
-        size_t l = utf8_seq(p + i, n - i, &cp);
+        size_t l = sio_utf8_decode(p + i, n - i, &cp, NULL);
         if (!l)
             return -1;
         units += cp >= 0x10000 ? 2 : 1;
@@ -143,7 +112,7 @@ int eio_payload3_next(const unsigned char *p, size_t n, size_t *pos, sio_buf *sc
     /* Consume exactly `units` UTF-16 code units of UTF-8 text. */
     while (units > 0) {
         uint32_t cp = 0;
-        size_t l = i < n ? utf8_seq(p + i, n - i, &cp) : 0;
+        size_t l = i < n ? sio_utf8_decode(p + i, n - i, &cp, NULL) : 0;
         if (!l || (cp >= 0x10000 ? 2u : 1u) > units)
             return EIO_CODEC_BAD_TYPE;
         uint64_t u = cp >= 0x10000 ? 2 : 1;

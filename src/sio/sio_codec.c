@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "util/utf8.h"
+
 static const char *const reserved[] = {
     "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener",
 };
@@ -126,6 +128,9 @@ int sio_decode(const char *p, size_t n, const sio_codec_limits *lim, sio_packet 
                 return SIO_E_NSP;
             i++;
         }
+        /* Names are echoed in errors and compared as text: UTF-8 only. */
+        if (!sio_utf8_valid((const unsigned char *)p + start, i - start))
+            return SIO_E_NSP;
         out->nsp = p + start;
         out->nsp_len = i - start;
         if (i < n)

@@ -54,6 +54,8 @@ int sio_base64_decode(sio_buf *b, const char *s, size_t n)
 {
     if (n % 4)
         return -1;
+    if (n == 0) /* nothing to add: b->data may be NULL, and NULL + 0 is undefined */
+        return 0;
     if (sio_buf_reserve(b, n / 4 * 3))
         return -1;
     unsigned char *o = b->data + b->len;

@@ -20,6 +20,7 @@
 #include <jsmn.h>
 
 #include "util/json.h"
+#include "util/utf8.h"
 
 #include <limits.h>
 #include <locale.h>
@@ -114,43 +115,6 @@ static int count_token(scanner *s)
     return JSON_OK;
 }
 
-/* Length of the valid UTF-8 sequence starting with the non-ASCII byte at p,
- * or 0 if it is invalid (overlong, surrogate, above U+10FFFF, bad or missing
- * continuation byte). Sets *truncated when the input ends inside a sequence
- * that was valid so far. The ranges are those of RFC 3629, section 4. */
-static int utf8_len(const unsigned char *p, const unsigned char *end, bool *truncated)
-{
-    unsigned char c = p[0];
-    int n;
-    unsigned char lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        if (c == 0xe0)
-            lo = 0xa0; /* overlong below U+0800 */
-        else if (c == 0xed)
-            hi = 0x9f; /* U+D800..U+DFFF */
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        if (c == 0xf0)
-            lo = 0x90; /* overlong below U+10000 */
-        else if (c == 0xf4)
-            hi = 0x8f; /* above U+10FFFF */
-    } else {
-        return 0; /* continuation byte, C0/C1 overlong, or F5..FF */
-    }
-    for (int k = 1; k < n; k++) {
-        if (end - p <= k) {
-            *truncated = true;
-            return 0;
-        }
-        unsigned char lo_k = k == 1 ? lo : 0x80, hi_k = k == 1 ? hi : 0xbf;
-        if (p[k] < lo_k || p[k] > hi_k)
-            return 0;
-    }
-    return n;
-}
 
 /* Scans a string whose opening quote is at s->p; leaves s->p after the
  * closing quote. Running out of input is a syntax error (an unterminated
@@ -175,7 +139,8 @@ static int scan_string(scanner *s)
             return JSON_E_ENCODING;
         if (c >= 0x80) {
             bool truncated = false;
-            int n = utf8_len(p, end, &truncated);
+            uint32_t cp;
+            size_t n = sio_utf8_decode(p, (size_t)(end - p), &cp, &truncated);
             if (n == 0)
                 return truncated ? JSON_E_SYNTAX : JSON_E_ENCODING;
             p += n;

@@ -125,6 +125,7 @@ static const expect expected_valid[] = {
     {"connect_nsp", SIO_PKT_CONNECT, "/custom", -1, 0, NULL},
     {"connect_nsp_no_comma", SIO_PKT_CONNECT, "/custom", -1, 0, NULL},
     {"connect_nsp_auth", SIO_PKT_CONNECT, "/custom", -1, 0, "{\"a\":1}"},
+    {"connect_nsp_utf8", SIO_PKT_CONNECT, "/caf\xc3\xa9", -1, 0, "{}"},
     {"connect_nsp_query", SIO_PKT_CONNECT, "/custom?x=y", -1, 0, NULL},
     {"disconnect", SIO_PKT_DISCONNECT, "/", -1, 0, NULL},
     {"disconnect_nsp", SIO_PKT_DISCONNECT, "/custom", -1, 0, NULL},
