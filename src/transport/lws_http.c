@@ -227,7 +227,7 @@ static int write_response(pss *p)
         if (lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-origin:",
                                         (const unsigned char *)p->acao, (int)strlen(p->acao), &q, end))
             return -1;
-        if ((p->t->cfg.cors.credentials || p->v3) &&
+        if (p->t->cfg.cors.credentials &&
             lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-credentials:",
                                         (const unsigned char *)"true", 4, &q, end))
             return -1;

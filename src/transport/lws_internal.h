@@ -89,7 +89,6 @@ typedef struct pss {
     bool close_after;     /* say Connection: close, and close after the response */
     bool keep_alive_10;   /* an HTTP/1.0 request that asked for keep-alive */
     bool post;            /* a POST: its body is read */
-    bool v3;              /* an Engine.IO v3 request: CORS with credentials */
     bool head;            /* a HEAD request: no body in the response */
     bool jsonp;           /* a JSONP poll or post (Engine.IO v3) */
     uint32_t jsonp_index;

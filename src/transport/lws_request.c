@@ -166,11 +166,10 @@ int transport_protocol_of(const query *q) { return q->req.eio && strcmp(q->req.e
 eio_error transport_admit(pss *p, struct lws *wsi, query *q, eio_session **s)
 {
     eio_cors_verdict cv = transport_check_origin(p, wsi);
+    /* Engine.IO v3 (socket.io 2.x) clients get the same CORS answers as v4
+     * ones, as from Node's server with allowEIO3: credentials only when
+     * they are allowed (--cors-credentials), never "*" with them. */
     eio_error e = eio_engine_verify(p->t->eng, &q->req, s);
-    /* v2 clients send credentials: an allowed origin is reflected with them. */
-    p->v3 = *s ? eio_session_protocol(*s) == 3 : transport_protocol_of(q) == 3;
-    if (p->v3 && p->acao && strcmp(p->acao, "*") == 0)
-        p->acao = p->origin;
     if (e == EIO_ERR_UNKNOWN_TRANSPORT)
         return e;
     if (cv == EIO_CORS_BAD_ORIGIN)

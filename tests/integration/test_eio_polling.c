@@ -588,6 +588,21 @@ static void test_cors_allowed_origin(void **state)
     free(acao);
     http_response_free(&r);
     free(u);
+
+    /* An Engine.IO v3 client gets the same answer: no credentials unless the
+     * server allows them. */
+    u = url_of("EIO=3&transport=polling");
+    req("GET", u, NULL, 0, ok, &r);
+    assert_int_equal(r.status, 200);
+    acao = http_header_get(r.headers, "Access-Control-Allow-Origin");
+    assert_non_null(acao);
+    assert_string_equal(acao, ALLOWED_ORIGIN);
+    free(acao);
+    char *acac = http_header_get(r.headers, "Access-Control-Allow-Credentials");
+    if (acac)
+        fail_msg("v3 answer with Access-Control-Allow-Credentials: %s", acac);
+    http_response_free(&r);
+    free(u);
 }
 
 static void test_cors_preflight(void **state)
