@@ -28,6 +28,7 @@ void eio_server_options_init(eio_server_options *o)
         .upgrade_timeout = d.upgrade_timeout,
         .max_payload = d.max_payload,
         .request_timeout = 300000,
+        .keep_alive_timeout = 5000,
     };
 }
 
@@ -92,6 +93,8 @@ int eio_server_create(const eio_server_options *o, const eio_server_callbacks *c
     tc.cors = (eio_cors){o->cors_origins, o->n_cors_origins, o->cors_credentials};
     if (o->request_timeout)
         tc.request_timeout_ms = o->request_timeout;
+    if (o->keep_alive_timeout)
+        tc.keep_alive_secs = (o->keep_alive_timeout + 999) / 1000;
     eio_handler h = {srv, on_open, on_message, on_close, NULL};
     transport_failure tf = {TRANSPORT_ENOMEM, "out of memory"};
     srv->t = transport_new(&tc, &eo, &h, &tf);

@@ -94,6 +94,8 @@ int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t 
         tc.max_http_body = o->max_http_body;
     if (o->request_timeout)
         tc.request_timeout_ms = o->request_timeout;
+    if (o->keep_alive_timeout)
+        tc.keep_alive_secs = (o->keep_alive_timeout + 999) / 1000;
     tc.on_refused = on_refused;
     tc.refused_ctx = srv;
     tc.on_wake = on_wake;

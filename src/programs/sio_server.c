@@ -1200,6 +1200,7 @@ static void usage(FILE *f)
             "                         (or set SIO_API_TOKEN; without one the API is off)\n"
             "  --max-http-body BYTES  largest /api/emit body, default 1048576\n"
             "  --request-timeout MS   time to receive a whole request, default 300000\n"
+            "  --keep-alive-timeout MS  idle keep-alive connections closed after, default 5000\n"
             "  --log-level LEVEL      error, warn, info (default) or debug\n"
             "  --help                 this text\n");
 }
@@ -1243,6 +1244,7 @@ int main(int argc, char **argv)
         {"api-token", required_argument, 0, 'a'},
         {"max-http-body", required_argument, 0, 'b'},
         {"request-timeout", required_argument, 0, 'R'},
+        {"keep-alive-timeout", required_argument, 0, 'K'},
         {"log-level", required_argument, 0, 'l'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -1279,6 +1281,7 @@ int main(int argc, char **argv)
         case 'a': api_token = optarg; break;
         case 'b': o.max_http_body = (size_t)number_arg("max-http-body", optarg, 1, 1L << 30); break;
         case 'R': o.request_timeout = (unsigned)number_arg("request-timeout", optarg, 1, 1L << 30); break;
+        case 'K': o.keep_alive_timeout = (unsigned)number_arg("keep-alive-timeout", optarg, 1, 1L << 30); break;
         case 'l':
             for (log_level = L_DEBUG; log_level >= 0 && strcmp(optarg, level_names[log_level]) != 0;)
                 log_level--;

@@ -161,6 +161,7 @@ void sio_options_init(sio_options *o)
         .max_http_buffer_size = d.max_payload,
         .max_attachments = 10,
         .request_timeout = 300000,
+        .keep_alive_timeout = 5000,
     };
 }
 
