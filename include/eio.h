@@ -41,6 +41,8 @@ typedef struct eio_server_options {
     bool cors_credentials;        /* default false */
     unsigned request_timeout;     /* ms to receive a whole request, body included,
                                    * before it is answered 408; default 300000 */
+    unsigned max_connections;     /* connections at once, 0 (default): as many as
+                                   * the file descriptor limit leaves room for */
     unsigned keep_alive_timeout;  /* ms an idle keep-alive HTTP connection is kept
                                    * (whole seconds); default 5000 */
 } eio_server_options;

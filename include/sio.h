@@ -108,6 +108,9 @@ typedef struct sio_options {
     unsigned request_timeout;       /* ms to receive a whole request, body included,
                                      * before it is answered 408 (Node's
                                      * requestTimeout); default 300000 */
+    unsigned max_connections;       /* connections at once; one more is closed as soon
+                                     * as it is accepted. 0 (default): as many as
+                                     * the file descriptor limit leaves room for */
     unsigned keep_alive_timeout;    /* ms an idle keep-alive HTTP connection is kept
                                      * (whole seconds; Node's keepAliveTimeout);
                                      * default 5000 */

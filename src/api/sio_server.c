@@ -96,6 +96,7 @@ int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t 
         tc.request_timeout_ms = o->request_timeout;
     if (o->keep_alive_timeout)
         tc.keep_alive_secs = (o->keep_alive_timeout + 999) / 1000;
+    tc.max_connections = o->max_connections;
     tc.on_refused = on_refused;
     tc.refused_ctx = srv;
     tc.on_wake = on_wake;

@@ -88,7 +88,8 @@ static void usage(FILE *f)
             "  --cors-origin ORIGIN   allow this origin (repeatable; * for any)\n"
             "  --cors-credentials     allow credentials on CORS requests\n"
             "  --request-timeout MS   time to receive a whole request, default 300000\n"
-            "  --keep-alive-timeout MS  idle keep-alive connections closed after, default 5000\n");
+            "  --keep-alive-timeout MS  idle keep-alive connections closed after, default 5000\n"
+            "  --max-connections N    connections at once (default: what the fd limit allows)\n");
 }
 
 static long number_arg(const char *name, const char *v, long min, long max)
@@ -114,6 +115,7 @@ int main(int argc, char **argv)
         {"connect-timeout", required_argument, 0, 'T'}, {"max-payload", required_argument, 0, 'm'},
         {"cors-origin", required_argument, 0, 'c'},   {"cors-credentials", no_argument, 0, 'C'},
         {"request-timeout", required_argument, 0, 'R'}, {"keep-alive-timeout", required_argument, 0, 'K'},
+        {"max-connections", required_argument, 0, 'M'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -132,6 +134,7 @@ int main(int argc, char **argv)
         case 'C': o.cors_credentials = true; break;
         case 'R': o.request_timeout = (unsigned)number_arg("request-timeout", optarg, 1, 1L << 30); break;
         case 'K': o.keep_alive_timeout = (unsigned)number_arg("keep-alive-timeout", optarg, 1, 1L << 30); break;
+        case 'M': o.max_connections = (unsigned)number_arg("max-connections", optarg, 1, 1L << 30); break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

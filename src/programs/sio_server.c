@@ -1201,6 +1201,7 @@ static void usage(FILE *f)
             "  --max-http-body BYTES  largest /api/emit body, default 1048576\n"
             "  --request-timeout MS   time to receive a whole request, default 300000\n"
             "  --keep-alive-timeout MS  idle keep-alive connections closed after, default 5000\n"
+            "  --max-connections N    connections at once (default: what the fd limit allows)\n"
             "  --log-level LEVEL      error, warn, info (default) or debug\n"
             "  --help                 this text\n");
 }
@@ -1245,6 +1246,7 @@ int main(int argc, char **argv)
         {"max-http-body", required_argument, 0, 'b'},
         {"request-timeout", required_argument, 0, 'R'},
         {"keep-alive-timeout", required_argument, 0, 'K'},
+        {"max-connections", required_argument, 0, 'M'},
         {"log-level", required_argument, 0, 'l'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -1282,6 +1284,7 @@ int main(int argc, char **argv)
         case 'b': o.max_http_body = (size_t)number_arg("max-http-body", optarg, 1, 1L << 30); break;
         case 'R': o.request_timeout = (unsigned)number_arg("request-timeout", optarg, 1, 1L << 30); break;
         case 'K': o.keep_alive_timeout = (unsigned)number_arg("keep-alive-timeout", optarg, 1, 1L << 30); break;
+        case 'M': o.max_connections = (unsigned)number_arg("max-connections", optarg, 1, 1L << 30); break;
         case 'l':
             for (log_level = L_DEBUG; log_level >= 0 && strcmp(optarg, level_names[log_level]) != 0;)
                 log_level--;

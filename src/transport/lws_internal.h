@@ -52,6 +52,10 @@ struct sio_transport {
      * a body trickled a byte at a time would be held forever. */
     struct body_req *reading;
     lws_sorted_usec_list_t sweep;
+    /* Connections: every lws connection object made (accepted sockets, and
+     * the few of our own made at the start, counted in base_wsi). */
+    long live_wsi, base_wsi;
+    long max_connections;
 };
 
 enum conn_kind { K_NONE, K_HTTP, K_WS };

@@ -13,11 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <time.h>
 
 _Static_assert(LWS_PRE + 1 <= SIO_HEADROOM, "SIO_HEADROOM must cover LWS_PRE and the v3 type byte");
 
 #define STOP_GRACE_MS 2000
+/* File descriptors kept for what is not a connection (stdio, the loop's own,
+ * files being served): lws stops accepting before the process runs out, so
+ * accept() never fails with EMFILE (lws would retry it in a busy loop). */
+#define FD_RESERVE 64
 
 int64_t transport_now_ms(void)
 {
@@ -83,8 +88,29 @@ void transport_after_event(sio_transport *t)
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
-    pss *p = user;
     sio_transport *t = lws_context_user(lws_get_context(wsi));
+    /* Reasons without per-connection data (`user` is something else). */
+    switch (reason) {
+    case LWS_CALLBACK_WSI_CREATE:
+        if (t)
+            t->live_wsi++;
+        return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+        if (t)
+            t->live_wsi--;
+        return 0;
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        /* An accepted socket over the cap is closed at once: cheap, and
+         * clearer than leaving it in the listen queue. */
+        if (t && t->live_wsi - t->base_wsi >= t->max_connections) {
+            transport_refused(t, 503, "Too many connections: closed", "");
+            return -1;
+        }
+        return 0;
+    default:
+        break;
+    }
+    pss *p = user;
     int rc = 0;
     if (p && !p->t) {
         p->t = t;
@@ -185,6 +211,22 @@ static void close_loop(sio_transport *t)
     uv_loop_close(&t->loop);
 }
 
+/* How many descriptors lws may use (it pauses accepting at that), and the
+ * connection cap below it (over the cap, accepted sockets are closed). */
+static void connection_limits(const transport_config *cfg, unsigned *fd_limit, long *max_conn)
+{
+    struct rlimit rl;
+    long fds = 1L << 20;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)fds)
+        fds = (long)rl.rlim_cur;
+    long usable = fds > 2 * FD_RESERVE ? fds - FD_RESERVE : fds / 2;
+    *fd_limit = (unsigned)usable;
+    /* Our own lws objects (listener, wakeup pipe, held-poll watch) are in
+     * the table too: the cap engages first. */
+    long room = usable > 16 ? usable - 8 : usable / 2;
+    *max_conn = cfg->max_connections && (long)cfg->max_connections < room ? (long)cfg->max_connections : room;
+}
+
 static sio_transport *failed(sio_transport *t, transport_failure *why, transport_error code, const char *msg)
 {
     if (why && code != TRANSPORT_OK) {
@@ -244,6 +286,7 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
     info.foreign_loops = loops;
     info.max_http_header_pool = 0; /* as many header tables as connections */
     info.max_http_header_data = LWS_HEADER_TABLE;
+    connection_limits(cfg, &info.fd_limit_per_thread, &t->max_connections);
     info.keepalive_timeout = (int)cfg->keep_alive_secs;
     info.timeout_secs = 20;
     /* No lws validity timers: Engine.IO has its own heartbeat, and lws keeps
@@ -279,6 +322,7 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
         close_loop(t);
         return failed(t, why, TRANSPORT_ENOMEM, "cannot watch held polls");
     }
+    t->base_wsi = t->live_wsi;
     return t;
 }
 

@@ -61,6 +61,9 @@ typedef struct transport_config {
     unsigned request_timeout_ms;
     /* An idle keep-alive connection is closed after this; default 5 (Node's). */
     unsigned keep_alive_secs;
+    /* Connections at once: one more is closed as soon as it is accepted.
+     * 0: as many as the process's file descriptor limit leaves room for. */
+    unsigned max_connections;
     /* Runs on the loop thread soon after transport_wake(). */
     void (*on_wake)(void *ctx);
     void *wake_ctx;
