@@ -60,6 +60,7 @@ struct eio_engine {
     int64_t now;       /* the latest time any entry point was given */
     /* Shared constant packets. */
     sio_msg *ping, *pong, *noop, *close, *probe_pong;
+    size_t qbytes; /* what every session's queue costs, in all */
 };
 
 /* --- errors and reasons -------------------------------------------------- */
@@ -234,6 +235,7 @@ static void session_free(eio_session *s)
 {
     for (uint32_t i = 0; i < s->qlen; i++)
         sio_msg_unref(s->q[(s->qhead + i) % s->qcap]);
+    s->eng->qbytes -= s->qbytes;
     free(s->q);
     free(s->query);
     eio_conn *conns[] = {s->get, s->post, s->ws, s->probe};
@@ -429,9 +431,14 @@ static void wake_writer(eio_session *s)
 
 /* Queues m. `over_limit_ok` lets the open packet in whatever the limit, so
  * that a handshake never hands over a session that is already closed. */
+/* What a queued message costs its session: the payload, and what holding it
+ * costs besides (see EIO_MSG_OVERHEAD). A client that sends small requests
+ * and reads nothing must reach its limit by what it really holds. */
+static size_t msg_cost(const sio_msg *m) { return m->len + EIO_MSG_OVERHEAD; }
+
 static int enqueue_msg(eio_session *s, sio_msg *m, bool over_limit_ok)
 {
-    if (!over_limit_ok && s->qbytes + m->len > s->eng->opt.max_queue_bytes) {
+    if (!over_limit_ok && s->qbytes + msg_cost(m) > s->eng->opt.max_queue_bytes) {
         close_session(s, EIO_CLOSE_QUEUE_FULL, true);
         return EIO_SEND_QUEUE_FULL;
     }
@@ -449,7 +456,8 @@ static int enqueue_msg(eio_session *s, sio_msg *m, bool over_limit_ok)
     }
     s->q[(s->qhead + s->qlen) % s->qcap] = sio_msg_ref(m);
     s->qlen++;
-    s->qbytes += m->len;
+    s->qbytes += msg_cost(m);
+    s->eng->qbytes += msg_cost(m);
     if (s->qlen == 1) /* the writer is already awake otherwise */
         wake_writer(s);
     return EIO_SEND_OK;
@@ -464,7 +472,8 @@ static sio_msg *dequeue(eio_session *s)
     sio_msg *m = s->q[s->qhead];
     s->qhead = (s->qhead + 1) % s->qcap;
     s->qlen--;
-    s->qbytes -= m->len;
+    s->qbytes -= msg_cost(m);
+    s->eng->qbytes -= msg_cost(m);
     if (!s->qlen && s->qcap > 64) { /* give back a burst's memory */
         free(s->q);
         s->q = NULL;
@@ -546,6 +555,7 @@ const char *eio_session_query(const eio_session *s) { return s->query ? s->query
 void eio_session_set_user(eio_session *s, void *user) { s->user = user; }
 void *eio_session_user(const eio_session *s) { return s->user; }
 size_t eio_session_queued_bytes(const eio_session *s) { return s->qbytes; }
+size_t eio_engine_queued_bytes(const eio_engine *e) { return e->qbytes; }
 
 /* --- handshake and timers ------------------------------------------------ */
 

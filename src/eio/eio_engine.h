@@ -83,7 +83,8 @@ typedef struct eio_options {
     unsigned ping_timeout;     /* ms, default 20000 */
     unsigned upgrade_timeout;  /* ms, default 10000 */
     size_t max_payload;        /* bytes, default 1000000 */
-    size_t max_queue_bytes;    /* bytes queued for one client before it is closed, default 16 MiB */
+    size_t max_queue_bytes;    /* bytes queued for one client before it is closed, counted as
+                                * each message's payload plus EIO_MSG_OVERHEAD; default 16 MiB */
     unsigned max_poll_packets; /* packets in one polling response, default 16 */
     bool allow_polling;        /* default true */
     bool allow_websocket;      /* default true */
@@ -115,6 +116,10 @@ typedef struct eio_handler {
      * that can take more now. */
     void (*on_drain)(void *ctx, eio_session *s);
 } eio_handler;
+
+/* What holding one queued message costs beyond its payload: the message
+ * struct and its headroom, the allocator's header, and a queue slot. */
+#define EIO_MSG_OVERHEAD (sizeof(sio_msg) + SIO_HEADROOM + 16 + sizeof(void *))
 
 /* --- the engine ---------------------------------------------------------- */
 
@@ -239,6 +244,10 @@ int eio_session_protocol(const eio_session *s);
 const char *eio_session_query(const eio_session *s);
 void eio_session_set_user(eio_session *s, void *user);
 void *eio_session_user(const eio_session *s);
+/* What the session's send queue costs: each message's payload plus
+ * EIO_MSG_OVERHEAD (a broadcast's shared payload counts in every queue). */
 size_t eio_session_queued_bytes(const eio_session *s);
+/* The same over every session. */
+size_t eio_engine_queued_bytes(const eio_engine *e);
 
 #endif

@@ -56,6 +56,7 @@ struct sio_transport {
      * the few of our own made at the start, counted in base_wsi). */
     long live_wsi, base_wsi;
     long max_connections;
+    size_t queue_peak; /* the queues' high-water mark since the last trim */
 };
 
 enum conn_kind { K_NONE, K_HTTP, K_WS };

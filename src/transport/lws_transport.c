@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <malloc.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -78,10 +79,27 @@ static void reschedule(sio_transport *t)
     lws_sul_schedule(t->ctx, 0, &t->sul, on_timer, (delay > 1 ? delay : 1) * LWS_US_PER_MS);
 }
 
+/* Memory a burst of queued messages took goes back to the system once the
+ * queues have drained: glibc keeps freed heap memory that is not at the top
+ * of the heap, and RSS would stay at the burst's high-water mark. */
+#define TRIM_AFTER_BYTES (8u << 20)
+
+static void trim_after_burst(sio_transport *t)
+{
+    size_t q = eio_engine_queued_bytes(t->eng);
+    if (q > t->queue_peak) {
+        t->queue_peak = q;
+    } else if (t->queue_peak >= TRIM_AFTER_BYTES && q < t->queue_peak / 16) {
+        malloc_trim(0);
+        t->queue_peak = q;
+    }
+}
+
 /* Work after any event: free what closed, move the timer. */
 void transport_after_event(sio_transport *t)
 {
     eio_engine_reap(t->eng);
+    trim_after_burst(t);
     reschedule(t);
 }
 /* --- the protocol callback -------------------------------------------------- */

@@ -780,7 +780,7 @@ static void test_poll_round_trip(void **state)
 
     assert_int_equal(send_text(s, "a"), EIO_SEND_OK);
     assert_int_equal(wants(g), 1);
-    assert_int_equal(eio_session_queued_bytes(s), 2);
+    assert_int_equal(eio_session_queued_bytes(s), 2 + EIO_MSG_OVERHEAD);
     expect_take(g, "4a");
     assert_int_equal(eio_session_queued_bytes(s), 0);
     assert_true(F.ndrain >= 1);
@@ -1028,7 +1028,7 @@ static void test_heartbeat_pong_flood(void **state)
     eio_engine_tick(F.e, 609);
     assert_int_equal(eio_session_queued_bytes(s), 0);
     eio_engine_tick(F.e, 610);
-    assert_int_equal(eio_session_queued_bytes(s), 1);
+    assert_int_equal(eio_session_queued_bytes(s), 1 + EIO_MSG_OVERHEAD);
     eio_engine_tick(F.e, 810);
     expect_closed(s, EIO_CLOSE_PING_TIMEOUT);
     finish();
@@ -1079,7 +1079,7 @@ static void test_heartbeat_many_sessions(void **state)
         eio_engine_tick(F.e, t);
         if (t >= 300 && (t - 300) % 10 == 0 && (t - 300) / 10 < 10) {
             int i = (int)((t - 300) / 10);
-            assert_int_equal(eio_session_queued_bytes(s[i]), 1);
+            assert_int_equal(eio_session_queued_bytes(s[i]), 1 + EIO_MSG_OVERHEAD);
             if (i % 2)
                 assert_int_equal(POST(s[i], "3", t), EIO_ERR_NONE);
         }
@@ -1758,14 +1758,16 @@ static void test_send_queue_full(void **state)
 {
     (void)state;
     eio_options o = test_options();
-    o.max_queue_bytes = 1000;
+    o.max_queue_bytes = 100 * (10 + EIO_MSG_OVERHEAD);
     start(&o);
     eio_session *s = open_polling(0);
     clear_events();
-    /* A hundred 10-byte messages fill the queue exactly. */
+    /* A hundred 10-byte messages fill the queue exactly: each costs its
+     * bytes and what holding it costs. */
     for (int i = 0; i < 100; i++)
         assert_int_equal(send_text(s, "123456789"), EIO_SEND_OK);
-    assert_int_equal(eio_session_queued_bytes(s), 1000);
+    assert_int_equal(eio_session_queued_bytes(s), 100 * (10 + EIO_MSG_OVERHEAD));
+    assert_int_equal(eio_engine_queued_bytes(F.e), 100 * (10 + EIO_MSG_OVERHEAD));
     assert_true(eio_session_is_open(s));
     assert_int_equal(send_text(s, "1"), EIO_SEND_QUEUE_FULL);
     expect_closed(s, EIO_CLOSE_QUEUE_FULL);
@@ -1780,10 +1782,11 @@ static void test_send_queue_full(void **state)
     clear_events();
     eio_conn *ws;
     s = open_ws(0, &ws);
-    char big[1001];
-    memset(big, 'x', sizeof(big) - 1);
-    big[sizeof(big) - 1] = 0;
+    char *big = malloc(o.max_queue_bytes + 1);
+    memset(big, 'x', o.max_queue_bytes);
+    big[o.max_queue_bytes] = 0;
     assert_int_equal(send_text(s, big), EIO_SEND_QUEUE_FULL);
+    free(big);
     expect_closed(s, EIO_CLOSE_QUEUE_FULL);
     assert_int_equal(closes_of(ws), 1);
     expect_all_freed();
@@ -2061,7 +2064,7 @@ static void test_v3_ping_flood_one_pong(void **state)
         memcpy(body + 3 * i, "1:2", 3);
     assert_int_equal(post(s, body, n * 3, 10), EIO_ERR_NONE);
     free(body);
-    assert_int_equal(eio_session_queued_bytes(s), 1);
+    assert_int_equal(eio_session_queued_bytes(s), 1 + EIO_MSG_OVERHEAD);
     g = hold(s, 20);
     expect_take(g, "1:3");
     finish();

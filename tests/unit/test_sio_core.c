@@ -2133,7 +2133,7 @@ static size_t open_packet_len(const eio_options *eo)
     assert_non_null(eio_engine_handshake(eng, EIO_WEBSOCKET, &c, fake_now));
     sio_msg *m = eio_conn_next_frame(&c);
     assert_non_null(m);
-    size_t n = m->len;
+    size_t n = m->len + EIO_MSG_OVERHEAD; /* what it costs in the send queue */
     sio_msg_unref(m);
     conn_gone(&c);
     eio_engine_reap(eng);
@@ -2197,7 +2197,7 @@ static void test_early_emit_queue_full(void **state)
     env *e = *state;
     eio_options eo;
     eio_options_defaults(&eo);
-    eo.max_queue_bytes = open_packet_len(&eo) + 32 + 8; /* open + reply fit */
+    eo.max_queue_bytes = open_packet_len(&eo) + 32 + EIO_MSG_OVERHEAD + 8; /* open + reply fit */
     env_start(e, NULL, &eo);
     sio_namespace *root = sio_of(e->srv, "/");
     sio_on_connection(root, on_conn_record, NULL);
@@ -2221,7 +2221,7 @@ static void test_disconnect_notify_queue_full(void **state)
     env *e = *state;
     eio_options eo;
     eio_options_defaults(&eo);
-    eo.max_queue_bytes = open_packet_len(&eo) + 32 + 1; /* open + reply fit, "41" does not */
+    eo.max_queue_bytes = open_packet_len(&eo) + 32 + EIO_MSG_OVERHEAD + 1; /* open + reply fit, "41" does not */
     env_start(e, NULL, &eo);
     sio_namespace *root = sio_of(e->srv, "/");
     sio_on_connection(root, on_conn_record, NULL);
