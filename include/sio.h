@@ -108,6 +108,14 @@ typedef struct sio_options {
     unsigned request_timeout;       /* ms to receive a whole request, body included,
                                      * before it is answered 408 (Node's
                                      * requestTimeout); default 300000 */
+    size_t max_queue_bytes;         /* what one client's send queue may hold (each message
+                                     * counts its bytes plus about 80 of upkeep)
+                                     * before it is disconnected ("send queue full");
+                                     * default 16 MiB */
+    size_t max_total_queue_bytes;   /* all clients' queues together, default 1 GiB (0: no
+                                     * budget); past
+                                     * it, a client holding more than its share is
+                                     * disconnected when sent more */
     unsigned max_connections;       /* connections at once; one more is closed as soon
                                      * as it is accepted. 0 (default): as many as
                                      * the file descriptor limit leaves room for */

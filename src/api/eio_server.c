@@ -27,6 +27,8 @@ void eio_server_options_init(eio_server_options *o)
         .ping_timeout = d.ping_timeout,
         .upgrade_timeout = d.upgrade_timeout,
         .max_payload = d.max_payload,
+        .max_queue_bytes = d.max_queue_bytes,
+        .max_total_queue_bytes = d.max_total_queue_bytes,
         .request_timeout = 300000,
         .keep_alive_timeout = 5000,
     };
@@ -85,6 +87,9 @@ int eio_server_create(const eio_server_options *o, const eio_server_callbacks *c
     eo.ping_timeout = o->ping_timeout;
     eo.upgrade_timeout = o->upgrade_timeout;
     eo.max_payload = o->max_payload;
+    if (o->max_queue_bytes)
+        eo.max_queue_bytes = o->max_queue_bytes;
+    eo.max_total_queue_bytes = o->max_total_queue_bytes;
     transport_config tc;
     transport_config_defaults(&tc);
     tc.bind_addr = o->bind_addr;

@@ -82,6 +82,9 @@ int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t 
     eo.ping_timeout = o->ping_timeout;
     eo.upgrade_timeout = o->upgrade_timeout;
     eo.max_payload = o->max_http_buffer_size;
+    if (o->max_queue_bytes)
+        eo.max_queue_bytes = o->max_queue_bytes;
+    eo.max_total_queue_bytes = o->max_total_queue_bytes;
     transport_config tc;
     transport_config_defaults(&tc);
     tc.bind_addr = o->bind_addr;

@@ -110,6 +110,7 @@ void eio_options_defaults(eio_options *o)
     o->upgrade_timeout = 10000;
     o->max_payload = 1000000;
     o->max_queue_bytes = 16u << 20;
+    o->max_total_queue_bytes = (size_t)1 << 30;
     o->max_poll_packets = 16;
     o->allow_polling = true;
     o->allow_websocket = true;
@@ -436,9 +437,25 @@ static void wake_writer(eio_session *s)
  * and reads nothing must reach its limit by what it really holds. */
 static size_t msg_cost(const sio_msg *m) { return m->len + EIO_MSG_OVERHEAD; }
 
+/* Whether queueing `cost` more for `s` breaks the budget of all queues
+ * together. Then the sessions holding more than their share (the budget
+ * divided among the sessions) are closed as they are sent more; those that
+ * hold less still get what is sent to them, so a few clients that do not
+ * read cannot make the server refuse the ones that do. */
+static bool over_budget(const eio_engine *e, const eio_session *s, size_t cost)
+{
+    size_t budget = e->opt.max_total_queue_bytes;
+    if (!budget || e->qbytes + cost <= budget)
+        return false;
+    size_t n = e->sids.count ? e->sids.count : 1;
+    return s->qbytes + cost > budget / n;
+}
+
 static int enqueue_msg(eio_session *s, sio_msg *m, bool over_limit_ok)
 {
-    if (!over_limit_ok && s->qbytes + msg_cost(m) > s->eng->opt.max_queue_bytes) {
+    eio_engine *e = s->eng;
+    size_t cost = msg_cost(m);
+    if (!over_limit_ok && (s->qbytes + cost > e->opt.max_queue_bytes || over_budget(e, s, cost))) {
         close_session(s, EIO_CLOSE_QUEUE_FULL, true);
         return EIO_SEND_QUEUE_FULL;
     }
@@ -456,8 +473,8 @@ static int enqueue_msg(eio_session *s, sio_msg *m, bool over_limit_ok)
     }
     s->q[(s->qhead + s->qlen) % s->qcap] = sio_msg_ref(m);
     s->qlen++;
-    s->qbytes += msg_cost(m);
-    s->eng->qbytes += msg_cost(m);
+    s->qbytes += cost;
+    e->qbytes += cost;
     if (s->qlen == 1) /* the writer is already awake otherwise */
         wake_writer(s);
     return EIO_SEND_OK;

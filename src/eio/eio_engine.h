@@ -85,6 +85,9 @@ typedef struct eio_options {
     size_t max_payload;        /* bytes, default 1000000 */
     size_t max_queue_bytes;    /* bytes queued for one client before it is closed, counted as
                                 * each message's payload plus EIO_MSG_OVERHEAD; default 16 MiB */
+    size_t max_total_queue_bytes; /* all queues together, default 1 GiB (0: no budget); past
+                                * it, a client holding more than its share (the budget
+                                * over the sessions) is closed when sent more */
     unsigned max_poll_packets; /* packets in one polling response, default 16 */
     bool allow_polling;        /* default true */
     bool allow_websocket;      /* default true */

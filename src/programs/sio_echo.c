@@ -7,6 +7,7 @@
  *                      socket of the namespace
  * Binary arguments come back as binary. */
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,7 +90,9 @@ static void usage(FILE *f)
             "  --cors-credentials     allow credentials on CORS requests\n"
             "  --request-timeout MS   time to receive a whole request, default 300000\n"
             "  --keep-alive-timeout MS  idle keep-alive connections closed after, default 5000\n"
-            "  --max-connections N    connections at once (default: what the fd limit allows)\n");
+            "  --max-connections N    connections at once (default: what the fd limit allows)\n"
+            "  --max-queue-bytes N    one client's send queue, default 16777216\n"
+            "  --max-total-queue-bytes N  all send queues together, default 1073741824\n");
 }
 
 static long number_arg(const char *name, const char *v, long min, long max)
@@ -116,6 +119,8 @@ int main(int argc, char **argv)
         {"cors-origin", required_argument, 0, 'c'},   {"cors-credentials", no_argument, 0, 'C'},
         {"request-timeout", required_argument, 0, 'R'}, {"keep-alive-timeout", required_argument, 0, 'K'},
         {"max-connections", required_argument, 0, 'M'},
+        {"max-queue-bytes", required_argument, 0, 'Q'},
+        {"max-total-queue-bytes", required_argument, 0, 'G'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -135,6 +140,8 @@ int main(int argc, char **argv)
         case 'R': o.request_timeout = (unsigned)number_arg("request-timeout", optarg, 1, 1L << 30); break;
         case 'K': o.keep_alive_timeout = (unsigned)number_arg("keep-alive-timeout", optarg, 1, 1L << 30); break;
         case 'M': o.max_connections = (unsigned)number_arg("max-connections", optarg, 1, 1L << 30); break;
+        case 'Q': o.max_queue_bytes = (size_t)number_arg("max-queue-bytes", optarg, 1, LONG_MAX); break;
+        case 'G': o.max_total_queue_bytes = (size_t)number_arg("max-total-queue-bytes", optarg, 1, LONG_MAX); break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

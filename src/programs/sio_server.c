@@ -1202,6 +1202,8 @@ static void usage(FILE *f)
             "  --request-timeout MS   time to receive a whole request, default 300000\n"
             "  --keep-alive-timeout MS  idle keep-alive connections closed after, default 5000\n"
             "  --max-connections N    connections at once (default: what the fd limit allows)\n"
+            "  --max-queue-bytes N    one client's send queue, default 16777216\n"
+            "  --max-total-queue-bytes N  all send queues together, default 1073741824\n"
             "  --log-level LEVEL      error, warn, info (default) or debug\n"
             "  --help                 this text\n");
 }
@@ -1247,6 +1249,8 @@ int main(int argc, char **argv)
         {"request-timeout", required_argument, 0, 'R'},
         {"keep-alive-timeout", required_argument, 0, 'K'},
         {"max-connections", required_argument, 0, 'M'},
+        {"max-queue-bytes", required_argument, 0, 'Q'},
+        {"max-total-queue-bytes", required_argument, 0, 'G'},
         {"log-level", required_argument, 0, 'l'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -1285,6 +1289,8 @@ int main(int argc, char **argv)
         case 'R': o.request_timeout = (unsigned)number_arg("request-timeout", optarg, 1, 1L << 30); break;
         case 'K': o.keep_alive_timeout = (unsigned)number_arg("keep-alive-timeout", optarg, 1, 1L << 30); break;
         case 'M': o.max_connections = (unsigned)number_arg("max-connections", optarg, 1, 1L << 30); break;
+        case 'Q': o.max_queue_bytes = (size_t)number_arg("max-queue-bytes", optarg, 1, LONG_MAX); break;
+        case 'G': o.max_total_queue_bytes = (size_t)number_arg("max-total-queue-bytes", optarg, 1, LONG_MAX); break;
         case 'l':
             for (log_level = L_DEBUG; log_level >= 0 && strcmp(optarg, level_names[log_level]) != 0;)
                 log_level--;

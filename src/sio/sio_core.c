@@ -160,6 +160,8 @@ void sio_options_init(sio_options *o)
         .connect_timeout = 45000,
         .max_http_buffer_size = d.max_payload,
         .max_attachments = 10,
+        .max_queue_bytes = d.max_queue_bytes,
+        .max_total_queue_bytes = d.max_total_queue_bytes,
         .request_timeout = 300000,
         .keep_alive_timeout = 5000,
     };

@@ -1793,6 +1793,36 @@ static void test_send_queue_full(void **state)
     finish();
 }
 
+/* The budget of all queues together: past it, the client holding more than
+ * its share is closed when sent more; one under its share still gets what it
+ * is sent. */
+static void test_total_queue_budget(void **state)
+{
+    (void)state;
+    const size_t c = 10 + EIO_MSG_OVERHEAD; /* what "4123456789" costs */
+    eio_options o = test_options();
+    o.max_total_queue_bytes = 20 * c;
+    start(&o);
+    eio_session *a = open_polling(0), *b = open_polling(0);
+    clear_events();
+    size_t opened = eio_engine_queued_bytes(F.e); /* the open packets, not yet taken */
+    for (int i = 0; i < 15; i++)
+        assert_int_equal(send_text(a, "123456789"), EIO_SEND_OK);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(send_text(b, "123456789"), EIO_SEND_OK);
+    assert_int_equal(eio_engine_queued_bytes(F.e), opened + 20 * c);
+    /* Over the budget now: b holds less than its half, and is served. */
+    assert_int_equal(send_text(b, "123456789"), EIO_SEND_OK);
+    assert_true(eio_session_is_open(b));
+    /* a holds more than its half: closed. */
+    assert_int_equal(send_text(a, "123456789"), EIO_SEND_QUEUE_FULL);
+    expect_closed(a, EIO_CLOSE_QUEUE_FULL);
+    assert_true(eio_session_is_open(b));
+    eio_engine_reap(F.e);
+    assert_int_equal(eio_engine_queued_bytes(F.e), eio_session_queued_bytes(b));
+    finish();
+}
+
 static void test_send_volatile(void **state)
 {
     (void)state;
@@ -2128,6 +2158,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_session_fail, setup, teardown),
         cmocka_unit_test_setup_teardown(test_send_after_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_send_queue_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_total_queue_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_limit_below_open_packet, setup, teardown),
         cmocka_unit_test_setup_teardown(test_send_volatile, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_all, setup, teardown),
