@@ -9,9 +9,11 @@
 #
 # Each program runs under `timeout` (120 s for a C program, 300 s for the node
 # run), its output is printed, and the last line is always
-#   tests: N passed, M failed
+#   tests: N passed, M failed, K skipped
 # counted in test cases (cmocka's "[  PASSED  ] N test(s)." / "[  FAILED  ] N
-# test(s)" lines, node's "# pass N" / "# fail N"). A program that fails without
+# test(s)" / "[  SKIPPED ] N test(s)" lines, node's "# pass N" / "# fail N" /
+# "# skipped N" / "# todo N"; todo tests count as skipped and are listed).
+# Before it come the failed programs and every failed test case by name. A program that fails without
 # reporting a failed case (crash, timeout, sanitizer or valgrind error) counts
 # as one more failed case. Exits non-zero if anything failed or nothing ran.
 # VALGRIND=1 runs the C unit tests under valgrind (definite leaks are errors).
@@ -36,14 +38,17 @@ NODE_TIMEOUT=${NODE_TIMEOUT:-300}
 
 total_pass=0
 total_fail=0
+total_skip=0
 failed_programs=()
+failed_cases=()
+todo_cases=()
 out=$(mktemp "${TMPDIR:-/tmp}/run-tests.XXXXXX")
 trap 'rm -f "$out"' EXIT
 
 # Sum every match of a cmocka summary line ("[  PASSED  ] 3 test(s)."); a
 # program may run several groups.
 sum_cmocka() { # file label
-    sed -n "s/^\[  $2  \] \([0-9][0-9]*\) test(s).*/\1/p" "$1" | awk '{s+=$1} END {print s+0}'
+    sed -n "s/^\[  $2 *\] \([0-9][0-9]*\) test(s).*/\1/p" "$1" | awk '{s+=$1} END {print s+0}'
 }
 # node --test summary: "# pass N" (tap) or "ℹ pass N" (spec); take the last.
 last_node() { # file word
@@ -89,6 +94,9 @@ run_c_dir() { # kind dir
         cat "$out"
         pass=$(sum_cmocka "$out" PASSED)
         fail=$(sum_cmocka "$out" FAILED)
+        total_skip=$((total_skip + $(sum_cmocka "$out" SKIPPED)))
+        while IFS= read -r line; do failed_cases+=("$name: $line"); done < <(
+            sed -n 's/^\[  FAILED  \] \(test_[A-Za-z0-9_]*\)$/\1/p' "$out" | sort -u)
         summary=0
         grep -q '^\[  \(PASSED\|FAILED\)  \] [0-9]' "$out" && summary=1
         account "$name" "$rc" "$pass" "$fail" "$summary"
@@ -112,6 +120,15 @@ run_interop() {
     pass=$(last_node "$out" pass)
     fail=$(last_node "$out" fail)
     cancelled=$(last_node "$out" cancelled)
+    local skipped todo
+    skipped=$(last_node "$out" skipped)
+    todo=$(last_node "$out" todo)
+    total_skip=$((total_skip + ${skipped:-0} + ${todo:-0}))
+    # Every failed test case (subtests too) and every todo one, by name.
+    while IFS= read -r line; do failed_cases+=("interop: $line"); done < <(
+        sed -n 's/^ *not ok [0-9]* - \(.*\)$/\1/p' "$out" | grep -v ' # TODO' | sed 's/ # SKIP.*//')
+    while IFS= read -r line; do todo_cases+=("interop: $line"); done < <(
+        sed -n 's/^ *\(not \)\{0,1\}ok [0-9]* - \(.*\) # TODO.*$/\2/p' "$out")
     summary=0
     [ -n "$pass$fail" ] && summary=1
     account interop "$rc" "${pass:-0}" "$(( ${fail:-0} + ${cancelled:-0} ))" "$summary"
@@ -130,8 +147,16 @@ if [ "${#failed_programs[@]}" -gt 0 ]; then
     echo "failed:"
     printf '  %s\n' "${failed_programs[@]}"
 fi
+if [ "${#failed_cases[@]}" -gt 0 ]; then
+    echo "failed test cases:"
+    printf '  %s\n' "${failed_cases[@]}"
+fi
+if [ "${#todo_cases[@]}" -gt 0 ]; then
+    echo "todo (run, not counted as passed or failed):"
+    printf '  %s\n' "${todo_cases[@]}"
+fi
 if [ $((total_pass + total_fail)) -eq 0 ]; then
     echo "no test ran"
 fi
-echo "tests: $total_pass passed, $total_fail failed"
+echo "tests: $total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ] && [ $((total_pass + total_fail)) -gt 0 ]
