@@ -4,6 +4,7 @@
 #   make test       install missing dependencies, then run every test
 #   make asan       the same tests under ASan + UBSan (build in build-asan/)
 #   make tsan       the thread-safety stress test under TSan (build in build-tsan/)
+#   make fuzz       build the libFuzzer targets and run each for FUZZ_SECONDS (build-fuzz/)
 # SANITIZER=address,undefined builds with sanitizers into build-asan/
 # (SANITIZER=thread: build-tsan/; another list: build-<its first word>/).
 
@@ -48,7 +49,7 @@ TOOLS    := $(TOOL_SRC:tools/%.c=$(BUILD)/%)
 DOC_SRC  := $(sort $(wildcard docs/examples/*.c))
 DOCS_BIN := $(DOC_SRC:docs/examples/%.c=$(BUILD)/examples/%)
 
-.PHONY: all run test unit integration interop asan tsan deps check-layers clean bench
+.PHONY: all run test unit integration interop asan tsan deps check-layers clean bench fuzz fuzz-build fuzz-seeds
 all: $(LIB) $(PROGS) $(UNITS) $(INTEGS) $(TOOLS) $(DOCS_BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -123,7 +124,56 @@ tsan: deps
 bench:
 	@bash tools/bench.sh $(BENCH_ARGS)
 
+# Fuzzing (docs/fuzzing.md): one libFuzzer target per tests/fuzz/fuzz_<name>.c,
+# built with clang into build-fuzz/ from the sans-I/O sources only (nothing
+# that needs libwebsockets). `make fuzz-build` builds them; `make fuzz` also
+# builds each target's seed corpus from proto/ (tools/fuzz-seeds.sh) and runs
+# it for FUZZ_SECONDS with its dictionary tests/fuzz/dict/<name>.dict, and
+# fails if any target finds a crash, a leak or a broken invariant (the input
+# is kept in build-fuzz/crashes/<name>/).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 20
+FUZZ_ARGS    ?=
+FUZZ_BUILD   := build-fuzz
+FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_LIB_SRC := $(sort $(wildcard src/util/*.c src/eio/*.c src/sio/*.c)) src/transport/http_framing.c
+FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_LIB     := $(FUZZ_BUILD)/libsio-fuzz.a
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES   := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(STD) $(WARN) $(FUZZ_FLAGS) $(DEPS) -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(FUZZ_BINS): $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(FUZZ_LIB) -lm -o $@
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz-seeds:
+	@bash tools/fuzz-seeds.sh $(FUZZ_BUILD)/corpus
+
+fuzz: fuzz-build fuzz-seeds
+	@failed=""; \
+	for t in $(FUZZ_NAMES); do \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  mkdir -p $(FUZZ_BUILD)/crashes/$$t; \
+	  $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -dict=tests/fuzz/dict/$$t.dict -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t/ $(FUZZ_ARGS) \
+	    $(FUZZ_BUILD)/corpus/$$t > $(FUZZ_BUILD)/fuzz_$$t.log 2>&1 \
+	    || { failed="$$failed $$t"; echo "fuzz: $$t FAILED, see $(FUZZ_BUILD)/fuzz_$$t.log"; }; \
+	  grep -E '^#[0-9]+[[:space:]]+DONE' $(FUZZ_BUILD)/fuzz_$$t.log | tail -n 1; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed"; exit 1; fi; \
+	echo "fuzz: $(words $(FUZZ_NAMES)) targets, no crash"
+
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
