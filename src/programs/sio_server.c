@@ -143,7 +143,8 @@ typedef struct jr {
 
 static void jr_init(jr *j, const void *text, size_t len)
 {
-    *j = (jr){.s = text, .p = text, .end = (const char *)text + len};
+    /* An empty body may come as NULL: NULL + 0 is undefined. */
+    *j = (jr){.s = text, .p = text, .end = len ? (const char *)text + len : text};
 }
 
 static bool jr_fail(jr *j, const char *msg)

@@ -7,6 +7,8 @@ static const char alphabet[] =
 
 int sio_base64_encode(sio_buf *b, const unsigned char *p, size_t n)
 {
+    if (n == 0) /* nothing to add: b->data may be NULL, and NULL + 0 is undefined */
+        return 0;
     if (sio_buf_reserve(b, (n + 2) / 3 * 4))
         return -1;
     unsigned char *o = b->data + b->len;
