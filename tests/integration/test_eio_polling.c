@@ -253,6 +253,40 @@ static void test_several_packets_and_binary(void **state)
     free(sid);
 }
 
+/* An empty binary message: "b" and nothing to decode (v4), "2:b4" (v3).
+ * Its empty base64 once reached pointer arithmetic on NULL (clang's UBSan
+ * aborted the server). */
+static void test_empty_binary_message(void **state)
+{
+    char *sid = open_session();
+    post_ok(sid, "b", 1);
+    get_expect(sid, "b", 1);
+    free(sid);
+
+    char *body = NULL;
+    char *u = url_of("EIO=3&transport=polling&b64=1");
+    long status = 0;
+    assert_int_equal(http_request("GET", u, NULL, 0, NULL, &status, &body, NULL), 0);
+    assert_int_equal(status, 200);
+    char *v3 = json_str(strchr(body, '{'), "sid");
+    assert_non_null(v3);
+    free(body);
+    free(u);
+    char q[128];
+    snprintf(q, sizeof(q), "EIO=3&transport=polling&b64=1&sid=%s", v3);
+    u = url_of(q);
+    http_response r;
+    req("POST", u, "2:b4", 4, NULL, &r);
+    assert_int_equal(r.status, 200);
+    http_response_free(&r);
+    req("GET", u, NULL, 0, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "2:b4"); /* the echo, base64 as asked */
+    http_response_free(&r);
+    free(u);
+    free(v3);
+}
+
 static void test_held_get_answered_by_post(void **state)
 {
     char *sid = open_session();
@@ -818,6 +852,7 @@ int main(void)
         cmocka_unit_test(test_handshake),
         cmocka_unit_test(test_post_then_get),
         cmocka_unit_test(test_several_packets_and_binary),
+        cmocka_unit_test(test_empty_binary_message),
         cmocka_unit_test(test_held_get_answered_by_post),
         cmocka_unit_test(test_error_protocol_version),
         cmocka_unit_test(test_error_transport),
