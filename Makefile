@@ -3,6 +3,8 @@
 #   make run        build and start the main server on port 3000
 #   make test       install missing dependencies, then run every test
 #   make asan       the same tests under ASan + UBSan (build in build-asan/)
+#   make asan-clang the same tests under clang's ASan + UBSan (build in build-clang/):
+#                   clang's UBSan checks what gcc's does not (NULL + 0, for one)
 #   make tsan       the thread-safety stress test under TSan (build in build-tsan/)
 #   make fuzz       build the libFuzzer targets and run each for FUZZ_SECONDS (build-fuzz/)
 # SANITIZER=address,undefined builds with sanitizers into build-asan/
@@ -49,7 +51,7 @@ TOOLS    := $(TOOL_SRC:tools/%.c=$(BUILD)/%)
 DOC_SRC  := $(sort $(wildcard docs/examples/*.c))
 DOCS_BIN := $(DOC_SRC:docs/examples/%.c=$(BUILD)/examples/%)
 
-.PHONY: all run test unit integration interop asan tsan deps check-layers clean bench fuzz fuzz-build fuzz-seeds
+.PHONY: all run test unit integration interop asan asan-clang tsan deps check-layers clean bench fuzz fuzz-build fuzz-seeds
 all: $(LIB) $(PROGS) $(UNITS) $(INTEGS) $(TOOLS) $(DOCS_BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -113,10 +115,20 @@ asan: deps
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  bash tools/run-tests.sh all build-asan
 
-# TSan: only the stress test of the posting threads (libwebsockets itself is
-# not instrumented; tools/tsan.supp says what is suppressed, and why).
+asan-clang: deps
+	@$(MAKE) --no-print-directory SANITIZER=address,undefined CC=clang BUILD=build-clang all
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  bash tools/run-tests.sh all build-clang
+
+# TSan: the unit tests of the engine and of the core (posting threads
+# included), and the stress test of the posting threads over real sockets
+# (libwebsockets itself is not instrumented; tools/tsan.supp says what is
+# suppressed, and why).
+TSAN_UNITS := build-tsan/tests/unit/test_sio_core build-tsan/tests/unit/test_eio_engine
 tsan: deps
-	@$(MAKE) --no-print-directory SANITIZER=thread build-tsan/sio-stress
+	@$(MAKE) --no-print-directory SANITIZER=thread build-tsan/sio-stress $(TSAN_UNITS)
+	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tools/tsan.supp" \
+	  bash tools/run-tests.sh unit build-tsan
 	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tools/tsan.supp" \
 	  SIO_BUILD_DIR=build-tsan node --test tests/interop/stress_threads.test.mjs
 
@@ -173,7 +185,7 @@ fuzz: fuzz-build fuzz-seeds
 	echo "fuzz: $(words $(FUZZ_NAMES)) targets, no crash"
 
 clean:
-	rm -rf build build-asan build-tsan build-fuzz
+	rm -rf build build-asan build-clang build-tsan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 -include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
