@@ -224,6 +224,35 @@ C1=16
   rec $TEXT '42/dyn-1,["post","lobby"]'; rec $POSTED ''; rec $TEXT '42["postkick"]'; rec $POSTED ''
   rec $READ ''
 } | seed session scenario-namespaces
+# Binary events and attachments over polling: v4, then v3 in text framing,
+# base64 and binary framing (kind byte, length digits as bytes, 0xFF).
+{ rec $OPEN_POLL4 'EIO=4&transport=polling'; rec $READ ''; rec $POST 40
+  rec $POST $'451-["echo",{"_placeholder":true,"num":0}]\x1ebAAH/'
+  rec $POST '452-["bcast","lobby",{"_placeholder":true,"num":1}]'; rec $POST 'bAQ=='; rec $POST 'b'
+  recb $SERVER 10; rec $GET ''; rec $READ ''; rec $GET ''; rec $READ ''
+} | seed session scenario-polling-binary
+v3text() { local p; for p in "$@"; do printf '%d:%s' "${#p}" "$p"; done; } # ASCII packets
+bin_event='451-["echo",{"_placeholder":true,"num":0}]'
+for b64 in '' '&b64=1'; do
+    { rec $OPEN_POLL3 "EIO=3&transport=polling$b64"; rec $READ ''
+      rec $POST "$(v3text "$bin_event" 'b4AAH/')"
+      rec $POST "$(v3text '42["ask",true,{"x":"\u00e9"}]')"; rec $GET ''; rec $READ ''
+      rec $POST "$(v3text '430[]')"; recb $SERVER 10; rec $GET ''; rec $READ ''
+    } | seed session "scenario-v3-polling-binary${b64:+-b64}"
+done
+{ printf '\x00'
+  for d in $(echo "${#bin_event}" | grep -o .); do printf "\\x0$d"; done
+  printf '\xff%s\x01\x04\xff\x04\x00\x07\xff' "$bin_event"
+} > "$tmp"
+{ rec $OPEN_POLL3 'EIO=3&transport=polling'; rec $READ ''; recf $POST "$tmp"; rec $GET ''; rec $READ ''
+} | seed session scenario-v3-binary-framing
+{ rec $OPEN_WS4 'EIO=4&transport=websocket'; rec $TEXT '40/custom,{"early":1}'
+  rec $TEXT 40; rec $TEXT '42["echo","fill the queue, fill the queue, fill the queue"]'
+  rec $TEXT '42["echo","fill the queue, fill the queue, fill the queue"]'
+  rec $TEXT '42["bcast","fill the queue, fill the queue, fill the queue"]'
+  for k in 1 2 3 4 5 6; do rec $TEXT '42["echo","fill the queue, fill the queue, fill the queue"]'; done
+  rec $READ ''
+} | seed session scenario-queue-full
 { rec $OPEN_WS3 'EIO=3&transport=websocket&token=abc'; rec $READ ''; rec $TEXT 2
   rec $TEXT '40/custom?token=deny,'; rec $TEXT '42["echo","x"]'; recb $BIN 4 1 2; rec $READ ''
   recb $TICK 9; rec $READ ''

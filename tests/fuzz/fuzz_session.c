@@ -318,7 +318,7 @@ static void on_disconnect(sio_socket *s, const char *reason, void *user)
 }
 
 /* Refuses an auth with "deny", disconnects one with "kick", emits before
- * the CONNECT reply for one with "early". */
+ * the CONNECT reply for one with "early" (a volatile emit is dropped then). */
 static bool middleware(sio_socket *s, const char **message, const char **data_json, void *user)
 {
     const char *auth = sio_socket_auth(s);
@@ -332,8 +332,10 @@ static bool middleware(sio_socket *s, const char **message, const char **data_js
         return true;
     }
     if (strstr(auth, "early")) {
-        int rc = sio_emit(s, "early", "[1]");
-        FUZZ_CHECK(rc == SIO_OK);
+        static const sio_binary bin = {"\x01", 1};
+        FUZZ_CHECK(sio_emit(s, "early", "[1]") == SIO_OK);
+        FUZZ_CHECK(sio_emit_binary(s, "early", "[{\"_placeholder\":true,\"num\":0}]", &bin, 1) == SIO_OK);
+        FUZZ_CHECK(sio_emit_volatile(s, "early", NULL) == SIO_EAGAIN);
     }
     return true;
 }
@@ -663,7 +665,7 @@ static void world_start(void)
     eo.ping_interval = 1000;
     eo.ping_timeout = 500;
     eo.upgrade_timeout = 300;
-    eo.max_queue_bytes = 8192;
+    eo.max_queue_bytes = 2048; /* a few unread messages fill it */
     eo.max_poll_packets = 4;
     eio_transport_ops ops = {&W, want_write, close_conn};
     eio_handler h = sio_core_engine_handler(W.srv);
