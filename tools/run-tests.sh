@@ -5,7 +5,8 @@
 # unit         every executable in BUILD_DIR/tests/unit/ (cmocka)
 # integration  every executable in BUILD_DIR/tests/integration/ (cmocka)
 # interop      node --test over tests/interop/*.test.mjs and tests/browser/*.test.mjs, with
-#              SIO_BUILD_DIR=<absolute BUILD_DIR> for the server binaries
+#              SIO_BUILD_DIR=<absolute BUILD_DIR> for the server binaries; the
+#              stress tests (*stress*) in a second run of their own
 #
 # Each program runs under `timeout` (120 s for a C program, 300 s for the node
 # run), its output is printed, and the last line is always
@@ -103,35 +104,48 @@ run_c_dir() { # kind dir
     done
 }
 
-run_interop() {
-    local files=() f rc pass fail cancelled summary
-    for f in tests/interop/*.test.mjs tests/browser/*.test.mjs; do [ -f "$f" ] && files+=("$f"); done
-    [ "${#files[@]}" -gt 0 ] || { echo "== interop: no tests/{interop,browser}/*.test.mjs, skipped"; return; }
-    echo "== interop: node --test ${files[*]} (SIO_BUILD_DIR=$build_abs)"
-    if ! command -v node >/dev/null 2>&1; then
-        echo "node not found on PATH (run tools/install-deps.sh)"
-        account interop 127 0 0 0
-        return
-    fi
+# node --test over some files, accounted as one program named `name`.
+run_node() { # name files...
+    local name=$1 rc pass fail cancelled skipped todo summary
+    shift
+    echo "== $name: node --test $* (SIO_BUILD_DIR=$build_abs)"
     SIO_BUILD_DIR="$build_abs" timeout -k 5 "$NODE_TIMEOUT" \
-        node --test --test-reporter=tap "${files[@]}" </dev/null >"$out" 2>&1
+        node --test --test-reporter=tap "$@" </dev/null >"$out" 2>&1
     rc=$?
     cat "$out"
     pass=$(last_node "$out" pass)
     fail=$(last_node "$out" fail)
     cancelled=$(last_node "$out" cancelled)
-    local skipped todo
     skipped=$(last_node "$out" skipped)
     todo=$(last_node "$out" todo)
     total_skip=$((total_skip + ${skipped:-0} + ${todo:-0}))
     # Every failed test case (subtests too) and every todo one, by name.
-    while IFS= read -r line; do failed_cases+=("interop: $line"); done < <(
+    while IFS= read -r line; do failed_cases+=("$name: $line"); done < <(
         sed -n 's/^ *not ok [0-9]* - \(.*\)$/\1/p' "$out" | grep -v ' # TODO' | sed 's/ # SKIP.*//')
-    while IFS= read -r line; do todo_cases+=("interop: $line"); done < <(
+    while IFS= read -r line; do todo_cases+=("$name: $line"); done < <(
         sed -n 's/^ *\(not \)\{0,1\}ok [0-9]* - \(.*\) # TODO.*$/\2/p' "$out")
     summary=0
     [ -n "$pass$fail" ] && summary=1
-    account interop "$rc" "${pass:-0}" "$(( ${fail:-0} + ${cancelled:-0} ))" "$summary"
+    account "$name" "$rc" "${pass:-0}" "$(( ${fail:-0} + ${cancelled:-0} ))" "$summary"
+}
+
+# The interop and browser tests run in parallel (node's default), the
+# CPU-heavy stress tests (*stress*) after them on their own: run beside
+# them, they starved the timing of the others.
+run_interop() {
+    local files=() stress=() f
+    for f in tests/interop/*.test.mjs tests/browser/*.test.mjs; do
+        [ -f "$f" ] || continue
+        case $f in *stress*) stress+=("$f") ;; *) files+=("$f") ;; esac
+    done
+    [ "${#files[@]}" -gt 0 ] || { echo "== interop: no tests/{interop,browser}/*.test.mjs, skipped"; return; }
+    if ! command -v node >/dev/null 2>&1; then
+        echo "node not found on PATH (run tools/install-deps.sh)"
+        account interop 127 0 0 0
+        return
+    fi
+    run_node interop "${files[@]}"
+    [ "${#stress[@]}" -eq 0 ] || run_node stress "${stress[@]}"
 }
 
 case $mode in

@@ -34,19 +34,6 @@ process.on('exit', () => {
   }
 });
 
-/** A port that was free on 127.0.0.1 a moment ago (bind port 0, read, close). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** Resolves true if a TCP connection to host:port succeeds, false otherwise. */
 function tryConnect(port, host = HOST, ms = 500) {
   return new Promise((resolve) => {
@@ -59,14 +46,16 @@ function tryConnect(port, host = HOST, ms = 500) {
 }
 
 /**
- * Spawn BUILD_DIR/binaryName --port PORT ...args and wait until the port
- * accepts TCP connections (10 s deadline). Rejects, with the program's output,
- * if it exits or fails to start first.
+ * Spawn BUILD_DIR/binaryName --port 0 ...args, read the port it took from its
+ * "listening on port N" line, and wait until that port accepts TCP
+ * connections (10 s deadline). The server binds the port itself: no window in
+ * which another process could take a port picked for it. Rejects, with the
+ * program's output, if it exits or fails to start first.
  * Returns { port, url, proc, output(), exited, stop() }. opts.port reuses a
  * given port (to restart a server where its clients expect it).
  */
 export async function startServer(binaryName, args = [], opts = {}) {
-  const port = opts.port ?? (await freePort());
+  let port = opts.port ?? 0;
   const bin = path.join(buildDir(), binaryName);
   const argv = ['--port', String(port), ...args];
   const proc = spawn(bin, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -106,7 +95,8 @@ export async function startServer(binaryName, args = [], opts = {}) {
     if (exitInfo) {
       throw new Error(`${bin} ${argv.join(' ')}: ${describeExit()} before accepting connections\n${out}`);
     }
-    if (await tryConnect(port)) break;
+    if (!port) port = Number((/listening on port (\d+)/.exec(out) || [])[1] || 0);
+    if (port && await tryConnect(port)) break;
     if (Date.now() > deadline) {
       proc.kill('SIGKILL');
       await exited;

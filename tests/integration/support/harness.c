@@ -26,6 +26,11 @@ int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int timing_slack(void)
+{
+    return getenv("ASAN_OPTIONS") || getenv("UBSAN_OPTIONS") || getenv("TSAN_OPTIONS") ? 4 : 1;
+}
+
 static int remaining(int64_t deadline)
 {
     int64_t r = deadline - now_ms();

@@ -27,6 +27,13 @@
 /* Monotonic milliseconds. */
 int64_t now_ms(void);
 
+/* How much later than its due time a timer of a server under test may fire:
+ * 1 normally, 4 when the programs run under a sanitizer (ASAN_OPTIONS,
+ * UBSAN_OPTIONS or TSAN_OPTIONS set, as make asan/asan-clang/tsan do), which
+ * slows them down. Upper bounds of timings are scaled by it; lower bounds
+ * (nothing early) never are. */
+int timing_slack(void);
+
 /* --- the server child process ---------------------------------------------- */
 
 typedef struct test_server {
