@@ -133,7 +133,7 @@ void sio_options_init(sio_options *o);
 
 /* Creates the server and listens. Returns SIO_OK and sets *out, or the
  * reason it could not: SIO_EADDRINUSE, SIO_EADDRNOTAVAIL, SIO_EACCES,
- * SIO_EEVENTLOOP, SIO_ELISTEN, SIO_EINVAL or SIO_ENOMEM, with one line naming
+ * SIO_EEVENTLOOP, SIO_ELISTEN or SIO_ENOMEM, with one line naming
  * the address and port written to `why` (when not NULL; no newline).
  * Nothing is printed. Option strings must outlive the server. */
 int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t why_len);
