@@ -95,7 +95,8 @@ int eio_server_create(const eio_server_options *o, const eio_server_callbacks *c
     tc.bind_addr = o->bind_addr;
     tc.port = o->port;
     tc.path = o->path;
-    tc.cors = (eio_cors){o->cors_origins, o->n_cors_origins, o->cors_credentials};
+    tc.cors = (eio_cors){.origins = o->cors_origins, .n_origins = o->n_cors_origins,
+                         .credentials = o->cors_credentials}; /* the transport adds its address */
     if (o->request_timeout)
         tc.request_timeout_ms = o->request_timeout;
     if (o->keep_alive_timeout)

@@ -90,7 +90,8 @@ int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t 
     tc.bind_addr = o->bind_addr;
     tc.port = o->port;
     tc.path = o->path;
-    tc.cors = (eio_cors){o->cors_origins, o->n_cors_origins, o->cors_credentials};
+    tc.cors = (eio_cors){.origins = o->cors_origins, .n_origins = o->n_cors_origins,
+                         .credentials = o->cors_credentials}; /* the transport adds its address */
     tc.http_handler = on_http;
     tc.http_ctx = srv;
     if (o->max_http_body)

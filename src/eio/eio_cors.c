@@ -1,6 +1,10 @@
 #include "eio/eio_cors.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Node refuses header values with characters outside TAB and visible
  * ASCII/Latin-1 (checkInvalidHeaderChar). */
@@ -20,6 +24,73 @@ static bool any_origin(const eio_cors *c)
     return false;
 }
 
+/* Whether `h` (len bytes) names this server: "localhost", a loopback
+ * address, or one of its own. */
+static bool own_host(const eio_cors *c, const char *h, size_t len)
+{
+    if (len == 9 && strncasecmp(h, "localhost", 9) == 0)
+        return true;
+    char ip[64];
+    if (len >= sizeof(ip))
+        return false;
+    memcpy(ip, h, len);
+    ip[len] = 0;
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, ip, &a4) == 1) {
+        if ((ntohl(a4.s_addr) >> 24) == 127)
+            return true;
+    } else if (inet_pton(AF_INET6, ip, &a6) == 1) {
+        if (IN6_IS_ADDR_LOOPBACK(&a6))
+            return true;
+    } else {
+        return false; /* a name: it may resolve here only for the attacker */
+    }
+    for (size_t i = 0; i < c->n_own_addrs; i++)
+        if (strcmp(c->own_addrs[i], ip) == 0)
+            return true;
+    return false;
+}
+
+/* A same-origin request to this server: Origin "scheme://host[:port]" with
+ * scheme http or https, host this server's, its port (the scheme's default
+ * when absent) the server's, and Host naming the same authority. */
+static bool same_origin(const eio_cors *c, const char *origin, const char *host)
+{
+    const char *auth;
+    int def_port;
+    if (strncmp(origin, "http://", 7) == 0)
+        auth = origin + 7, def_port = 80;
+    else if (strncmp(origin, "https://", 8) == 0)
+        auth = origin + 8, def_port = 443;
+    else
+        return false;
+    if (strcasecmp(auth, host) != 0 || c->port <= 0)
+        return false;
+    /* The host part: "[v6]" or up to the last ':'. */
+    const char *h = auth, *end, *colon;
+    if (*h == '[') {
+        end = strchr(h, ']');
+        if (!end)
+            return false;
+        colon = end[1] == ':' ? end + 1 : NULL;
+        if (!colon && end[1])
+            return false;
+        h++;
+    } else {
+        colon = strrchr(h, ':');
+        end = colon ? colon : h + strlen(h);
+    }
+    long port = def_port;
+    if (colon) {
+        char *stop;
+        port = strtol(colon + 1, &stop, 10);
+        if (stop == colon + 1 || *stop)
+            return false;
+    }
+    return port == c->port && end > h && own_host(c, h, (size_t)(end - h));
+}
+
 eio_cors_verdict eio_cors_check(const eio_cors *c, const char *origin, const char *host)
 {
     if (!origin)
@@ -29,8 +100,7 @@ eio_cors_verdict eio_cors_check(const eio_cors *c, const char *origin, const cha
     for (size_t i = 0; i < c->n_origins; i++)
         if (strcmp(c->origins[i], "*") == 0 || strcmp(c->origins[i], origin) == 0)
             return EIO_CORS_ALLOWED;
-    const char *authority = strstr(origin, "://");
-    if (host && authority && strcmp(authority + 3, host) == 0)
+    if (host && same_origin(c, origin, host))
         return EIO_CORS_SAME_ORIGIN;
     return EIO_CORS_FORBIDDEN;
 }

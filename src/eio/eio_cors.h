@@ -2,8 +2,12 @@
  *
  * Like socket.io v3 and later, no cross-origin request is allowed unless its
  * origin is listed (or "*" is). A request without an Origin header (a
- * non-browser client) and a same-origin request (Origin matching Host, as
- * browsers send on POST and WebSocket) are always allowed. */
+ * non-browser client) is allowed. A same-origin request (as browsers send on
+ * POST and WebSocket) is allowed when its origin is this server itself: the
+ * scheme http or https, the host "localhost" or one of the server's own
+ * addresses, the server's port, and the Host header naming the same. Any
+ * other name, even one that resolves here, must be listed: that is what
+ * stops a DNS-rebinding page (its own name, pointed at this machine). */
 #ifndef SIO_EIO_CORS_H
 #define SIO_EIO_CORS_H
 
@@ -14,6 +18,12 @@ typedef struct eio_cors {
     const char *const *origins; /* allowed origins, exactly as browsers send them; "*" for any */
     size_t n_origins;
     bool credentials; /* answer Access-Control-Allow-Credentials: true */
+    /* The server itself, for same-origin requests: its port, and its
+     * addresses as text ("127.0.0.1", "::1", ...; loopback ones are always
+     * its own). No port: no request is same-origin. */
+    int port;
+    const char *const *own_addrs;
+    size_t n_own_addrs;
 } eio_cors;
 
 typedef enum eio_cors_verdict {

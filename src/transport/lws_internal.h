@@ -57,6 +57,9 @@ struct sio_transport {
     long live_wsi, base_wsi;
     long max_connections;
     size_t queue_peak; /* the queues' high-water mark since the last trim */
+    /* This machine's addresses, for same-origin requests (cfg.cors). */
+    char **own_addrs;
+    size_t n_own_addrs;
 };
 
 enum conn_kind { K_NONE, K_HTTP, K_WS };

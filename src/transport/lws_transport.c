@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <malloc.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -245,6 +248,34 @@ static void connection_limits(const transport_config *cfg, unsigned *fd_limit, l
     *max_conn = cfg->max_connections && (long)cfg->max_connections < room ? (long)cfg->max_connections : room;
 }
 
+/* The addresses of this machine's interfaces, as text, for the same-origin
+ * check of CORS (a page this server serves, opened by one of them). */
+static void own_addresses(sio_transport *t)
+{
+    t->cfg.cors.port = t->port;
+    struct ifaddrs *ifs = NULL;
+    if (getifaddrs(&ifs) != 0)
+        return;
+    size_t n = 0;
+    for (struct ifaddrs *i = ifs; i; i = i->ifa_next)
+        n++;
+    t->own_addrs = calloc(n ? n : 1, sizeof(*t->own_addrs));
+    for (struct ifaddrs *i = ifs; i && t->own_addrs; i = i->ifa_next) {
+        char buf[INET6_ADDRSTRLEN];
+        const void *a = NULL;
+        if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET)
+            a = &((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+        else if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET6)
+            a = &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+        if (a && inet_ntop(i->ifa_addr->sa_family, a, buf, sizeof(buf)) &&
+            (t->own_addrs[t->n_own_addrs] = strdup(buf)))
+            t->n_own_addrs++;
+    }
+    freeifaddrs(ifs);
+    t->cfg.cors.own_addrs = (const char *const *)t->own_addrs;
+    t->cfg.cors.n_own_addrs = t->n_own_addrs;
+}
+
 static sio_transport *failed(sio_transport *t, transport_failure *why, transport_error code, const char *msg)
 {
     if (why && code != TRANSPORT_OK) {
@@ -341,6 +372,7 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
         return failed(t, why, TRANSPORT_ENOMEM, "cannot watch held polls");
     }
     t->base_wsi = t->live_wsi;
+    own_addresses(t);
     return t;
 }
 
@@ -388,6 +420,9 @@ void transport_free(sio_transport *t)
     eio_engine_free(t->eng);
     sio_buf_free(&t->scratch);
     sio_buf_free(&t->ws_out);
+    for (size_t i = 0; i < t->n_own_addrs; i++)
+        free(t->own_addrs[i]);
+    free(t->own_addrs);
     free(t->flush);
     free(t);
 }

@@ -83,7 +83,8 @@ static void check_cors(unsigned which, const char *origin, const char *host)
 {
     static const char *const one[] = {"https://a.example"};
     static const char *const any[] = {"https://a.example", "*"};
-    eio_cors c = {NULL, 0, false};
+    static const char *const own[] = {"192.0.2.7", "2001:db8::7"};
+    eio_cors c = {.port = 3000, .own_addrs = own, .n_own_addrs = 2};
     if (which == 1)
         c = (eio_cors){one, 1, false};
     else if (which >= 2)
