@@ -608,6 +608,26 @@ static void test_cors_refused_origin(void **state)
     free(sid);
 }
 
+/* Same-origin requests: the server itself, not a name that resolves to it. */
+static void test_cors_same_origin(void **state)
+{
+    char self_origin[64], self_host[64], evil_origin[64], evil_host[64];
+    snprintf(self_origin, sizeof(self_origin), "Origin: http://127.0.0.1:%d", srv.port);
+    snprintf(self_host, sizeof(self_host), "Host: 127.0.0.1:%d", srv.port);
+    snprintf(evil_origin, sizeof(evil_origin), "Origin: http://rebound.example:%d", srv.port);
+    snprintf(evil_host, sizeof(evil_host), "Host: rebound.example:%d", srv.port);
+    const char *const self[] = {self_origin, self_host, NULL};
+    char *u = url_of("EIO=4&transport=polling");
+    http_response r;
+    req("GET", u, NULL, 0, self, &r);
+    assert_int_equal(r.status, 200);
+    http_response_free(&r);
+    free(u);
+    /* A DNS-rebinding page: Host matches Origin, but the name is not ours. */
+    const char *const evil[] = {evil_origin, evil_host, NULL};
+    get_expect_error("EIO=4&transport=polling", evil, 403, 4, "Forbidden");
+}
+
 static void test_cors_allowed_origin(void **state)
 {
     static const char *const ok[] = {"Origin: " ALLOWED_ORIGIN, NULL};
@@ -869,6 +889,7 @@ int main(void)
         cmocka_unit_test(test_jsonp_round_trip),
         cmocka_unit_test(test_bytes_behind_held_poll_end_session),
         cmocka_unit_test(test_cors_refused_origin),
+        cmocka_unit_test(test_cors_same_origin),
         cmocka_unit_test(test_cors_allowed_origin),
         cmocka_unit_test(test_cors_preflight),
         cmocka_unit_test(test_close_while_get_held),
