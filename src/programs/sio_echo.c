@@ -66,6 +66,21 @@ static void on_broadcast(sio_socket *s, const char *event, const sio_args *args,
     sio_broadcast(sio_socket_namespace(s), NULL, "broadcast-back", sio_args_json(args, NULL), bins, n);
 }
 
+/* The namespace /early: its middleware emits before the CONNECT reply (the
+ * emits are queued and must arrive right after it, in order, none lost),
+ * and so does its connection handler. */
+static bool emit_early(sio_socket *s, const char **message, const char **data_json, void *user)
+{
+    static const unsigned char bin[] = {0, 1, 2, 255};
+    sio_binary b = {bin, sizeof(bin)};
+    sio_emit(s, "early", "[1]");
+    sio_emit_binary(s, "early", "[2,{\"_placeholder\":true,\"num\":0}]", &b, 1);
+    sio_emit(s, "early", "[3]");
+    return true;
+}
+
+static void on_early_connection(sio_socket *s, void *user) { sio_emit(s, "early", "[4]"); }
+
 static void setup(sio_namespace *nsp)
 {
     sio_on_connection(nsp, on_connection, NULL);
@@ -152,6 +167,10 @@ int main(int argc, char **argv)
         return 1;
     setup(sio_of(server, "/"));
     setup(sio_of(server, "/custom"));
+    sio_namespace *early = sio_of(server, "/early");
+    setup(early);
+    sio_use(early, emit_early, NULL);
+    sio_on_connection(early, on_early_connection, NULL);
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
