@@ -2312,6 +2312,56 @@ static void test_handshake_query(void **state)
     assert_string_equal(sio_socket_auth(s2), "{}");
 }
 
+/* A socket.io 2.x client (Engine.IO v3, Socket.IO protocol v4), as the
+ * core sees one: "/" is connected by the server itself, with the
+ * handshake's query as its auth; socket ids are the Engine.IO sid on "/" and
+ * "/nsp#sid" elsewhere; a CONNECT to "/nsp?x=y" carries its query as the
+ * auth; CONNECT_ERROR payloads are a string (or the middleware's data). */
+static void test_v2_client_paths(void **state)
+{
+    env *e = *state;
+    env_start(e, NULL, NULL);
+    sio_namespace *root = sio_of(e->srv, "/"), *custom = sio_of(e->srv, "/custom");
+    sio_on_connection(root, on_conn_record, NULL);
+    sio_on_connection(custom, on_conn_record, NULL);
+    client *c = &e->cl[e->n_cl++];
+    memset(c, 0, sizeof(*c));
+    c->es = eio_engine_handshake_version(e->eng, EIO_WEBSOCKET, 3, false, "EIO=3&transport=websocket&token=abc",
+                                         &c->conn, fake_now);
+    assert_non_null(c->es);
+    snprintf(c->eio_sid, sizeof(c->eio_sid), "%s", eio_session_sid(c->es));
+    sio_msg_unref(eio_conn_next_frame(&c->conn)); /* the open packet */
+    /* "/" without a CONNECT from the client. */
+    expect_text(c, "40");
+    assert_int_equal(R.n_connected, 1);
+    sio_socket *s = R.connected[0];
+    assert_string_equal(sio_socket_id(s), c->eio_sid);
+    assert_string_equal(sio_socket_auth(s), "{\"token\":\"abc\"}");
+    /* A namespace with a query: no sid in the reply, "/nsp#sid" as the id. */
+    assert_int_equal(client_send(c, "40/custom?x=y,"), 0);
+    expect_text(c, "40/custom,"); /* as socket.io-parser 3.x writes it */
+    assert_int_equal(R.n_connected, 2);
+    char want_id[128];
+    snprintf(want_id, sizeof(want_id), "/custom#%s", c->eio_sid);
+    assert_string_equal(sio_socket_id(R.connected[1]), want_id);
+    assert_string_equal(sio_socket_auth(R.connected[1]), "{\"x\":\"y\"}");
+    /* An unknown namespace: the error is a string. */
+    assert_int_equal(client_send(c, "40/nope,"), 0);
+    expect_text(c, "44/nope,\"Invalid namespace\"");
+    /* A middleware's refusal: its data, else its message, as the payload. */
+    sio_namespace *guarded = sio_of(e->srv, "/guarded"), *plain = sio_of(e->srv, "/plain");
+    assert_int_equal(sio_use(guarded, mw_refuse, NULL), SIO_OK);
+    assert_int_equal(sio_use(plain, mw_refuse_default, NULL), SIO_OK);
+    assert_int_equal(client_send(c, "40/guarded,"), 0);
+    expect_text(c, "44/guarded,{\"code\":42,\"why\":[1,\"x\"]}");
+    assert_int_equal(client_send(c, "40/plain,"), 0);
+    expect_text(c, "44/plain,\"not authorized\"");
+    assert_int_equal(R.n_connected, 2);
+    /* Events on both namespaces still go to the right sockets. */
+    assert_int_equal(sio_emit(R.connected[1], "hi", "[1]"), SIO_OK);
+    expect_text(c, "42/custom,[\"hi\",1]");
+}
+
 int main(void)
 {
     /* SIO_TEST_FILTER / SIO_TEST_SKIP: glob patterns of test names to run
@@ -2325,6 +2375,7 @@ int main(void)
     static const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_connect_reply, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handshake_query, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_v2_client_paths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_connect_unknown_namespace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_before_connect, setup, teardown),
         cmocka_unit_test_setup_teardown(test_middleware_refusal, setup, teardown),
