@@ -6,23 +6,19 @@
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { Socket } from 'engine.io-client';
-import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag } from './support.mjs';
+import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag, tracker } from './support.mjs';
 
 const PATH = '/engine.io/';
 const T = { timeout: 15_000 }; // per test
 
 // Sockets opened by a test; closed after it whatever happened (closeAll is
 // the afterEach hook of every suite).
-const opened = new Set();
-function closeAll() {
-  for (const s of opened) s.close();
-  opened.clear();
-}
+const { track, forget, closeAll } = tracker((s) => s.close());
 
 /** Open a client socket and wait for 'open' (rejects on 'error'/'close' first). */
 async function connect(server, opts = {}) {
   const socket = new Socket(server.url, { path: PATH, ...opts });
-  opened.add(socket);
+  track(socket);
   socket.errors = [];
   socket.on('error', (e) => socket.errors.push(e));
   socket.handshakeData = null;
@@ -36,7 +32,7 @@ async function closeSocket(socket) {
   const closed = waitFor(socket, 'close', 5000);
   socket.close();
   const reason = await closed;
-  opened.delete(socket);
+  forget(socket);
   return reason;
 }
 
@@ -168,7 +164,7 @@ describe('engine.io-client <-> eio-echo', () => {
 
     it('messages sent during the upgrade all arrive once, in order', T, () => diag(server, async () => {
       const s = new Socket(server.url, { path: PATH });
-      opened.add(s);
+      track(s);
       const errors = [];
       s.on('error', (e) => errors.push(e));
       const q = collector(s);

@@ -20,7 +20,7 @@ import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createRequire } from 'node:module';
-import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag, bytes } from './support.mjs';
+import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag, bytes, tracker } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const eio3 = require('engine.io-client-v3');
@@ -62,18 +62,13 @@ const MODES = [
 // ---------------------------------------------------------------------------
 // helpers
 
-const opened = new Set();
-function closeAll() {
-  for (const s of opened) {
-    try { s.close(); } catch { /* already closed */ }
-  }
-  opened.clear();
-}
+// Sockets opened by a test; closed after it whatever happened.
+const { track, forget, closeAll } = tracker((s) => s.close());
 
 /** An engine.io-client 3.5 socket; resolves once open (rejects on error/close first). */
 async function connect(server, mode, extra = {}) {
   const s = eio3(server.url, { path: PATH, ...mode.opts, ...extra });
-  opened.add(s);
+  track(s);
   s.errors = [];
   s.on('error', (e) => s.errors.push(e));
   s.handshakeData = null;
@@ -93,7 +88,7 @@ async function closeSocket(s) {
   const closed = waitFor(s, 'close', 5000);
   s.close();
   const reason = await closed;
-  opened.delete(s);
+  forget(s);
   return reason;
 }
 
@@ -438,6 +433,6 @@ describe('eio-echo with short timers (--ping-interval 300 --ping-timeout 200)', 
     const elapsed = Date.now() - t0;
     assert.equal(reason, 'transport close');
     assert.ok(elapsed >= 400, `closed after ${elapsed} ms, before pingInterval + pingTimeout (500 ms)`);
-    opened.delete(s);
+    forget(s);
   }));
 });

@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { io, Manager } from 'socket.io-client';
 import { Socket as EioSocket } from 'engine.io-client';
-import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag, bytes } from './support.mjs';
+import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag, bytes, tracker } from './support.mjs';
 
 const PATH = '/socket.io/';
 const T = { timeout: 20_000 }; // per test
@@ -47,21 +47,11 @@ const MODES = [
 
 // Client sockets, managers and raw engines opened by a test: closed after it
 // whatever happened.
-const opened = new Set();
-function track(x) {
-  opened.add(x);
-  return x;
-}
-function closeAll() {
-  for (const x of opened) {
-    try {
-      if (x instanceof Manager) x._close();
-      else if (x instanceof EioSocket) x.close();
-      else x.disconnect();
-    } catch { /* already closed */ }
-  }
-  opened.clear();
-}
+const { track, forget, closeAll } = tracker((x) => {
+  if (x instanceof Manager) x._close();
+  else if (x instanceof EioSocket) x.close();
+  else x.disconnect();
+});
 
 function clientOpts(mode, extra = {}) {
   return { path: PATH, forceNew: true, reconnection: false, timeout: 5000, ...mode.opts, ...extra };
@@ -430,7 +420,7 @@ describe('sio-echo with short timers (--ping-interval 300 --ping-timeout 200 --c
         await closed;
         const elapsed = Date.now() - t0;
         assert.ok(elapsed >= 450, `closed after ${elapsed} ms, before the 500 ms connect timeout`);
-        opened.delete(e);
+        forget(e);
       }));
     });
   }

@@ -19,23 +19,14 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { io } from 'socket.io-client';
-import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag } from './support.mjs';
+import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag, tracker } from './support.mjs';
 
 const PATH = '/socket.io/';
 const T = { timeout: 15_000 }; // per test
 const CLOSE_DEADLINE_MS = 3000;
 
 // Everything a test opened; closed after it whatever happened.
-const opened = new Set();
-function closeAll() {
-  for (const x of opened) {
-    try {
-      if (x instanceof WebSocket) x.terminate();
-      else x.disconnect();
-    } catch { /* already closed */ }
-  }
-  opened.clear();
-}
+const { track, closeAll } = tracker((x) => (x instanceof WebSocket ? x.terminate() : x.disconnect()));
 
 /**
  * A raw Engine.IO v4 / Socket.IO v5 client over one WebSocket. Text frames
@@ -46,7 +37,7 @@ class RawClient {
   static async open(server) {
     const url = `ws://127.0.0.1:${server.port}${PATH}?EIO=4&transport=websocket`;
     const ws = new WebSocket(url);
-    opened.add(ws);
+    track(ws);
     const c = new RawClient(ws);
     await waitFor(ws, 'open', 3000, { rejectOn: ['error', 'close'] });
     const [open] = await c.q.take(1, 3000);
@@ -124,7 +115,7 @@ class RawClient {
 /** A healthy socket.io-client on its own connection. */
 async function healthyClient(server) {
   const s = io(server.url, { path: PATH, forceNew: true, reconnection: false, transports: ['websocket'] });
-  opened.add(s);
+  track(s);
   s.disconnects = [];
   s.on('disconnect', (r) => s.disconnects.push(r));
   await waitFor(s, 'connect', 5000, { rejectOn: ['connect_error'] });

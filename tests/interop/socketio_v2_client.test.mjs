@@ -27,7 +27,7 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { io as io4 } from 'socket.io-client';
-import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag, bytes } from './support.mjs';
+import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag, bytes, tracker } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const io2 = require('socket.io-client-v2');
@@ -66,16 +66,11 @@ const MODES = [
 // helpers
 
 // Everything a test opens, closed after it whatever happened.
-const opened = new Set();
+const closers = tracker((close) => close());
+const closeAll = closers.closeAll;
 function track(x, close) {
-  opened.add(close);
+  closers.track(close);
   return x;
-}
-function closeAll() {
-  for (const close of opened) {
-    try { close(); } catch { /* already closed */ }
-  }
-  opened.clear();
 }
 
 function clientOpts(mode, extra = {}) {
@@ -107,7 +102,7 @@ function closeV2(s) {
  * Records its "auth" events from the start. */
 async function connect2(server, mode, nsp = '/', extra = {}) {
   const s = io2(server.url + nsp, clientOpts(mode, extra));
-  opened.add(closeV2(s));
+  closers.track(closeV2(s));
   s.authEvents = argsCollector(s, 'auth');
   s.errors = argsCollector(s, 'error');
   await connected(s);
@@ -258,7 +253,7 @@ describe(`socket.io-client ${V2_VERSION} <-> sio-echo`, () => {
       it('unknown namespace: "error" with "Invalid namespace", the connection stays', T, () => diag(server, async () => {
         // Alone on its own Manager.
         const lone = io2(server.url + '/nope', clientOpts(mode));
-        opened.add(closeV2(lone));
+        closers.track(closeV2(lone));
         const err = await waitFor(lone, 'error', 5000, { rejectOn: ['connect'] });
         assert.equal(err, 'Invalid namespace');
         assert.equal(lone.connected, false);
@@ -396,7 +391,7 @@ describe(`socket.io-client ${V2_VERSION} <-> sio-echo`, () => {
 
       it('emits before connect are buffered and arrive in order', T, () => diag(server, async () => {
         const s = io2(server.url + '/custom?token=early', clientOpts(mode));
-        opened.add(closeV2(s));
+        closers.track(closeV2(s));
         const back = argsCollector(s, 'message-back');
         const auth = argsCollector(s, 'auth');
         assert.equal(s.connected, false);

@@ -252,7 +252,7 @@ export function bytes(n, seed = 0) {
 
 /**
  * Client objects a test opens, closed after it whatever happened:
- *   const { track, closeAll } = tracker((x) => x.disconnect());
+ *   const { track, forget, closeAll } = tracker((x) => x.disconnect());
  *   afterEach(closeAll);  ...  const s = track(io(url));
  * `close` closes one object; an error from it (already closed) is ignored.
  */
@@ -262,6 +262,10 @@ export function tracker(close) {
     track(x) {
       opened.add(x);
       return x;
+    },
+    /** Stop tracking x (the test closed it itself). */
+    forget(x) {
+      opened.delete(x);
     },
     closeAll() {
       for (const x of opened) {
