@@ -39,8 +39,8 @@ typedef struct eio_server_options {
     const char *const *cors_origins; /* allowed origins ("*" for any); default none */
     size_t n_cors_origins;
     bool cors_credentials;        /* default false */
-    unsigned request_timeout;     /* ms to receive a whole request, body included,
-                                   * before it is answered 408; default 300000 */
+    unsigned request_timeout;     /* ms to receive a request's body once its head is
+                                   * in, before it is answered 408; default 300000 */
     size_t max_queue_bytes;       /* one client's send queue, default 16 MiB */
     size_t max_total_queue_bytes; /* all queues together, default 1 GiB */
     unsigned max_connections;     /* connections at once, 0 (default): as many as

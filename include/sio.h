@@ -105,8 +105,8 @@ typedef struct sio_options {
     sio_http_handler http_handler;  /* other HTTP requests; NULL: 404 */
     void *http_user;
     size_t max_http_body;           /* default 1 MiB */
-    unsigned request_timeout;       /* ms to receive a whole request, body included,
-                                     * before it is answered 408 (Node's
+    unsigned request_timeout;       /* ms to receive a request's body once its head
+                                     * is in, before it is answered 408 (Node's
                                      * requestTimeout); default 300000 */
     size_t max_queue_bytes;         /* what one client's send queue may hold (each message
                                      * counts its bytes plus about 80 of upkeep)

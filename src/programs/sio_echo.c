@@ -103,7 +103,7 @@ static void usage(FILE *f)
             "  --max-payload BYTES    default 1000000\n"
             "  --cors-origin ORIGIN   allow this origin (repeatable; * for any)\n"
             "  --cors-credentials     allow credentials on CORS requests\n"
-            "  --request-timeout MS   time to receive a whole request, default 300000\n"
+            "  --request-timeout MS   time to receive a request body, default 300000\n"
             "  --keep-alive-timeout MS  idle keep-alive connections closed after, default 5000\n"
             "  --max-connections N    connections at once (default: what the fd limit allows)\n"
             "  --max-queue-bytes N    one client's send queue, default 16777216\n"

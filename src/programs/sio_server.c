@@ -1200,7 +1200,7 @@ static void usage(FILE *f)
             "  --api-token TOKEN      enable POST /api/emit with this bearer token\n"
             "                         (or set SIO_API_TOKEN; without one the API is off)\n"
             "  --max-http-body BYTES  largest /api/emit body, default 1048576\n"
-            "  --request-timeout MS   time to receive a whole request, default 300000\n"
+            "  --request-timeout MS   time to receive a request body, default 300000\n"
             "  --keep-alive-timeout MS  idle keep-alive connections closed after, default 5000\n"
             "  --max-connections N    connections at once (default: what the fd limit allows)\n"
             "  --max-queue-bytes N    one client's send queue, default 16777216\n"

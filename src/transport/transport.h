@@ -56,8 +56,9 @@ typedef struct transport_config {
     bool (*http_handler)(void *ctx, const transport_http_request *req, transport_http_response *res);
     void *http_ctx;
     size_t max_http_body;  /* default 1 MiB */
-    /* Time to read a whole request, head and body, before it is answered 408
-     * and closed (Node's requestTimeout); default 300000. */
+    /* Time to read a request's body once its head is in, before it is
+     * answered 408 and closed (Node's requestTimeout); default 300000. (lws
+     * drops a head not complete within 10 s.) */
     unsigned request_timeout_ms;
     /* An idle keep-alive connection is closed after this; default 5 (Node's). */
     unsigned keep_alive_secs;
