@@ -1,11 +1,13 @@
 #include "eio/eio_engine.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eio/eio_codec.h"
 #include "util/rand_id.h"
 #include "util/strmap.h"
+#include "util/timer_heap.h"
 
 enum session_state { S_OPEN, S_CLOSING, S_CLOSED };
 
@@ -33,8 +35,9 @@ struct eio_session {
     int64_t pong_by;    /* when the pong is overdue, or 0 */
     int64_t upgrade_by; /* when an unfinished upgrade is abandoned, or 0 */
     int64_t close_by;   /* when a graceful close stops waiting, or 0 */
-    int64_t deadline;   /* the earliest of the above, or INT64_MAX */
-    size_t heap_idx;    /* position in the timer heap, or NOT_IN_HEAP */
+    /* In the engine's heap at the earliest of the above (INT64_MAX when
+     * none) from the handshake until the close. */
+    sio_timer timer;
 
     void *user;
     char *query; /* the handshake's query string, or NULL */
@@ -42,15 +45,12 @@ struct eio_session {
     eio_session *notify_next; /* closed, the layer above not yet told */
 };
 
-#define NOT_IN_HEAP ((size_t)-1)
-
 struct eio_engine {
     eio_options opt;
     eio_transport_ops ops;
     eio_handler h;
     strmap sids;
-    eio_session **heap;
-    size_t heap_len, heap_cap;
+    timer_heap timers; /* every open session, by its earliest deadline */
     eio_session *reap; /* closed, waiting for their connections to let go */
     /* Closed sessions whose on_close is still owed, oldest first. The layer
      * above hears of a close only from eio_engine_reap(), never from inside
@@ -62,46 +62,6 @@ struct eio_engine {
     sio_msg *ping, *pong, *noop, *close, *probe_pong;
     size_t qbytes; /* what every session's queue costs, in all */
 };
-
-/* --- errors and reasons -------------------------------------------------- */
-
-const char *eio_error_message(eio_error e)
-{
-    switch (e) {
-    case EIO_ERR_UNKNOWN_TRANSPORT: return "Transport unknown";
-    case EIO_ERR_UNKNOWN_SID: return "Session ID unknown";
-    case EIO_ERR_BAD_HANDSHAKE_METHOD: return "Bad handshake method";
-    case EIO_ERR_BAD_REQUEST: return "Bad request";
-    case EIO_ERR_FORBIDDEN: return "Forbidden";
-    case EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION: return "Unsupported protocol version";
-    case EIO_ERR_NONE: break;
-    }
-    return "";
-}
-
-int eio_error_body(sio_buf *b, eio_error e)
-{
-    int rc = sio_buf_puts(b, "{\"code\":");
-    rc |= sio_buf_put_i64(b, e);
-    rc |= sio_buf_puts(b, ",\"message\":\"");
-    rc |= sio_buf_puts(b, eio_error_message(e));
-    rc |= sio_buf_puts(b, "\"}");
-    return rc ? -1 : 0;
-}
-
-const char *eio_close_reason_str(eio_close_reason r)
-{
-    switch (r) {
-    case EIO_CLOSE_TRANSPORT_CLOSE: return "transport close";
-    case EIO_CLOSE_TRANSPORT_ERROR: return "transport error";
-    case EIO_CLOSE_PARSE_ERROR: return "parse error";
-    case EIO_CLOSE_PING_TIMEOUT: return "ping timeout";
-    case EIO_CLOSE_FORCED: return "forced close";
-    case EIO_CLOSE_QUEUE_FULL: return "send queue full";
-    case EIO_CLOSE_SERVER_SHUTDOWN: return "server shutting down";
-    }
-    return "unknown";
-}
 
 void eio_options_defaults(eio_options *o)
 {
@@ -118,70 +78,7 @@ void eio_options_defaults(eio_options *o)
     o->allow_eio3 = true;
 }
 
-/* --- timer heap: sessions ordered by their earliest deadline ------------- */
-
-static bool earlier(const eio_engine *e, size_t a, size_t b)
-{
-    return e->heap[a]->deadline < e->heap[b]->deadline;
-}
-
-static void heap_swap(eio_engine *e, size_t a, size_t b)
-{
-    eio_session *t = e->heap[a];
-    e->heap[a] = e->heap[b];
-    e->heap[b] = t;
-    e->heap[a]->heap_idx = a;
-    e->heap[b]->heap_idx = b;
-}
-
-static void heap_sift(eio_engine *e, size_t i)
-{
-    while (i > 0 && earlier(e, i, (i - 1) / 2)) {
-        heap_swap(e, i, (i - 1) / 2);
-        i = (i - 1) / 2;
-    }
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < e->heap_len && earlier(e, l, m))
-            m = l;
-        if (r < e->heap_len && earlier(e, r, m))
-            m = r;
-        if (m == i)
-            return;
-        heap_swap(e, i, m);
-        i = m;
-    }
-}
-
-static void heap_remove(eio_engine *e, eio_session *s)
-{
-    size_t i = s->heap_idx;
-    if (i == NOT_IN_HEAP)
-        return;
-    s->heap_idx = NOT_IN_HEAP;
-    e->heap_len--;
-    if (i != e->heap_len) {
-        e->heap[i] = e->heap[e->heap_len];
-        e->heap[i]->heap_idx = i;
-        heap_sift(e, i);
-    }
-}
-
-static int heap_insert(eio_engine *e, eio_session *s)
-{
-    if (e->heap_len == e->heap_cap) {
-        size_t cap = e->heap_cap ? e->heap_cap * 2 : 64;
-        eio_session **h = realloc(e->heap, cap * sizeof(*h));
-        if (!h)
-            return -1;
-        e->heap = h;
-        e->heap_cap = cap;
-    }
-    s->heap_idx = e->heap_len;
-    e->heap[e->heap_len++] = s;
-    heap_sift(e, s->heap_idx);
-    return 0;
-}
+/* --- timers ------------------------------------------------------------- */
 
 static int64_t min_nonzero(int64_t a, int64_t b)
 {
@@ -192,16 +89,20 @@ static int64_t min_nonzero(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
-/* Recomputes the session's deadline after one of its timers changed. The heap
- * holds every open session (it was inserted at handshake), so this never
- * allocates. */
+/* The earliest of the session's timers, or INT64_MAX. */
+static int64_t next_deadline(const eio_session *s)
+{
+    int64_t d = min_nonzero(min_nonzero(s->ping_at, s->pong_by), min_nonzero(s->upgrade_by, s->close_by));
+    return d ? d : INT64_MAX;
+}
+
+/* Moves the session in the heap after one of its timers changed. The heap
+ * holds every open session (it was inserted at the handshake), so this only
+ * moves it, and never allocates. */
 static void timers_changed(eio_session *s)
 {
-    int64_t d = min_nonzero(min_nonzero(s->ping_at, s->pong_by),
-                            min_nonzero(s->upgrade_by, s->close_by));
-    s->deadline = d ? d : INT64_MAX;
-    if (s->heap_idx != NOT_IN_HEAP)
-        heap_sift(s->eng, s->heap_idx);
+    if (s->timer.idx != SIO_TIMER_IDLE)
+        timer_heap_arm(&s->eng->timers, &s->timer, next_deadline(s));
 }
 
 /* --- engine -------------------------------------------------------------- */
@@ -220,6 +121,7 @@ eio_engine *eio_engine_new(const eio_options *opt, const eio_transport_ops *ops,
     if (h)
         e->h = *h;
     strmap_init(&e->sids);
+    timer_heap_init(&e->timers);
     e->ping = sio_msg_new('2', NULL, 0, false);
     e->pong = sio_msg_new('3', NULL, 0, false);
     e->noop = sio_msg_new('6', NULL, 0, false);
@@ -258,7 +160,7 @@ void eio_engine_free(eio_engine *e)
         next = s->reap_next;
         session_free(s);
     }
-    free(e->heap);
+    timer_heap_free(&e->timers);
     sio_msg_unref(e->ping);
     sio_msg_unref(e->pong);
     sio_msg_unref(e->noop);
@@ -275,7 +177,7 @@ size_t eio_engine_session_count(const eio_engine *e) { return e->sids.count; }
 
 int64_t eio_engine_next_deadline(const eio_engine *e)
 {
-    return e->heap_len ? e->heap[0]->deadline : INT64_MAX;
+    return timer_heap_next(&e->timers);
 }
 
 eio_error eio_engine_verify(eio_engine *e, const eio_request *r, eio_session **out)
@@ -359,7 +261,7 @@ static void close_session(eio_session *s, eio_close_reason reason, bool answer_g
     s->state = S_CLOSED;
     s->close_reason = (uint8_t)reason;
     strmap_del(&e->sids, s->sid, SIO_ID_LEN);
-    heap_remove(e, s);
+    timer_heap_cancel(&e->timers, &s->timer);
     if (s->ws)
         drop_ws(s, s->ws);
     if (s->probe)
@@ -597,7 +499,7 @@ eio_session *eio_engine_handshake_version(eio_engine *e, eio_transport_kind t, i
         return NULL;
     s->eng = e;
     s->transport = (uint8_t)t;
-    s->heap_idx = NOT_IN_HEAP;
+    sio_timer_init(&s->timer, NULL); /* run by eio_engine_tick */
     s->state = S_OPEN;
     if ((query && *query && !(s->query = strdup(query))) || sio_rand_id(s->sid) ||
         strmap_get(&e->sids, s->sid, SIO_ID_LEN) || strmap_put(&e->sids, s->sid, SIO_ID_LEN, s)) {
@@ -611,16 +513,15 @@ eio_session *eio_engine_handshake_version(eio_engine *e, eio_transport_kind t, i
         s->pong_by = now + e->opt.ping_interval + e->opt.ping_timeout;
     else
         s->ping_at = now + e->opt.ping_interval;
-    s->deadline = s->protocol == 3 ? s->pong_by : s->ping_at;
     sio_buf open;
     sio_buf_init(&open, SIO_HEADROOM);
     sio_msg *m = NULL;
-    if (heap_insert(e, s) ||
+    if (timer_heap_arm(&e->timers, &s->timer, next_deadline(s)) ||
         eio_encode_open(&open, s->sid, t == EIO_POLLING && e->opt.allow_upgrades && e->opt.allow_websocket,
                         e->opt.ping_interval, e->opt.ping_timeout, e->opt.max_payload) ||
         !(m = sio_msg_from_buf(&open, false))) {
         sio_buf_free(&open);
-        heap_remove(e, s);
+        timer_heap_cancel(&e->timers, &s->timer);
         strmap_del(&e->sids, s->sid, SIO_ID_LEN);
         free(s->query);
         free(s);
@@ -640,9 +541,9 @@ void eio_engine_tick(eio_engine *e, int64_t now)
     /* Each due session takes a few steps at most (a ping, then its pong
      * deadline, a close). The bound turns a deadline that fails to move (a
      * bug) into a wrong result the tests see, not a loop that never ends. */
-    size_t steps = 4 * e->heap_len + 4;
-    while (e->heap_len && e->heap[0]->deadline <= now && steps-- > 0) {
-        eio_session *s = e->heap[0];
+    size_t steps = 4 * e->timers.len + 4;
+    while (timer_heap_next(&e->timers) <= now && steps-- > 0) {
+        eio_session *s = (eio_session *)((char *)e->timers.h[0] - offsetof(eio_session, timer));
         if (s->close_by && s->close_by <= now) {
             close_session(s, s->close_reason, true);
             continue;
