@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "eio/eio_cors.h"
 #include "fuzz_check.h"
@@ -85,10 +86,14 @@ static void check_cors(unsigned which, const char *origin, const char *host)
     static const char *const any[] = {"https://a.example", "*"};
     static const char *const own[] = {"192.0.2.7", "2001:db8::7"};
     eio_cors c = {.port = 3000, .own_addrs = own, .n_own_addrs = 2};
-    if (which == 1)
-        c = (eio_cors){one, 1, false};
-    else if (which >= 2)
-        c = (eio_cors){any, 2, which == 3};
+    if (which == 1) {
+        c.origins = one;
+        c.n_origins = 1;
+    } else if (which >= 2) {
+        c.origins = any;
+        c.n_origins = 2;
+        c.credentials = which == 3;
+    }
     eio_cors_verdict v = eio_cors_check(&c, origin, host);
     if (!origin) {
         FUZZ_CHECK(v == EIO_CORS_NO_ORIGIN);
@@ -105,6 +110,11 @@ static void check_cors(unsigned which, const char *origin, const char *host)
         FUZZ_CHECK(v == EIO_CORS_ALLOWED);
     if (which == 0)
         FUZZ_CHECK(v != EIO_CORS_ALLOWED);
+    /* Same-origin only for this server's own port, by a name or address of
+     * its own, and only with Host naming the same. */
+    if (v == EIO_CORS_SAME_ORIGIN)
+        FUZZ_CHECK(host && strstr(origin, "://") && strcasecmp(strstr(origin, "://") + 3, host) == 0 &&
+                   strstr(host, "3000"));
     if (v == EIO_CORS_ALLOWED) {
         const char *allow = eio_cors_allow_origin(&c, origin);
         FUZZ_CHECK(allow == origin || strcmp(allow, "*") == 0);
