@@ -340,7 +340,7 @@ static int start_external(pss *p, struct lws *wsi, const char *path, const char 
 
 /* --- Engine.IO over HTTP ---------------------------------------------------- */
 
-/* A polling POST: admitted, then its body read (or drained, when transport_refused
+/* A polling POST: admitted, then its body read (or drained, when refused
  * with a length we accept, so that the connection stays usable). */
 static int on_poll_post(pss *p, struct lws *wsi, eio_session *s, eio_error e, const framing *f,
                         const char *path)
@@ -466,7 +466,7 @@ int transport_http_body_done(pss *p);
 int transport_http_body(pss *p, const void *in, size_t len)
 {
     if (!p->breq || p->discard_body || p->responding)
-        return 0; /* not a POST (lws drops it), transport_refused, or answered already */
+        return 0; /* not a POST (lws drops it), refused, or answered already */
     size_t cap = p->ext ? p->t->cfg.max_http_body : eio_engine_options(p->t->eng)->max_payload;
     if (p->breq->chunked) {
         size_t used;
