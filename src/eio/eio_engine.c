@@ -152,6 +152,7 @@ void eio_engine_free(eio_engine *e)
 {
     if (!e)
         return;
+    timer_heap_free(&e->timers); /* first: it lets go of the sessions' timers */
     const strmap_slot *slot;
     for (size_t i = 0; strmap_next(&e->sids, &i, &slot);)
         session_free(slot->val);
@@ -160,7 +161,6 @@ void eio_engine_free(eio_engine *e)
         next = s->reap_next;
         session_free(s);
     }
-    timer_heap_free(&e->timers);
     sio_msg_unref(e->ping);
     sio_msg_unref(e->pong);
     sio_msg_unref(e->noop);
