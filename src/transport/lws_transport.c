@@ -105,6 +105,7 @@ void transport_after_event(sio_transport *t)
     trim_after_burst(t);
     reschedule(t);
 }
+
 /* --- the protocol callback -------------------------------------------------- */
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)

@@ -43,6 +43,7 @@ void transport_unlist_flush(sio_transport *t, pss *p)
             t->flush[i] = NULL;
     p->in_flush = false;
 }
+
 /* --- WebSocket -------------------------------------------------------------- */
 
 /* Admission of a WebSocket upgrade. A request Node would refuse before its
