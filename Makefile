@@ -39,8 +39,16 @@ LIB_SRC  := $(sort $(wildcard src/util/*.c src/eio/*.c src/sio/*.c src/transport
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libsio.a
 
+# The programs: one file each (src/programs/eio_echo.c -> build/eio-echo), or
+# a folder of files each with one job (src/programs/sio-server/ ->
+# build/sio-server); what they share is in src/programs/common/.
 PROG_SRC := $(sort $(wildcard src/programs/*.c))
-PROGS    := $(patsubst src/programs/%.c,$(BUILD)/%,$(subst _,-,$(PROG_SRC)))
+PROG_DIRS := $(filter-out common,$(notdir $(patsubst %/,%,$(sort $(dir $(wildcard src/programs/*/*.c))))))
+COMMON_SRC := $(sort $(wildcard src/programs/common/*.c))
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
+FILE_PROGS := $(patsubst src/programs/%.c,$(BUILD)/%,$(subst _,-,$(PROG_SRC)))
+DIR_PROGS := $(PROG_DIRS:%=$(BUILD)/%)
+PROGS    := $(FILE_PROGS) $(DIR_PROGS)
 
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
@@ -64,8 +72,12 @@ $(LIB): $(LIB_OBJ)
 
 # Program file names use '_', binaries use '-': src/programs/eio_echo.c -> build/eio-echo
 .SECONDEXPANSION:
-$(PROGS): $$(BUILD)/obj/src/programs/$$(subst -,_,$$(notdir $$@)).o $(LIB)
-	$(CC) $(LDFLAGS) $< $(LIB) $(LWS_LIBS) -lm -o $@
+$(FILE_PROGS): $$(BUILD)/obj/src/programs/$$(subst -,_,$$(notdir $$@)).o $(COMMON_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) $< $(COMMON_OBJ) $(LIB) $(LWS_LIBS) -lm -o $@
+
+prog_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/programs/$(1)/*.c))
+$(DIR_PROGS): $(BUILD)/%: $$(call prog_objs,$$*) $(COMMON_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LIB) $(LWS_LIBS) -lm -o $@
 
 UNIT_SUPPORT := $(BUILD)/obj/tests/unit/support/fixtures.o
 $(BUILD)/tests/unit/test_%: $(BUILD)/obj/tests/unit/test_%.o $(UNIT_SUPPORT) $(LIB)
@@ -148,7 +160,8 @@ FUZZ_SECONDS ?= 20
 FUZZ_ARGS    ?=
 FUZZ_BUILD   := build-fuzz
 FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_LIB_SRC := $(sort $(wildcard src/util/*.c src/eio/*.c src/sio/*.c)) src/transport/http_framing.c
+FUZZ_LIB_SRC := $(sort $(wildcard src/util/*.c src/eio/*.c src/sio/*.c)) src/transport/http_framing.c \
+                src/api/sio_json.c src/programs/sio-server/emit_request.c
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_LIB     := $(FUZZ_BUILD)/libsio-fuzz.a
 FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))

@@ -5,7 +5,9 @@
 #   - src/eio/ includes nothing from src/sio, src/transport
 #   - src/sio/ includes nothing from src/transport
 #   - programs (src/programs/, docs/examples/) and the public headers
-#     (include/) include only headers from include/ and system headers
+#     (include/) include only headers from include/ and system headers; a
+#     program under src/programs/ may also include its own headers and those
+#     the programs share (src/programs/common/)
 #   - no sleep(), usleep(), nanosleep() (nor clock_nanosleep, thrd_sleep) in src/
 # Includes are resolved the way the compiler does with -Iinclude -Isrc: a
 # quoted include first beside the including file, then include/, then src/.
@@ -106,6 +108,11 @@ for f in "${files[@]}"; do
             sio:transport|sio:api|sio:programs)
                 bad "$where: src/sio/ may not include from src/$to/" ;;
             programs:include|include:include) ;;
+            programs:programs)
+                case $f in
+                    src/programs/*) ;;
+                    *) bad "$where: examples may include only headers from include/ (this is $target)" ;;
+                esac ;;
             programs:*|include:*)
                 if [ -n "$target" ]; then
                     what="programs"; [ "$from" = include ] && what="public headers"

@@ -18,7 +18,7 @@ cd "$root"
 out=${1:-build-fuzz/corpus}
 proto=proto
 
-targets=(base64 eio_payload eio_payload3 http_framing json jsonp query session sio_decode)
+targets=(base64 emit_request eio_payload eio_payload3 http_framing json jsonp query session sio_decode)
 for t in "${targets[@]}"; do
     mkdir -p "$out/$t"
     rm -f "$out/$t"/seed-*
@@ -103,6 +103,17 @@ while read -r f; do
 done < <(fixtures eio/v3_text_valid eio/v3_text_invalid)
 printf '%s' 'x=1&d=1%3A6&y=2' | seed jsonp field-in-middle
 printf '%s' 'd=%zz' | seed jsonp bad-escape
+
+# Emit API bodies (sio-server's POST /api/emit), and every JSON fixture as a
+# body and as a document for the JSON helpers.
+while read -r f; do seed emit_request "$(tag "$f")" < "$f"; done < <(fixtures json)
+printf '%s' '{"event":"news","data":["hello",{"n":1}]}' | seed emit_request all-sockets
+printf '%s' '{"namespace":"/","rooms":["a","b"],"except":["c"],"event":"x","data":[1.5e3,null,true]}' \
+    | seed emit_request every-field
+printf '%s' '{"event":"x","event":"y"}' | seed emit_request duplicate
+printf '%s' '{"event":"connect"}' | seed emit_request reserved
+printf '%s' '{"event":"a\u0000b","rooms":["\ud83d\ude00","~0/1"]}' | seed emit_request escapes
+printf '%s' '{"a/b":{"~":[[{"":0}]]},"a/b":[1]}' | seed emit_request pointer-names
 
 # HTTP: flags, body limit exponent, split seed, then Content-Length,
 # Transfer-Encoding, Connection, Origin, Host (each ended by LF), then a body:

@@ -6,13 +6,12 @@
  *   "broadcast"        "broadcast-back" with the same arguments to every
  *                      socket of the namespace
  * Binary arguments come back as binary. */
-#include <getopt.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/server_flags.h"
 #include "sio.h"
 
 static sio_server *server;
@@ -89,79 +88,14 @@ static void setup(sio_namespace *nsp)
     sio_on(nsp, "broadcast", on_broadcast, NULL);
 }
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: sio-echo [options]\n"
-            "  --host ADDR            address to listen on (default: all)\n"
-            "  --port N               port (default 3000)\n"
-            "  --path PATH            Socket.IO path (default /socket.io/)\n"
-            "  --ping-interval MS     default 25000\n"
-            "  --ping-timeout MS      default 20000\n"
-            "  --upgrade-timeout MS   default 10000\n"
-            "  --connect-timeout MS   default 45000\n"
-            "  --max-payload BYTES    default 1000000\n"
-            "  --cors-origin ORIGIN   allow this origin (repeatable; * for any)\n"
-            "  --cors-credentials     allow credentials on CORS requests\n"
-            "  --request-timeout MS   time to receive a request body, default 300000\n"
-            "  --keep-alive-timeout MS  idle keep-alive connections closed after, default 5000\n"
-            "  --max-connections N    connections at once (default: what the fd limit allows)\n"
-            "  --max-queue-bytes N    one client's send queue, default 16777216\n"
-            "  --max-total-queue-bytes N  all send queues together, default 1073741824\n");
-}
-
-static long number_arg(const char *name, const char *v, long min, long max)
-{
-    char *end;
-    long n = strtol(v, &end, 10);
-    if (!*v || *end || n < min || n > max) {
-        fprintf(stderr, "sio-echo: bad value for --%s: %s\n", name, v);
-        exit(2);
-    }
-    return n;
-}
-
 int main(int argc, char **argv)
 {
     sio_options o;
     sio_options_init(&o);
-    const char **origins = calloc((size_t)argc, sizeof(*origins));
-    static const struct option opts[] = {
-        {"host", required_argument, 0, 'H'},          {"port", required_argument, 0, 'p'},
-        {"path", required_argument, 0, 'P'},          {"ping-interval", required_argument, 0, 'i'},
-        {"ping-timeout", required_argument, 0, 't'},  {"upgrade-timeout", required_argument, 0, 'u'},
-        {"connect-timeout", required_argument, 0, 'T'}, {"max-payload", required_argument, 0, 'm'},
-        {"cors-origin", required_argument, 0, 'c'},   {"cors-credentials", no_argument, 0, 'C'},
-        {"request-timeout", required_argument, 0, 'R'}, {"keep-alive-timeout", required_argument, 0, 'K'},
-        {"max-connections", required_argument, 0, 'M'},
-        {"max-queue-bytes", required_argument, 0, 'Q'},
-        {"max-total-queue-bytes", required_argument, 0, 'G'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
-    int ch;
-    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'H': o.bind_addr = optarg; break;
-        case 'p': o.port = (int)number_arg("port", optarg, 0, 65535); break;
-        case 'P': o.path = optarg; break;
-        case 'i': o.ping_interval = (unsigned)number_arg("ping-interval", optarg, 1, 1L << 30); break;
-        case 't': o.ping_timeout = (unsigned)number_arg("ping-timeout", optarg, 1, 1L << 30); break;
-        case 'u': o.upgrade_timeout = (unsigned)number_arg("upgrade-timeout", optarg, 1, 1L << 30); break;
-        case 'T': o.connect_timeout = (unsigned)number_arg("connect-timeout", optarg, 1, 1L << 30); break;
-        case 'm': o.max_http_buffer_size = (size_t)number_arg("max-payload", optarg, 1, 1L << 30); break;
-        case 'c': origins[o.n_cors_origins++] = optarg; break;
-        case 'C': o.cors_credentials = true; break;
-        case 'R': o.request_timeout = (unsigned)number_arg("request-timeout", optarg, 1, 1L << 30); break;
-        case 'K': o.keep_alive_timeout = (unsigned)number_arg("keep-alive-timeout", optarg, 1, 1L << 30); break;
-        case 'M': o.max_connections = (unsigned)number_arg("max-connections", optarg, 1, 1L << 30); break;
-        case 'Q': o.max_queue_bytes = (size_t)number_arg("max-queue-bytes", optarg, 1, LONG_MAX); break;
-        case 'G': o.max_total_queue_bytes = (size_t)number_arg("max-total-queue-bytes", optarg, 1, LONG_MAX); break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
-    o.cors_origins = origins;
+    server_flags f = {.prog = "sio-echo", .about = "The Socket.IO conformance server.\n"};
+    int status = server_flags_parse(&f, argc, argv, &o, NULL);
+    if (status >= 0)
+        return status;
     server = sio_server_new(&o);
     if (!server)
         return 1;
@@ -179,6 +113,5 @@ int main(int argc, char **argv)
     fprintf(stderr, "sio-echo listening on port %d, path %s\n", sio_server_port(server), o.path);
     int rc = sio_server_run(server);
     sio_server_free(server);
-    free(origins);
     return rc;
 }

@@ -1,0 +1,206 @@
+/* The common server flags (server_flags.h): one table, one usage text. */
+#include "server_flags.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Values of the common flags: above any character a program's own flag
+ * may use. */
+enum {
+    F_HOST = 1000,
+    F_PORT,
+    F_PATH,
+    F_PING_INTERVAL,
+    F_PING_TIMEOUT,
+    F_UPGRADE_TIMEOUT,
+    F_CONNECT_TIMEOUT,
+    F_MAX_PAYLOAD,
+    F_CORS_ORIGIN,
+    F_CORS_CREDENTIALS,
+    F_REQUEST_TIMEOUT,
+    F_KEEP_ALIVE_TIMEOUT,
+    F_MAX_CONNECTIONS,
+    F_MAX_QUEUE_BYTES,
+    F_MAX_TOTAL_QUEUE_BYTES,
+    F_HELP,
+};
+
+static const struct option common[] = {
+    {"host", required_argument, 0, F_HOST},
+    {"port", required_argument, 0, F_PORT},
+    {"path", required_argument, 0, F_PATH},
+    {"ping-interval", required_argument, 0, F_PING_INTERVAL},
+    {"ping-timeout", required_argument, 0, F_PING_TIMEOUT},
+    {"upgrade-timeout", required_argument, 0, F_UPGRADE_TIMEOUT},
+    {"connect-timeout", required_argument, 0, F_CONNECT_TIMEOUT},
+    {"max-payload", required_argument, 0, F_MAX_PAYLOAD},
+    {"cors-origin", required_argument, 0, F_CORS_ORIGIN},
+    {"cors-credentials", no_argument, 0, F_CORS_CREDENTIALS},
+    {"request-timeout", required_argument, 0, F_REQUEST_TIMEOUT},
+    {"keep-alive-timeout", required_argument, 0, F_KEEP_ALIVE_TIMEOUT},
+    {"max-connections", required_argument, 0, F_MAX_CONNECTIONS},
+    {"max-queue-bytes", required_argument, 0, F_MAX_QUEUE_BYTES},
+    {"max-total-queue-bytes", required_argument, 0, F_MAX_TOTAL_QUEUE_BYTES},
+    {"help", no_argument, 0, F_HELP},
+};
+#define N_COMMON (sizeof(common) / sizeof(common[0]))
+
+/* The allowed origins, for the life of the process (the options point here). */
+static const char **origins;
+
+static void usage(const server_flags *f, FILE *out, bool sio)
+{
+    fprintf(out, "usage: %s [options]\n", f->prog);
+    if (f->about)
+        fputs(f->about, out);
+    fprintf(out,
+            "  --host ADDR            address to listen on (default: all)\n"
+            "  --port N               port (default 3000; 0 picks a free one)\n"
+            "  --path PATH            %s path (default %s)\n"
+            "  --ping-interval MS     default 25000\n"
+            "  --ping-timeout MS      default 20000\n"
+            "  --upgrade-timeout MS   default 10000\n",
+            sio ? "Socket.IO" : "Engine.IO", sio ? "/socket.io/" : "/engine.io/");
+    if (sio)
+        fputs("  --connect-timeout MS   default 45000\n", out);
+    fputs("  --max-payload BYTES    largest message (maxHttpBufferSize), default 1000000\n"
+          "  --cors-origin ORIGIN   allow this origin (repeatable; * for any)\n"
+          "  --cors-credentials     allow credentials on CORS requests\n"
+          "  --request-timeout MS   time to receive a request body, default 300000\n"
+          "  --keep-alive-timeout MS  idle keep-alive connections closed after, default 5000\n"
+          "  --max-connections N    connections at once (default: what the fd limit allows)\n"
+          "  --max-queue-bytes N    one client's send queue, default 16777216\n"
+          "  --max-total-queue-bytes N  all send queues together, default 1073741824\n",
+          out);
+    if (f->extra_usage)
+        fputs(f->extra_usage, out);
+    fputs("  --help                 this text\n", out);
+}
+
+long server_flags_number(const char *prog, const char *name, const char *value, long min, long max)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(value, &end, 10);
+    if (!*value || *end || errno || n < min || n > max) {
+        fprintf(stderr, "%s: bad value for --%s: %s (%ld to %ld)\n", prog, name, value, min, max);
+        exit(2);
+    }
+    return n;
+}
+
+/* Sets a field of whichever options are being filled. */
+#define SET(sio_field, eio_field, value)                                                                     \
+    do {                                                                                                     \
+        if (sio)                                                                                             \
+            sio->sio_field = (value);                                                                        \
+        else                                                                                                 \
+            eio->eio_field = (value);                                                                        \
+    } while (0)
+
+int server_flags_parse(const server_flags *f, int argc, char **argv, sio_options *sio,
+                       eio_server_options *eio)
+{
+    size_t n_extra = 0;
+    while (f->extra && f->extra[n_extra].name)
+        n_extra++;
+    struct option *opts = calloc(N_COMMON + n_extra + 1, sizeof(*opts));
+    free(origins);
+    origins = calloc((size_t)argc + 1, sizeof(*origins));
+    if (!opts || !origins) {
+        fprintf(stderr, "%s: out of memory\n", f->prog);
+        free(opts);
+        return 1;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < N_COMMON; i++)
+        if (sio || common[i].val != F_CONNECT_TIMEOUT)
+            opts[n++] = common[i];
+    for (size_t i = 0; i < n_extra; i++)
+        opts[n++] = f->extra[i];
+
+    const char *prog = f->prog;
+    size_t n_origins = 0;
+    int status = -1, ch;
+    optind = 1;
+    while (status < 0 && (ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        const char *v = optarg;
+        switch (ch) {
+        case F_HOST: SET(bind_addr, bind_addr, v); break;
+        case F_PORT: SET(port, port, (int)server_flags_number(prog, "port", v, 0, 65535)); break;
+        case F_PATH:
+            if (v[0] != '/') {
+                fprintf(stderr, "%s: --path must start with '/'\n", prog);
+                status = 2;
+            }
+            SET(path, path, v);
+            break;
+        case F_PING_INTERVAL:
+            SET(ping_interval, ping_interval, (unsigned)server_flags_number(prog, "ping-interval", v, 1, 1L << 30));
+            break;
+        case F_PING_TIMEOUT:
+            SET(ping_timeout, ping_timeout, (unsigned)server_flags_number(prog, "ping-timeout", v, 1, 1L << 30));
+            break;
+        case F_UPGRADE_TIMEOUT:
+            SET(upgrade_timeout, upgrade_timeout,
+                (unsigned)server_flags_number(prog, "upgrade-timeout", v, 1, 1L << 30));
+            break;
+        case F_CONNECT_TIMEOUT:
+            sio->connect_timeout = (unsigned)server_flags_number(prog, "connect-timeout", v, 1, 1L << 30);
+            break;
+        case F_MAX_PAYLOAD:
+            SET(max_http_buffer_size, max_payload, (size_t)server_flags_number(prog, "max-payload", v, 1, 1L << 30));
+            break;
+        case F_CORS_ORIGIN: origins[n_origins++] = v; break;
+        case F_CORS_CREDENTIALS: SET(cors_credentials, cors_credentials, true); break;
+        case F_REQUEST_TIMEOUT:
+            SET(request_timeout, request_timeout,
+                (unsigned)server_flags_number(prog, "request-timeout", v, 1, 1L << 30));
+            break;
+        case F_KEEP_ALIVE_TIMEOUT:
+            SET(keep_alive_timeout, keep_alive_timeout,
+                (unsigned)server_flags_number(prog, "keep-alive-timeout", v, 1, 1L << 30));
+            break;
+        case F_MAX_CONNECTIONS:
+            SET(max_connections, max_connections,
+                (unsigned)server_flags_number(prog, "max-connections", v, 1, 1L << 30));
+            break;
+        case F_MAX_QUEUE_BYTES:
+            SET(max_queue_bytes, max_queue_bytes, (size_t)server_flags_number(prog, "max-queue-bytes", v, 1, LONG_MAX));
+            break;
+        case F_MAX_TOTAL_QUEUE_BYTES:
+            SET(max_total_queue_bytes, max_total_queue_bytes,
+                (size_t)server_flags_number(prog, "max-total-queue-bytes", v, 1, LONG_MAX));
+            break;
+        case 'h':
+        case F_HELP:
+            usage(f, stdout, sio != NULL);
+            status = 0;
+            break;
+        case '?':
+        case ':':
+            usage(f, stderr, sio != NULL);
+            status = 2;
+            break;
+        default:
+            if (f->on_extra) {
+                int rc = f->on_extra(ch, v, f->user);
+                if (rc)
+                    status = rc;
+            }
+        }
+    }
+    free(opts);
+    if (status < 0 && optind < argc) {
+        fprintf(stderr, "%s: unexpected argument: %s\n", prog, argv[optind]);
+        usage(f, stderr, sio != NULL);
+        status = 2;
+    }
+    if (n_origins) {
+        SET(cors_origins, cors_origins, origins);
+        SET(n_cors_origins, n_cors_origins, n_origins);
+    }
+    return status;
+}

@@ -1,0 +1,240 @@
+/* The room chat (chat.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "chat.h"
+#include "log.h"
+#include "sio_json.h"
+
+#define MAX_ROOMS 16 /* chat rooms per socket */
+#define MAX_ROOM_LEN 64
+#define MAX_NAME_LEN 32
+#define MAX_TEXT_LEN 2000 /* bytes of a chat message */
+
+typedef struct chat_user {
+    char name[MAX_NAME_LEN + 1];
+    unsigned rooms; /* chat rooms joined */
+} chat_user;
+
+static void ack_ok(sio_ack *ack)
+{
+    if (ack)
+        sio_ack_send(ack, "[{\"ok\":true}]", NULL, 0);
+}
+
+static void ack_error(sio_socket *s, sio_ack *ack, const char *event, const char *error)
+{
+    logmsg(L_DEBUG, "%s: \"%s\" refused: %s", sio_socket_id(s), event, error);
+    if (!ack)
+        return;
+    sio_json_writer *w = sio_jw_new();
+    sio_jw_array(w);
+    sio_jw_object(w);
+    sio_jw_key(w, "ok");
+    sio_jw_bool(w, false);
+    sio_jw_key(w, "error");
+    sio_jw_string(w, error);
+    sio_jw_object_end(w);
+    sio_jw_array_end(w);
+    const char *args = sio_jw_text(w, NULL);
+    if (args)
+        sio_ack_send(ack, args, NULL, 0);
+    else
+        sio_ack_discard(ack);
+    sio_jw_free(w);
+}
+
+/* A socket id: 20 characters of the URL-safe base64 alphabet. */
+static bool id_shaped(const char *s)
+{
+    return strlen(s) == 20 &&
+           strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == 20;
+}
+
+/* NULL when `room` may be a chat room, else why not. */
+static const char *room_problem(const char *room)
+{
+    if (!room)
+        return "room must be a string";
+    size_t n = strlen(room);
+    if (n < 1 || n > MAX_ROOM_LEN)
+        return "room name must be 1 to 64 characters";
+    if (strspn(room, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 _.-") != n)
+        return "room name may only hold letters, digits, space, '_', '.' and '-'";
+    if (id_shaped(room))
+        return "reserved room name";
+    return NULL;
+}
+
+static const char *name_problem(const char *name)
+{
+    if (!name)
+        return "name must be a string";
+    size_t n = strlen(name);
+    if (n < 1 || n > MAX_NAME_LEN)
+        return "name must be 1 to 32 bytes";
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            return "name may not hold control characters";
+    return NULL;
+}
+
+static void on_name(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack, void *user)
+{
+    chat_user *u = sio_socket_data(s);
+    char *name = sio_arg_string(args, 0);
+    const char *why = name_problem(name);
+    if (why) {
+        ack_error(s, ack, event, why);
+    } else {
+        snprintf(u->name, sizeof(u->name), "%s", name);
+        logmsg(L_DEBUG, "%s: name %s", sio_socket_id(s), u->name);
+        ack_ok(ack);
+    }
+    free(name);
+}
+
+static void on_join_leave(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack, void *user)
+{
+    chat_user *u = sio_socket_data(s);
+    bool join = strcmp(event, "join") == 0;
+    char *room = sio_arg_string(args, 0);
+    const char *why = room_problem(room);
+    if (!why) {
+        bool in = sio_in_room(s, room);
+        if (join && !in && u->rooms >= MAX_ROOMS)
+            why = "too many rooms (at most 16)";
+        else if (!join && !in)
+            why = "not in this room";
+        else if (join != in && (join ? sio_join(s, room) : sio_leave(s, room)) != SIO_OK)
+            why = "out of memory";
+        else if (join != in)
+            u->rooms += join ? 1 : (unsigned)-1;
+    }
+    if (why) {
+        ack_error(s, ack, event, why);
+    } else {
+        logmsg(L_DEBUG, "%s: %s %s", sio_socket_id(s), event, room);
+        ack_ok(ack);
+    }
+    free(room);
+}
+
+/* A member of an object that must be a string without U+0000, as a new C
+ * string; NULL when it is not. */
+static char *string_member(sio_json_value obj, const char *key)
+{
+    size_t len;
+    char *v = sio_json_strdup(sio_json_get(obj, key), &len);
+    if (v && strlen(v) != len) {
+        free(v);
+        v = NULL;
+    }
+    return v;
+}
+
+static void on_message(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack, void *user)
+{
+    chat_user *u = sio_socket_data(s);
+    size_t len;
+    const char *json = sio_arg_type(args, 0) == SIO_T_OBJECT ? sio_arg_json(args, 0, &len) : NULL;
+    sio_json *doc = json ? sio_json_parse(json, len, NULL) : NULL;
+    sio_json_value msg = sio_json_root(doc);
+    char *room = string_member(msg, "room"), *text = string_member(msg, "text");
+    const char *why = NULL;
+    if (!room || !text)
+        why = "expected {room, text}";
+    else if ((why = room_problem(room)))
+        ;
+    else if (!sio_in_room(s, room))
+        why = "not in this room";
+    else if (!text[0] || strlen(text) > MAX_TEXT_LEN)
+        why = "text must be 1 to 2000 bytes";
+    if (why) {
+        ack_error(s, ack, event, why);
+        goto out;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    sio_json_writer *w = sio_jw_new();
+    sio_jw_array(w);
+    sio_jw_object(w);
+    sio_jw_key(w, "room");
+    sio_jw_string(w, room);
+    sio_jw_key(w, "from");
+    sio_jw_string(w, u->name);
+    sio_jw_key(w, "text");
+    sio_jw_string(w, text);
+    sio_jw_key(w, "at");
+    sio_jw_int(w, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+    sio_jw_object_end(w);
+    sio_jw_array_end(w);
+    const char *out_args = sio_jw_text(w, NULL);
+    const char *rooms[] = {room};
+    sio_target to = {rooms, 1, NULL, 0, NULL, false};
+    int n = out_args ? sio_broadcast(sio_socket_namespace(s), &to, "message", out_args, NULL, 0)
+                     : sio_jw_error(w);
+    sio_jw_free(w);
+    if (n < 0) {
+        ack_error(s, ack, event, sio_strerror(n));
+    } else {
+        logmsg(L_DEBUG, "%s: message to %s: %d recipient(s)", sio_socket_id(s), room, n);
+        ack_ok(ack);
+    }
+out:
+    free(room);
+    free(text);
+    sio_json_free(doc);
+}
+
+static void on_connection(sio_socket *s, void *user)
+{
+    chat_user *u = calloc(1, sizeof(*u));
+    if (!u) {
+        logmsg(L_ERROR, "%s: out of memory, disconnecting", sio_socket_id(s));
+        sio_disconnect(s, true);
+        return;
+    }
+    snprintf(u->name, sizeof(u->name), "guest-%.4s", sio_socket_id(s));
+    /* The auth object's "name", when it is a good one. */
+    const char *auth = sio_socket_auth(s);
+    sio_json *doc = sio_json_parse(auth, strlen(auth), NULL);
+    char *name = string_member(sio_json_root(doc), "name");
+    if (name && !name_problem(name))
+        snprintf(u->name, sizeof(u->name), "%s", name);
+    free(name);
+    sio_json_free(doc);
+    sio_socket_set_data(s, u);
+    sio_stats st;
+    sio_server_stats(sio_socket_server(s), &st);
+    logmsg(L_INFO, "connect %s on %s as %s (%zu client(s))", sio_socket_id(s),
+           sio_namespace_name(sio_socket_namespace(s)), u->name, st.clients);
+}
+
+static void on_disconnect(sio_socket *s, const char *reason, void *user)
+{
+    logmsg(L_INFO, "disconnect %s (%s)", sio_socket_id(s), reason);
+    free(sio_socket_data(s));
+    sio_socket_set_data(s, NULL);
+}
+
+static void on_other(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack, void *user)
+{
+    logmsg(L_DEBUG, "%s: unknown event \"%s\" ignored", sio_socket_id(s), event);
+    if (ack)
+        ack_error(s, ack, event, "unknown event");
+}
+
+bool chat_install(sio_server *srv)
+{
+    sio_namespace *nsp = sio_of(srv, "/");
+    if (!nsp)
+        return false;
+    sio_on_connection(nsp, on_connection, NULL);
+    sio_on_disconnect(nsp, on_disconnect, NULL);
+    sio_on_any(nsp, on_other, NULL);
+    return sio_on(nsp, "name", on_name, NULL) == SIO_OK && sio_on(nsp, "join", on_join_leave, NULL) == SIO_OK &&
+           sio_on(nsp, "leave", on_join_leave, NULL) == SIO_OK && sio_on(nsp, "message", on_message, NULL) == SIO_OK;
+}
