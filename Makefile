@@ -7,6 +7,8 @@
 #                   clang's UBSan checks what gcc's does not (NULL + 0, for one)
 #   make tsan       the thread-safety stress test under TSan (build in build-tsan/)
 #   make fuzz       build the libFuzzer targets and run each for FUZZ_SECONDS (build-fuzz/)
+#   make soak       SOAK_SECONDS (180) of client churn on sio-echo and sio-server, then a
+#                   check that fds, sessions and memory came back (docs/soak.md)
 # SANITIZER=address,undefined builds with sanitizers into build-asan/
 # (SANITIZER=thread: build-tsan/; another list: build-<its first word>/).
 
@@ -28,16 +30,28 @@ OPT     := -O1 -g
 endif
 
 CPPFLAGS += -Iinclude -Isrc -DJSMN_STRICT -DJSMN_PARENT_LINKS
-CFLAGS  += $(STD) $(WARN) $(OPT) $(DEPS) $(SANFLAGS)
+# Position-independent for the shared library; hidden unless marked SIO_API
+# (include/sio_api.h), so that only the public API is exported.
+CFLAGS  += $(STD) $(WARN) $(OPT) $(DEPS) $(SANFLAGS) -fPIC -fvisibility=hidden
 LDFLAGS += $(SANFLAGS)
 LWS_LIBS  = $(shell pkg-config --libs libwebsockets libuv 2>/dev/null || echo -lwebsockets -luv)
 TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 CURL_LIBS = $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 
-# The library: every layer under src/ except the programs.
+# The library: every layer under src/ except the programs. It is built three
+# ways: libsio.a, whose only global symbols are the public API's (the objects
+# linked into one, the rest made local: nothing clashes with the names of an
+# application or of another library); libsio.so.VERSION with the SONAME
+# libsio.so.MAJOR, exporting only the public API; and libsio-internal.a, the
+# objects as they are, for the unit and integration tests that reach inside.
+# Programs and examples link libsio.a: they can only use the public API.
+VERSION  := $(shell sed -n 's/^\#define SIO_VERSION_STRING "\(.*\)"/\1/p' include/sio_version.h)
+MAJOR    := $(firstword $(subst ., ,$(VERSION)))
 LIB_SRC  := $(sort $(wildcard src/util/*.c src/eio/*.c src/sio/*.c src/transport/*.c src/api/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libsio.a
+LIB_SO   := $(BUILD)/libsio.so.$(VERSION)
+LIB_INTERNAL := $(BUILD)/libsio-internal.a
 
 # The programs: one file each (src/programs/eio_echo.c -> build/eio-echo), or
 # a folder of files each with one job (src/programs/sio-server/ ->
@@ -59,16 +73,54 @@ TOOLS    := $(TOOL_SRC:tools/%.c=$(BUILD)/%)
 DOC_SRC  := $(sort $(wildcard docs/examples/*.c))
 DOCS_BIN := $(DOC_SRC:docs/examples/%.c=$(BUILD)/examples/%)
 
-.PHONY: all run test unit integration interop asan asan-clang tsan deps check-layers clean bench fuzz fuzz-build fuzz-seeds
-all: $(LIB) $(PROGS) $(UNITS) $(INTEGS) $(TOOLS) $(DOCS_BIN)
+.PHONY: install uninstall all run test unit integration interop asan asan-clang tsan deps check-layers clean bench fuzz fuzz-build fuzz-seeds soak
+all: $(LIB) $(LIB_SO) $(PROGS) $(UNITS) $(INTEGS) $(TOOLS) $(DOCS_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(LIB): $(LIB_OBJ)
+$(LIB_INTERNAL): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
+	rm -f $@
 	$(AR) rcs $@ $^
+
+$(BUILD)/libsio.o: $(LIB_OBJ)
+	$(LD) -r -o $@ $^
+	objcopy --localize-hidden $@
+
+$(LIB): $(BUILD)/libsio.o
+	rm -f $@
+	$(AR) rcs $@ $<
+
+$(LIB_SO): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libsio.so.$(MAJOR) $(LDFLAGS) $^ $(LWS_LIBS) -lm -lpthread -o $@
+	ln -sf $(notdir $@) $(BUILD)/libsio.so.$(MAJOR)
+	ln -sf libsio.so.$(MAJOR) $(BUILD)/libsio.so
+
+# make install [PREFIX=/usr/local] [LIBDIR=...] [INCLUDEDIR=...] [DESTDIR=...]:
+# the two libraries with the SONAME's symbolic links, the public headers, and
+# libsio.pc for pkg-config (made from tools/libsio.pc.in with these paths).
+PREFIX     ?= /usr/local
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+PUBLIC_HEADERS := $(sort $(wildcard include/*.h))
+install: $(LIB) $(LIB_SO)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libsio.a
+	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/libsio.so.$(VERSION)
+	ln -sf libsio.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libsio.so.$(MAJOR)
+	ln -sf libsio.so.$(MAJOR) $(DESTDIR)$(LIBDIR)/libsio.so
+	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCLUDEDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' tools/libsio.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/libsio.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/libsio.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libsio.a $(DESTDIR)$(LIBDIR)/libsio.so $(DESTDIR)$(LIBDIR)/libsio.so.$(MAJOR) \
+	      $(DESTDIR)$(LIBDIR)/libsio.so.$(VERSION) $(DESTDIR)$(PKGCONFIGDIR)/libsio.pc \
+	      $(addprefix $(DESTDIR)$(INCLUDEDIR)/,$(notdir $(PUBLIC_HEADERS)))
 
 # Program file names use '_', binaries use '-': src/programs/eio_echo.c -> build/eio-echo
 .SECONDEXPANSION:
@@ -80,14 +132,14 @@ $(DIR_PROGS): $(BUILD)/%: $$(call prog_objs,$$*) $(COMMON_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LIB) $(LWS_LIBS) -lm -o $@
 
 UNIT_SUPPORT := $(BUILD)/obj/tests/unit/support/fixtures.o
-$(BUILD)/tests/unit/test_%: $(BUILD)/obj/tests/unit/test_%.o $(UNIT_SUPPORT) $(LIB)
+$(BUILD)/tests/unit/test_%: $(BUILD)/obj/tests/unit/test_%.o $(UNIT_SUPPORT) $(LIB_INTERNAL)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(UNIT_SUPPORT) $(LIB) $(LWS_LIBS) $(TEST_LIBS) -lm -o $@
+	$(CC) $(LDFLAGS) $< $(UNIT_SUPPORT) $(LIB_INTERNAL) $(LWS_LIBS) $(TEST_LIBS) -lm -o $@
 
 INTEG_SUPPORT := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard tests/integration/support/*.c)))
-$(INTEGS): $(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(INTEG_SUPPORT) $(LIB)
+$(INTEGS): $(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(INTEG_SUPPORT) $(LIB_INTERNAL)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(INTEG_SUPPORT) $(LIB) $(LWS_LIBS) $(TEST_LIBS) $(CURL_LIBS) -lpthread -lm -o $@
+	$(CC) $(LDFLAGS) $< $(INTEG_SUPPORT) $(LIB_INTERNAL) $(LWS_LIBS) $(TEST_LIBS) $(CURL_LIBS) -lpthread -lm -o $@
 
 $(TOOLS): $(BUILD)/%: $(BUILD)/obj/tools/%.o $(LIB)
 	$(CC) $(LDFLAGS) $< $(LIB) $(LWS_LIBS) -lm -o $@
@@ -120,6 +172,7 @@ interop: $(PROGS)
 test: deps
 	@$(MAKE) --no-print-directory all
 	@bash tools/check-layers.sh
+	@bash tools/check-symbols.sh $(BUILD)
 	@bash tools/run-tests.sh all $(BUILD)
 
 asan: deps
@@ -147,6 +200,16 @@ tsan: deps
 # Our server against Node's socket.io, same machine, same run (see docs/benchmarks.md).
 bench:
 	@bash tools/bench.sh $(BENCH_ARGS)
+
+# Soak (docs/soak.md): thousands of clients of both protocol versions on every
+# transport, leaving cleanly or by dropping their connections, for
+# SOAK_SECONDS; fails if a client saw an error, or if the servers' descriptors,
+# sessions or memory did not come back. SANITIZER=address,undefined soaks the
+# ASan build. SOAK_CONCURRENCY, SOAK_SEED and others: see tools/soak.mjs.
+SOAK_SECONDS ?= 180
+soak: deps
+	@$(MAKE) --no-print-directory $(BUILD)/sio-echo $(BUILD)/sio-server
+	@SIO_BUILD_DIR=$(BUILD) SOAK_SECONDS=$(SOAK_SECONDS) node tools/soak.mjs
 
 # Fuzzing (docs/fuzzing.md): one libFuzzer target per tests/fuzz/fuzz_<name>.c,
 # built with clang into build-fuzz/ from the sans-I/O sources only (nothing

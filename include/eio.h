@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sio_api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -50,7 +52,7 @@ typedef struct eio_server_options {
 } eio_server_options;
 
 /* Fills `o` with the defaults above. */
-void eio_server_options_init(eio_server_options *o);
+SIO_API void eio_server_options_init(eio_server_options *o);
 
 /* Why a server could not start. */
 enum {
@@ -67,27 +69,27 @@ enum {
  * *out, or one of the codes above with a line naming the address and port
  * in `why` (when not NULL). Nothing is printed. The option strings must
  * outlive the server. */
-int eio_server_create(const eio_server_options *o, const eio_server_callbacks *cb, void *user,
+SIO_API int eio_server_create(const eio_server_options *o, const eio_server_callbacks *cb, void *user,
                       eio_server **out, char *why, size_t why_len);
 /* The same, returning NULL on failure with the reason's line on stderr. */
-eio_server *eio_server_new(const eio_server_options *o, const eio_server_callbacks *cb, void *user);
+SIO_API eio_server *eio_server_new(const eio_server_options *o, const eio_server_callbacks *cb, void *user);
 /* The port actually listened on. */
-int eio_server_port(const eio_server *srv);
+SIO_API int eio_server_port(const eio_server *srv);
 /* Runs the event loop until eio_server_stop(); then closes every client and
  * returns 0. */
-int eio_server_run(eio_server *srv);
+SIO_API int eio_server_run(eio_server *srv);
 /* Asks the loop to stop. Safe from any thread and from a signal handler. */
-void eio_server_stop(eio_server *srv);
+SIO_API void eio_server_stop(eio_server *srv);
 /* Frees the server; call after eio_server_run returned. */
-void eio_server_free(eio_server *srv);
+SIO_API void eio_server_free(eio_server *srv);
 
 /* Queues a message for the client. Returns 0, or -1 when the client is
  * closing or closed, or its send queue is over its limit. */
-int eio_client_send(eio_client *c, const void *data, size_t len, bool binary);
+SIO_API int eio_client_send(eio_client *c, const void *data, size_t len, bool binary);
 /* Closes the client after its queued messages are sent. */
-void eio_client_close(eio_client *c);
+SIO_API void eio_client_close(eio_client *c);
 /* The session id (a NUL-terminated string owned by the client). */
-const char *eio_client_id(const eio_client *c);
+SIO_API const char *eio_client_id(const eio_client *c);
 
 #ifdef __cplusplus
 }

@@ -26,6 +26,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sio_api.h"
+#include "sio_version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -55,7 +58,10 @@ enum {
     SIO_ELISTEN = -12,      /* another failure to listen */
 };
 /* A static description of an error code. */
-const char *sio_strerror(int err);
+SIO_API const char *sio_strerror(int err);
+/* The library's version at run time, "MAJOR.MINOR.PATCH" (SIO_VERSION_STRING
+ * is the one of the headers a program was built with). */
+SIO_API const char *sio_version(void);
 
 /* --- options -------------------------------------------------------------- */
 
@@ -75,12 +81,12 @@ typedef struct sio_http_request {
 typedef struct sio_http_response sio_http_response;
 /* Sets the response: the body is copied. `content_type` must be a static
  * string. Returns SIO_OK or SIO_ENOMEM. */
-int sio_http_reply(sio_http_response *res, unsigned status, const char *content_type, const void *body,
+SIO_API int sio_http_reply(sio_http_response *res, unsigned status, const char *content_type, const void *body,
                    size_t len);
 /* Optional headers for the response: an ETag (copied, at most 63 bytes) and a
  * static Cache-Control value. */
-void sio_http_set_etag(sio_http_response *res, const char *etag);
-void sio_http_set_cache_control(sio_http_response *res, const char *value);
+SIO_API void sio_http_set_etag(sio_http_response *res, const char *etag);
+SIO_API void sio_http_set_cache_control(sio_http_response *res, const char *value);
 /* Return true after sio_http_reply; false answers 404. Runs on the loop
  * thread, so it may emit. */
 typedef bool (*sio_http_handler)(const sio_http_request *req, sio_http_response *res, void *user);
@@ -127,7 +133,7 @@ typedef struct sio_options {
 } sio_options;
 
 /* Fills `o` with the defaults above. */
-void sio_options_init(sio_options *o);
+SIO_API void sio_options_init(sio_options *o);
 
 /* --- server --------------------------------------------------------------- */
 
@@ -136,25 +142,25 @@ void sio_options_init(sio_options *o);
  * SIO_EEVENTLOOP, SIO_ELISTEN or SIO_ENOMEM, with one line naming
  * the address and port written to `why` (when not NULL; no newline).
  * Nothing is printed. Option strings must outlive the server. */
-int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t why_len);
+SIO_API int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t why_len);
 /* The same, returning NULL on failure with the reason's line on stderr. */
-sio_server *sio_server_new(const sio_options *o);
-int sio_server_port(const sio_server *srv);
+SIO_API sio_server *sio_server_new(const sio_options *o);
+SIO_API int sio_server_port(const sio_server *srv);
 /* Runs the event loop until sio_server_stop(); then disconnects every
  * client ("server shutting down") and returns 0. */
-int sio_server_run(sio_server *srv);
+SIO_API int sio_server_run(sio_server *srv);
 /* Any thread, and signal handlers. */
-void sio_server_stop(sio_server *srv);
+SIO_API void sio_server_stop(sio_server *srv);
 /* Frees the server and everything in it; after sio_server_run returned and
  * after every thread that calls sio_post_* has stopped doing so. */
-void sio_server_free(sio_server *srv);
+SIO_API void sio_server_free(sio_server *srv);
 
 /* The namespace `name` ("/" is always there), created on first use.
  * Returns NULL when out of memory or when name does not start with '/'. */
-sio_namespace *sio_of(sio_server *srv, const char *name);
+SIO_API sio_namespace *sio_of(sio_server *srv, const char *name);
 
 /* The namespace `name` if it exists, else NULL (never creates one). */
-sio_namespace *sio_find_namespace(sio_server *srv, const char *name);
+SIO_API sio_namespace *sio_find_namespace(sio_server *srv, const char *name);
 
 /* Dynamic namespaces: a CONNECT to an unknown namespace whose name matches
  * the shell pattern (fnmatch, e.g. "/room-*") or that the callback accepts
@@ -162,7 +168,7 @@ sio_namespace *sio_find_namespace(sio_server *srv, const char *name);
 typedef bool (*sio_namespace_filter)(sio_server *srv, const char *name, const char *auth_json,
                                      void *user);
 typedef void (*sio_namespace_setup)(sio_namespace *nsp, void *user);
-int sio_dynamic_namespaces(sio_server *srv, const char *pattern, sio_namespace_filter filter,
+SIO_API int sio_dynamic_namespaces(sio_server *srv, const char *pattern, sio_namespace_filter filter,
                            sio_namespace_setup on_create, void *user);
 
 /* --- namespace handlers ----------------------------------------------------- */
@@ -184,17 +190,17 @@ typedef void (*sio_disconnect_cb)(sio_socket *s, const char *reason, void *user)
 typedef bool (*sio_middleware_cb)(sio_socket *s, const char **message, const char **data_json,
                                   void *user);
 
-void sio_on_connection(sio_namespace *nsp, sio_connection_cb cb, void *user);
+SIO_API void sio_on_connection(sio_namespace *nsp, sio_connection_cb cb, void *user);
 /* Handler for one event name; a later call for the same name replaces it.
  * Returns SIO_OK or SIO_ENOMEM. */
-int sio_on(sio_namespace *nsp, const char *event, sio_event_cb cb, void *user);
+SIO_API int sio_on(sio_namespace *nsp, const char *event, sio_event_cb cb, void *user);
 /* Handler for every event that has no handler of its own. */
-void sio_on_any(sio_namespace *nsp, sio_event_cb cb, void *user);
-void sio_on_disconnect(sio_namespace *nsp, sio_disconnect_cb cb, void *user);
+SIO_API void sio_on_any(sio_namespace *nsp, sio_event_cb cb, void *user);
+SIO_API void sio_on_disconnect(sio_namespace *nsp, sio_disconnect_cb cb, void *user);
 /* Middlewares run in the order they were added. Returns SIO_OK or SIO_ENOMEM. */
-int sio_use(sio_namespace *nsp, sio_middleware_cb cb, void *user);
-const char *sio_namespace_name(const sio_namespace *nsp);
-size_t sio_namespace_socket_count(const sio_namespace *nsp);
+SIO_API int sio_use(sio_namespace *nsp, sio_middleware_cb cb, void *user);
+SIO_API const char *sio_namespace_name(const sio_namespace *nsp);
+SIO_API size_t sio_namespace_socket_count(const sio_namespace *nsp);
 
 /* --- event arguments ------------------------------------------------------- */
 
@@ -210,24 +216,24 @@ typedef enum sio_type {
 
 /* Arguments after the event name (for acks: all of them). Valid during the
  * callback only. */
-size_t sio_args_count(const sio_args *a);
-sio_type sio_arg_type(const sio_args *a, size_t i);
+SIO_API size_t sio_args_count(const sio_args *a);
+SIO_API sio_type sio_arg_type(const sio_args *a, size_t i);
 /* The raw JSON text of argument i (not NUL-terminated); NULL if i is out of range. */
-const char *sio_arg_json(const sio_args *a, size_t i, size_t *len);
+SIO_API const char *sio_arg_json(const sio_args *a, size_t i, size_t *len);
 /* Decoded string argument i as a NUL-terminated copy the caller frees;
  * NULL if not a string (or out of memory). */
-char *sio_arg_string(const sio_args *a, size_t i);
-bool sio_arg_int(const sio_args *a, size_t i, int64_t *out);
-bool sio_arg_double(const sio_args *a, size_t i, double *out);
-bool sio_arg_bool(const sio_args *a, size_t i, bool *out);
+SIO_API char *sio_arg_string(const sio_args *a, size_t i);
+SIO_API bool sio_arg_int(const sio_args *a, size_t i, int64_t *out);
+SIO_API bool sio_arg_double(const sio_args *a, size_t i, double *out);
+SIO_API bool sio_arg_bool(const sio_args *a, size_t i, bool *out);
 /* The attachment that argument i stands for (type SIO_T_BINARY). */
-const void *sio_arg_binary(const sio_args *a, size_t i, size_t *len);
+SIO_API const void *sio_arg_binary(const sio_args *a, size_t i, size_t *len);
 /* The JSON text of all arguments as an array, placeholders included
  * (suitable to emit again with the same attachments). */
-const char *sio_args_json(const sio_args *a, size_t *len);
+SIO_API const char *sio_args_json(const sio_args *a, size_t *len);
 /* The attachments, in placeholder order. */
-size_t sio_args_binary_count(const sio_args *a);
-const void *sio_args_binary(const sio_args *a, size_t k, size_t *len);
+SIO_API size_t sio_args_binary_count(const sio_args *a);
+SIO_API const void *sio_args_binary(const sio_args *a, size_t k, size_t *len);
 
 /* --- sockets ----------------------------------------------------------------- */
 
@@ -243,54 +249,54 @@ typedef struct sio_binary {
 typedef void (*sio_ack_cb)(sio_socket *s, const sio_args *reply, int err, void *user);
 #define SIO_ACK_TIMEOUT 1
 
-const char *sio_socket_id(const sio_socket *s);
-sio_namespace *sio_socket_namespace(sio_socket *s);
-sio_server *sio_socket_server(sio_socket *s);
-bool sio_socket_connected(const sio_socket *s);
+SIO_API const char *sio_socket_id(const sio_socket *s);
+SIO_API sio_namespace *sio_socket_namespace(sio_socket *s);
+SIO_API sio_server *sio_socket_server(sio_socket *s);
+SIO_API bool sio_socket_connected(const sio_socket *s);
 /* The auth object of the handshake as JSON text ("{}" when none). For
  * socket.io-client 2.x, which has no auth, it is the namespace's query
  * ("/nsp?token=x") or else the connection's query, as socket.io 2 had it. */
-const char *sio_socket_auth(const sio_socket *s);
+SIO_API const char *sio_socket_auth(const sio_socket *s);
 /* The query parameters of the connection's handshake as a JSON object of
  * strings (io(url, {query: {...}}) in the client), Engine.IO's own left out;
  * "{}" when none or once disconnected. */
-const char *sio_socket_query(const sio_socket *s);
-void sio_socket_set_data(sio_socket *s, void *data);
-void *sio_socket_data(const sio_socket *s);
+SIO_API const char *sio_socket_query(const sio_socket *s);
+SIO_API void sio_socket_set_data(sio_socket *s, void *data);
+SIO_API void *sio_socket_data(const sio_socket *s);
 /* Keep a handle past the disconnect callback; every ref needs an unref. */
-sio_socket *sio_socket_ref(sio_socket *s);
-void sio_socket_unref(sio_socket *s);
+SIO_API sio_socket *sio_socket_ref(sio_socket *s);
+SIO_API void sio_socket_unref(sio_socket *s);
 
 /* Emits to one socket. An emit before the socket's CONNECT reply is queued
  * and sent right after it, in order. Returns SIO_OK, SIO_EINVAL (bad JSON,
  * reserved name, placeholder out of range), SIO_ECLOSED, SIO_EFULL, SIO_ENOMEM. */
-int sio_emit(sio_socket *s, const char *event, const char *args_json);
-int sio_emit_binary(sio_socket *s, const char *event, const char *args_json, const sio_binary *bins,
+SIO_API int sio_emit(sio_socket *s, const char *event, const char *args_json);
+SIO_API int sio_emit_binary(sio_socket *s, const char *event, const char *args_json, const sio_binary *bins,
                     size_t nbins);
 /* Dropped (SIO_EAGAIN) if the transport cannot take it right now. */
-int sio_emit_volatile(sio_socket *s, const char *event, const char *args_json);
+SIO_API int sio_emit_volatile(sio_socket *s, const char *event, const char *args_json);
 /* With an acknowledgement: `cb` runs once, with the reply or on timeout
  * (timeout_ms 0: none) or when the socket disconnects. */
-int sio_emit_with_ack(sio_socket *s, const char *event, const char *args_json, const sio_binary *bins,
+SIO_API int sio_emit_with_ack(sio_socket *s, const char *event, const char *args_json, const sio_binary *bins,
                       size_t nbins, unsigned timeout_ms, sio_ack_cb cb, void *user);
 
 /* Answers a client's ack request, once. `ack` is consumed. Returns SIO_OK,
  * SIO_EINVAL or SIO_ECLOSED (the ack is consumed in every case). */
-int sio_ack_send(sio_ack *ack, const char *args_json, const sio_binary *bins, size_t nbins);
+SIO_API int sio_ack_send(sio_ack *ack, const char *args_json, const sio_binary *bins, size_t nbins);
 /* Keeps the ack past the event callback; then it must be answered with
  * sio_ack_send or released with sio_ack_discard. Returns `ack`. */
-sio_ack *sio_ack_retain(sio_ack *ack);
-void sio_ack_discard(sio_ack *ack);
+SIO_API sio_ack *sio_ack_retain(sio_ack *ack);
+SIO_API void sio_ack_discard(sio_ack *ack);
 
 /* Rooms. Every socket is in the room named by its id. */
-int sio_join(sio_socket *s, const char *room);
-int sio_leave(sio_socket *s, const char *room);
-bool sio_in_room(const sio_socket *s, const char *room);
-size_t sio_room_count(const sio_socket *s);
+SIO_API int sio_join(sio_socket *s, const char *room);
+SIO_API int sio_leave(sio_socket *s, const char *room);
+SIO_API bool sio_in_room(const sio_socket *s, const char *room);
+SIO_API size_t sio_room_count(const sio_socket *s);
 
 /* Disconnects the socket from its namespace ("server namespace disconnect");
  * with `close_client`, closes the whole connection. */
-void sio_disconnect(sio_socket *s, bool close_client);
+SIO_API void sio_disconnect(sio_socket *s, bool close_client);
 
 /* --- broadcast --------------------------------------------------------------- */
 
@@ -306,11 +312,11 @@ typedef struct sio_target {
 /* Emits to every socket of the namespace in the target. The packet is
  * encoded once for all recipients. Returns the number of recipients, or an
  * error code. */
-int sio_broadcast(sio_namespace *nsp, const sio_target *to, const char *event, const char *args_json,
+SIO_API int sio_broadcast(sio_namespace *nsp, const sio_target *to, const char *event, const char *args_json,
                   const sio_binary *bins, size_t nbins);
 /* Disconnects every socket in `room` (all of the namespace when NULL).
  * Returns how many. */
-int sio_disconnect_room(sio_namespace *nsp, const char *room, bool close_client);
+SIO_API int sio_disconnect_room(sio_namespace *nsp, const char *room, bool close_client);
 
 /* --- from any thread --------------------------------------------------------- */
 
@@ -319,10 +325,10 @@ int sio_disconnect_room(sio_namespace *nsp, const char *room, bool close_client)
  * are validated and copied now. Returns SIO_OK, SIO_EINVAL, SIO_ENOMEM or
  * SIO_ESTATE (the server is stopping). Emits posted by one thread are
  * carried out in the order they were posted. */
-int sio_post_emit(sio_server *srv, const char *nsp, const char *socket_id, const char *const *rooms,
+SIO_API int sio_post_emit(sio_server *srv, const char *nsp, const char *socket_id, const char *const *rooms,
                   size_t n_rooms, const char *event, const char *args_json);
 /* Queue a disconnect of one socket (socket_id) or of a room's sockets (any thread). */
-int sio_post_disconnect(sio_server *srv, const char *nsp, const char *socket_id, const char *room);
+SIO_API int sio_post_disconnect(sio_server *srv, const char *nsp, const char *socket_id, const char *room);
 
 /* Counters, for tests and monitoring (loop thread). */
 typedef struct sio_stats {
@@ -331,7 +337,7 @@ typedef struct sio_stats {
     uint64_t emits_after_close; /* emits refused with SIO_ECLOSED */
     size_t clients;             /* Engine.IO sessions */
 } sio_stats;
-void sio_server_stats(const sio_server *srv, sio_stats *out);
+SIO_API void sio_server_stats(const sio_server *srv, sio_stats *out);
 
 #ifdef __cplusplus
 }

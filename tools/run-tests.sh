@@ -4,6 +4,8 @@
 #
 # unit         every executable in BUILD_DIR/tests/unit/ (cmocka)
 # integration  every executable in BUILD_DIR/tests/integration/ (cmocka)
+# install      every tests/install/*.test.sh (TAP) with BUILD_DIR: the library
+#              installed into a temporary prefix and used through pkg-config
 # interop      node --test over tests/interop/*.test.mjs and tests/browser/*.test.mjs, with
 #              SIO_BUILD_DIR=<absolute BUILD_DIR> for the server binaries; the
 #              stress tests (*stress*) in a second run of their own
@@ -20,11 +22,11 @@
 # VALGRIND=1 runs the C unit tests under valgrind (definite leaks are errors).
 set -uo pipefail
 
-usage() { echo "usage: $0 unit|integration|interop|all [BUILD_DIR]" >&2; exit 2; }
+usage() { echo "usage: $0 unit|integration|install|interop|all [BUILD_DIR]" >&2; exit 2; }
 [ $# -ge 1 ] && [ $# -le 2 ] || usage
 mode=$1
 build=${2:-build}
-case $mode in unit|integration|interop|all) ;; *) usage ;; esac
+case $mode in unit|integration|install|interop|all) ;; *) usage ;; esac
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root" || exit 2
@@ -129,6 +131,26 @@ run_node() { # name files...
     account "$name" "$rc" "${pass:-0}" "$(( ${fail:-0} + ${cancelled:-0} ))" "$summary"
 }
 
+# The TAP scripts of tests/install/, each accounted as one program.
+run_tap_scripts() {
+    local f name rc pass fail summary
+    for f in tests/install/*.test.sh; do
+        [ -f "$f" ] || continue
+        name="install/$(basename "$f" .test.sh)"
+        echo "== $name"
+        timeout -k 5 "$C_TIMEOUT" bash "$f" "$build" </dev/null >"$out" 2>&1
+        rc=$?
+        cat "$out"
+        pass=$(last_node "$out" pass)
+        fail=$(last_node "$out" fail)
+        while IFS= read -r line; do failed_cases+=("$name: $line"); done < <(
+            sed -n 's/^not ok [0-9]* - \(.*\)$/\1/p' "$out")
+        summary=0
+        [ -n "$pass$fail" ] && summary=1
+        account "$name" "$rc" "${pass:-0}" "${fail:-0}" "$summary"
+    done
+}
+
 # The interop and browser tests run in parallel (node's default), the
 # CPU-heavy stress tests (*stress*) after them on their own: run beside
 # them, they starved the timing of the others.
@@ -151,9 +173,11 @@ run_interop() {
 case $mode in
     unit)        run_c_dir unit "$build/tests/unit" ;;
     integration) run_c_dir integration "$build/tests/integration" ;;
+    install)     run_tap_scripts ;;
     interop)     run_interop ;;
     all)         run_c_dir unit "$build/tests/unit"
                  run_c_dir integration "$build/tests/integration"
+                 run_tap_scripts
                  run_interop ;;
 esac
 

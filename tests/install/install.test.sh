@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# The library as a user gets it: `make install` into a temporary prefix, then
+# programs built with nothing but what pkg-config says of libsio.
+#   bash tests/install/install.test.sh [BUILD_DIR]     (default build)
+# Prints TAP. Checks:
+#   - the installed files: libsio.a, libsio.so with its SONAME and links,
+#     the headers, libsio.pc (its version is the headers' SIO_VERSION_STRING);
+#   - every docs/examples/*.c builds against the shared library (and needs
+#     libsio.so.MAJOR) and against the static one (and does not), and runs:
+#     --help, then as a server on a free port answering an Engine.IO
+#     handshake;
+#   - a program using jansson next to libsio builds both ways and runs right
+#     (tests/install/with_jansson.c);
+#   - `make uninstall` removes every installed file.
+# A sanitizer build (BUILD_DIR with __asan_/__tsan_ symbols) links the
+# programs with the same sanitizer.
+set -uo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root" || exit 2
+build=${1:-build}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/libsio-install.XXXXXX")
+server_pid=
+cleanup() {
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+check() { # description command...
+    local what=$1 log="$tmp/log"
+    shift
+    if "$@" > "$log" 2>&1; then ok "$what"; else not_ok "$what" "$(tail -n 20 "$log" | sed 's/^/  /')"; fi
+}
+
+# The make variables of this build: a sanitizer build links with it.
+san=
+if nm "$build/libsio-internal.a" 2>/dev/null | grep -q ' U __asan_'; then
+    san="-fsanitize=address,undefined"
+    sanitizer=address,undefined
+elif nm "$build/libsio-internal.a" 2>/dev/null | grep -q ' U __tsan_'; then
+    san="-fsanitize=thread"
+    sanitizer=thread
+else
+    sanitizer=
+fi
+cc=${CC:-cc}
+nm "$build/libsio-internal.a" 2>/dev/null | grep -q ' U __ubsan_' && [ -z "$san" ] && san="-fsanitize=undefined"
+
+prefix="$tmp/prefix"
+check "make install PREFIX=<tmp>" make -s --no-print-directory BUILD="$build" SANITIZER="$sanitizer" \
+    CC="$cc" PREFIX="$prefix" install
+version=$(sed -n 's/^#define SIO_VERSION_STRING "\(.*\)"/\1/p' include/sio_version.h)
+major=${version%%.*}
+lib="$prefix/lib"
+files=("$lib/libsio.a" "$lib/libsio.so" "$lib/libsio.so.$major" "$lib/libsio.so.$version"
+       "$lib/pkgconfig/libsio.pc")
+for h in include/*.h; do files+=("$prefix/include/$(basename "$h")"); done
+missing=()
+for f in "${files[@]}"; do [ -e "$f" ] || missing+=("$f"); done
+if [ "${#missing[@]}" -eq 0 ]; then ok "installed files"; else not_ok "installed files" "missing: ${missing[*]}"; fi
+soname=$(readelf -d "$lib/libsio.so.$version" 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+if [ "$soname" = "libsio.so.$major" ] && [ "$(readlink "$lib/libsio.so")" = "libsio.so.$major" ] &&
+   [ "$(readlink "$lib/libsio.so.$major")" = "libsio.so.$version" ]; then
+    ok "SONAME libsio.so.$major and its links"
+else
+    not_ok "SONAME libsio.so.$major and its links" "SONAME: $soname"
+fi
+
+export PKG_CONFIG_PATH="$lib/pkgconfig"
+pc_version=$(pkg-config --modversion libsio 2>&1)
+if [ "$pc_version" = "$version" ]; then ok "pkg-config --modversion libsio"; else not_ok "pkg-config --modversion libsio" "$pc_version"; fi
+cflags=$(pkg-config --cflags libsio)
+libs_shared=$(pkg-config --libs libsio)
+# Static: libsio.a chosen over libsio.so (-Bstatic), the rest as pkg-config's
+# --static says (libwebsockets, libuv and their own dependencies, shared).
+libs_static="$(pkg-config --libs-only-L libsio) -Wl,-Bstatic -lsio -Wl,-Bdynamic \
+$(pkg-config --static --libs libsio | sed -e 's/-L[^ ]*//g' -e 's/-lsio\b//g')"
+
+needs_libsio() { readelf -d "$1" | grep -q "NEEDED.*\[libsio\.so\.$major\]"; }
+
+# build NAME SOURCE LINKAGE EXTRA_LIBS: builds $tmp/NAME-LINKAGE.
+build() {
+    local name=$1 src=$2 linkage=$3 extra=$4 out="$tmp/$1-$3" libs
+    libs=$libs_shared
+    [ "$linkage" = static ] && libs=$libs_static
+    # shellcheck disable=SC2086 # word splitting of the flags is meant
+    if ! "$cc" $san -o "$out" "$src" $cflags $libs $extra > "$tmp/log" 2>&1; then
+        not_ok "$name builds against the $linkage library" "$(tail -n 20 "$tmp/log")"
+        return 1
+    fi
+    if [ "$linkage" = shared ] && ! needs_libsio "$out"; then
+        not_ok "$name builds against the $linkage library" "it does not need libsio.so.$major"
+        return 1
+    fi
+    if [ "$linkage" = static ] && needs_libsio "$out"; then
+        not_ok "$name builds against the $linkage library" "it needs libsio.so.$major"
+        return 1
+    fi
+    ok "$name builds against the $linkage library"
+}
+
+# A server program started with --port 0 must print "listening on port N"
+# within 10 s and answer an Engine.IO handshake there.
+serves() { # binary
+    local port= line left answer= seen=()
+    coproc SERVER { LD_LIBRARY_PATH="$lib" exec "$1" --port 0 2>&1; }
+    server_pid=$SERVER_PID
+    local deadline=$((SECONDS + 10))
+    while left=$((deadline - SECONDS)); [ "$left" -gt 0 ] &&
+          IFS= read -r -t "$left" line <&"${SERVER[0]}"; do
+        seen+=("$line")
+        case $line in
+            *"listening on port "*) port=${line##*listening on port }; port=${port%%[!0-9]*}; break ;;
+        esac
+    done
+    [ -n "$port" ] && answer=$(curl -s --max-time 5 "http://127.0.0.1:$port/socket.io/?EIO=4&transport=polling")
+    kill "$server_pid" 2>/dev/null
+    wait "$server_pid" 2>/dev/null
+    server_pid=
+    case $answer in
+        0\{*) return 0 ;;
+        *) echo "port: ${port:-none}; answer: ${answer:-none}"; printf '%s\n' "${seen[@]}"; return 1 ;;
+    esac
+}
+
+for src in docs/examples/*.c; do
+    name=$(basename "$src" .c)
+    for linkage in shared static; do
+        build "$name" "$src" "$linkage" "" || continue
+        check "$name ($linkage) --help" env LD_LIBRARY_PATH="$lib" "$tmp/$name-$linkage" --help
+        check "$name ($linkage) serves a handshake" serves "$tmp/$name-$linkage"
+    done
+done
+
+if pkg-config --exists jansson; then
+    for linkage in shared static; do
+        build with_jansson tests/install/with_jansson.c "$linkage" "$(pkg-config --libs jansson)" || continue
+        check "with_jansson ($linkage): jansson and libsio each answer for themselves" \
+            env LD_LIBRARY_PATH="$lib" "$tmp/with_jansson-$linkage"
+    done
+else
+    not_ok "jansson found by pkg-config (libjansson-dev; tools/install-deps.sh installs it)"
+fi
+
+check "make uninstall" make -s --no-print-directory BUILD="$build" SANITIZER="$sanitizer" CC="$cc" \
+    PREFIX="$prefix" uninstall
+left=$(find "$prefix" -type f -o -type l 2>/dev/null)
+if [ -z "$left" ]; then ok "nothing left after make uninstall"; else not_ok "nothing left after make uninstall" "$left"; fi
+
+echo "1..$n"
+echo "# pass $((n - failed))"
+echo "# fail $failed"
+[ "$failed" -eq 0 ]
