@@ -413,16 +413,18 @@ describe(`socket.io-client ${V2_VERSION} <-> sio-echo`, () => {
         assert.deepEqual((await auth.take(1, 3000))[0], [{ token: 'early' }]);
       }));
 
-      // Intermittent in full runs of the suite (2 of about 6): after the
-      // reconnection the client sees 'connect' but not the 'auth' event that
-      // follows it; never seen when this file runs alone. Kept as todo until
-      // the cause is found, so that it is still run and reported.
-      it('client-side disconnect, then connect again', {
-        ...T, todo: 'intermittent: the auth event after the reconnection is sometimes not seen',
-      }, () => diag(server, async () => {
+      // The first connection's "auth" is awaited before disconnecting. The
+      // server sends it right after the CONNECT reply, but a 2.x socket that
+      // disconnects drops every packet it has not processed yet
+      // (Socket#destroy unsubscribes it from its Manager): when the CONNECT
+      // and the "auth" reached the client in two reads (a loaded machine),
+      // the test disconnected in between, lost the first "auth", and its
+      // take(2) then waited in vain after the reconnection.
+      it('client-side disconnect, then connect again', T, () => diag(server, async () => {
         const s = await connect2(server, mode);
         const firstId = s.id;
         const firstEngine = s.io.engine;
+        assert.deepEqual((await s.authEvents.take(1, 3000))[0], [{}]);
         // 2.x closes the whole Manager with its last socket; wait for that
         // before connecting again (its late 'close' would hit the new attempt).
         const engineClosed = waitFor(firstEngine, 'close', 3000);
@@ -437,7 +439,7 @@ describe(`socket.io-client ${V2_VERSION} <-> sio-echo`, () => {
         assert.notEqual(s.io.engine, firstEngine);
         assert.equal(s.id, s.io.engine.id);
         assert.notEqual(s.id, firstId, 'a new connection gets a new id');
-        assert.deepEqual((await s.authEvents.take(2, 10000)).map((a) => a[0]), [{}, {}]);
+        assert.deepEqual((await s.authEvents.take(1, 3000))[0], [{}]);
         assert.deepEqual(await emitAck(s, 'message-with-ack', 'after reconnect 𝕊'), ['after reconnect 𝕊']);
       }));
     });
