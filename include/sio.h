@@ -197,6 +197,11 @@ SIO_API int sio_on(sio_namespace *nsp, const char *event, sio_event_cb cb, void 
 /* Handler for every event that has no handler of its own. */
 SIO_API void sio_on_any(sio_namespace *nsp, sio_event_cb cb, void *user);
 SIO_API void sio_on_disconnect(sio_namespace *nsp, sio_disconnect_cb cb, void *user);
+/* Runs when a connected socket starts to disconnect, before its disconnect
+ * handler, while it is still in its rooms (Node's "disconnecting"): the
+ * place to tell a room that someone leaves. The socket may still emit and
+ * broadcast; a disconnect it asks for is the one already under way. */
+SIO_API void sio_on_disconnecting(sio_namespace *nsp, sio_disconnect_cb cb, void *user);
 /* Middlewares run in the order they were added. Returns SIO_OK or SIO_ENOMEM. */
 SIO_API int sio_use(sio_namespace *nsp, sio_middleware_cb cb, void *user);
 SIO_API const char *sio_namespace_name(const sio_namespace *nsp);
@@ -293,6 +298,10 @@ SIO_API int sio_join(sio_socket *s, const char *room);
 SIO_API int sio_leave(sio_socket *s, const char *room);
 SIO_API bool sio_in_room(const sio_socket *s, const char *room);
 SIO_API size_t sio_room_count(const sio_socket *s);
+/* Room i of the socket (0 <= i < sio_room_count), its own room (its id)
+ * first, then the others in the order it joined them; NULL past the end.
+ * Valid until the socket joins or leaves a room. */
+SIO_API const char *sio_socket_room(const sio_socket *s, size_t i);
 
 /* Disconnects the socket from its namespace ("server namespace disconnect");
  * with `close_client`, closes the whole connection. */

@@ -132,6 +132,12 @@ void sio_on_disconnect(sio_namespace *nsp, sio_disconnect_cb cb, void *user)
     nsp->on_disconnect_user = user;
 }
 
+void sio_on_disconnecting(sio_namespace *nsp, sio_disconnect_cb cb, void *user)
+{
+    nsp->on_disconnecting = cb;
+    nsp->on_disconnecting_user = user;
+}
+
 int sio_use(sio_namespace *nsp, sio_middleware_cb cb, void *user)
 {
     sio_middleware *mw = realloc(nsp->mw, (nsp->n_mw + 1) * sizeof(*mw));
@@ -253,8 +259,7 @@ static void client_drop_binary(sio_client *c)
  * the connection is closed. */
 static void client_protocol_error(sio_client *c)
 {
-    while (c->sockets)
-        sio_socket_close(c->sockets, "parse error", false);
+    sio_client_close_sockets(c, "parse error", false);
     if (c->es)
         eio_session_fail(c->es);
 }
@@ -310,8 +315,7 @@ static void on_close(void *ctx, eio_session *es, eio_close_reason reason)
         return;
     c->es = NULL;
     const char *why = eio_close_reason_str(reason);
-    while (c->sockets)
-        sio_socket_close(c->sockets, why, false);
+    sio_client_close_sockets(c, why, false);
     timer_heap_cancel(&srv->timers, &c->connect_timer);
     client_drop_binary(c);
     eio_session_set_user(es, NULL);

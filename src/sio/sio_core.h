@@ -61,6 +61,8 @@ struct sio_namespace {
     void *on_connection_user;
     sio_disconnect_cb on_disconnect;
     void *on_disconnect_user;
+    sio_disconnect_cb on_disconnecting;
+    void *on_disconnecting_user;
     sio_middleware *mw;
     size_t n_mw;
 };
@@ -80,6 +82,7 @@ struct sio_socket {
     char *id; /* v5: random; v4 protocol: the Engine.IO sid, or "/nsp#sid" */
     uint8_t state;
     bool in_own_room; /* in the room named by its id (see sio_namespace.sockets) */
+    bool closing;     /* its disconnecting handler runs: it is being closed */
     uint32_t refs;
     uint64_t mark; /* broadcast de-duplication (64 bits: never wraps) */
     sio_namespace *nsp;
@@ -152,6 +155,9 @@ void sio_core_close_posts(sio_server *srv);
 sio_namespace *sio_nsp_find(sio_server *srv, const char *name, size_t len);
 sio_socket *sio_nsp_socket(sio_namespace *nsp, const char *id);
 void sio_socket_close(sio_socket *s, const char *reason, bool notify_client);
+/* Closes every socket of the client (one whose disconnecting handler is
+ * running is left to finish its own close, detached from the client). */
+void sio_client_close_sockets(sio_client *c, const char *reason, bool notify_client);
 int sio_room_add(sio_room *r, sio_socket *s);
 void sio_room_remove(sio_room *r, sio_socket *s);
 /* Enters a connecting socket in its namespace's map and its own room.

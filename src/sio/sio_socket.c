@@ -177,6 +177,19 @@ bool sio_in_room(const sio_socket *s, const char *room)
     return r && membership(s, r);
 }
 
+const char *sio_socket_room(const sio_socket *s, size_t i)
+{
+    if (s->in_own_room) {
+        if (i == 0)
+            return s->id;
+        i--;
+    }
+    for (uint32_t k = 0; k < s->n_mem; k++)
+        if (s->mem[k].room->name && i-- == 0)
+            return s->mem[k].room->name;
+    return NULL;
+}
+
 size_t sio_room_count(const sio_socket *s)
 {
     /* Memberships minus the namespace's set of all sockets. */
@@ -419,7 +432,7 @@ void sio_socket_fail_acks(sio_socket *s)
  * DISCONNECT packet first. */
 void sio_socket_close(sio_socket *s, const char *reason, bool notify_client)
 {
-    if (s->state == SOCK_DISCONNECTED)
+    if (s->state == SOCK_DISCONNECTED || s->closing)
         return;
     bool was_connected = s->state == SOCK_CONNECTED;
     sio_client *c = s->client;
@@ -433,6 +446,17 @@ void sio_socket_close(sio_socket *s, const char *reason, bool notify_client)
             eio_session_send(c->es, m);
         sio_msg_unref(m);
         sio_buf_free(&b);
+    }
+    /* Still connected and in its rooms, as Node's "disconnecting"; a close
+     * asked for from the handler is this one. The reference keeps the
+     * socket through whatever the handler does. */
+    if (was_connected && reason && s->nsp->on_disconnecting) {
+        s->closing = true;
+        s->refs++;
+        s->nsp->on_disconnecting(s, reason, s->nsp->on_disconnecting_user);
+        s->refs--;
+        s->closing = false;
+        c = s->client; /* the handler may have closed the whole client */
     }
     s->state = SOCK_DISCONNECTED;
     /* Out of the client's list. */
@@ -456,14 +480,28 @@ void sio_socket_close(sio_socket *s, const char *reason, bool notify_client)
     sio_socket_unref(s);
 }
 
+void sio_client_close_sockets(sio_client *c, const char *reason, bool notify_client)
+{
+    while (c->sockets) {
+        sio_socket *s = c->sockets;
+        if (s->closing) {
+            /* Its disconnecting handler is running further up the stack: it
+             * finishes its own close there, without the client. */
+            c->sockets = s->next_in_client;
+            s->client = NULL;
+            continue;
+        }
+        sio_socket_close(s, reason, notify_client);
+    }
+}
+
 void sio_disconnect(sio_socket *s, bool close_client)
 {
-    if (s->state == SOCK_DISCONNECTED)
+    if (s->state == SOCK_DISCONNECTED || s->closing)
         return;
     sio_client *c = s->client;
     if (close_client && c) {
-        while (c->sockets)
-            sio_socket_close(c->sockets, "server namespace disconnect", true);
+        sio_client_close_sockets(c, "server namespace disconnect", true);
         if (c->es)
             eio_session_close(c->es);
         return;

@@ -126,6 +126,42 @@ typedef struct recorder {
 
 static recorder R;
 
+/* What the disconnecting handler saw, and what it does. */
+static struct {
+    int calls;
+    char reason[64];
+    char rooms[256]; /* "id,a,b" */
+    size_t disc_before; /* disconnect handlers run before it */
+    bool connected;
+    bool redisconnect;       /* it asks for a disconnect itself */
+    const char *broadcast;   /* it tells this room that it leaves */
+} D;
+
+static void on_disconnecting_record(sio_socket *s, const char *reason, void *user)
+{
+    (void)user;
+    D.calls++;
+    snprintf(D.reason, sizeof(D.reason), "%s", reason);
+    D.rooms[0] = 0;
+    for (size_t i = 0; i < sio_room_count(s); i++) {
+        const char *r = sio_socket_room(s, i);
+        assert_non_null(r);
+        assert_true(sio_in_room(s, r));
+        size_t n = strlen(D.rooms);
+        snprintf(D.rooms + n, sizeof(D.rooms) - n, "%s%s", n ? "," : "", r == sio_socket_id(s) ? "id" : r);
+    }
+    assert_null(sio_socket_room(s, sio_room_count(s)));
+    D.disc_before = R.n_disc;
+    D.connected = sio_socket_connected(s);
+    if (D.redisconnect)
+        sio_disconnect(s, true);
+    if (D.broadcast) {
+        const char *rooms[] = {D.broadcast};
+        sio_target to = {rooms, 1, NULL, 0, NULL, false};
+        assert_true(sio_broadcast(sio_socket_namespace(s), &to, "left", "[1]", NULL, 0) >= 1);
+    }
+}
+
 static void on_conn_record(sio_socket *s, void *user)
 {
     (void)user;
@@ -1046,6 +1082,72 @@ static void test_disconnect_fails_acks(void **state)
 }
 
 /* --- rooms ------------------------------------------------------------------------- */
+
+/* The rooms of a socket, in order; and the disconnecting handler, which
+ * sees them all before the socket leaves them, before the disconnect
+ * handler, whatever closes the socket; a disconnect asked for from it is the
+ * one under way; a broadcast from it reaches the room it leaves. */
+static void test_disconnecting_sees_rooms(void **state)
+{
+    env *e = *state;
+    env_start(e, NULL, NULL);
+    memset(&D, 0, sizeof(D));
+    sio_namespace *nsp = sio_of(e->srv, "/");
+    sio_on_connection(nsp, on_conn_record, NULL);
+    sio_on_disconnect(nsp, on_disc_record, NULL);
+    sio_on_disconnecting(nsp, on_disconnecting_record, NULL);
+    client *a = client_open(e), *b = client_open(e), *c = client_open(e);
+    sio_socket *sa = connect_ok(a, "/"), *sb = connect_ok(b, "/"), *sc = connect_ok(c, "/");
+
+    assert_int_equal(sio_join(sa, "b-room"), SIO_OK);
+    assert_int_equal(sio_join(sa, "a-room"), SIO_OK);
+    assert_int_equal(sio_room_count(sa), 3);
+    assert_ptr_equal(sio_socket_room(sa, 0), sio_socket_id(sa));
+    assert_string_equal(sio_socket_room(sa, 1), "b-room");
+    assert_string_equal(sio_socket_room(sa, 2), "a-room");
+    assert_null(sio_socket_room(sa, 3));
+    assert_int_equal(sio_leave(sa, "b-room"), SIO_OK);
+    assert_string_equal(sio_socket_room(sa, 1), "a-room");
+    assert_int_equal(sio_join(sa, "b-room"), SIO_OK);
+
+    /* The client leaves: the handler sees every room, then the socket
+     * leaves them, then the disconnect handler runs. */
+    assert_int_equal(client_send(a, "41"), 0);
+    assert_int_equal(D.calls, 1);
+    assert_string_equal(D.reason, "client namespace disconnect");
+    assert_string_equal(D.rooms, "id,a-room,b-room");
+    assert_int_equal(D.disc_before, 0);
+    assert_true(D.connected);
+    assert_int_equal(R.n_disc, 1);
+    assert_ptr_equal(R.disc[0], sa);
+    assert_int_equal(sio_room_count(sa), 0);
+
+    /* A server disconnect that the handler asks for again, and a broadcast
+     * from it to the room it leaves. */
+    assert_int_equal(sio_join(sb, "x"), SIO_OK);
+    assert_int_equal(sio_join(sc, "x"), SIO_OK);
+    D.redisconnect = true;
+    D.broadcast = "x";
+    sio_disconnect(sb, true);
+    assert_int_equal(D.calls, 2);
+    assert_string_equal(D.reason, "server namespace disconnect");
+    assert_string_equal(D.rooms, "id,x");
+    assert_int_equal(R.n_disc, 2);
+    assert_ptr_equal(R.disc[1], sb);
+    expect_text(c, "42[\"left\",1]");
+    expect_none(c);
+
+    /* The transport closes under a socket: its handler runs too. */
+    D.redisconnect = false;
+    D.broadcast = NULL;
+    eio_conn_closed(&c->conn);
+    eio_engine_deliver_closes(e->eng);
+    assert_int_equal(D.calls, 3);
+    assert_string_equal(D.reason, "transport close");
+    assert_string_equal(D.rooms, "id,x");
+    assert_int_equal(R.n_disc, 3);
+    assert_ptr_equal(R.disc[2], sc);
+}
 
 static void test_rooms(void **state)
 {
@@ -2422,6 +2524,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_connect_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_post_emit_from_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_post_pending_at_free, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_disconnecting_sees_rooms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dynamic_namespace_pattern, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dynamic_namespace_filter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dynamic_namespace_pattern_and_filter, setup, teardown),
