@@ -293,6 +293,18 @@ SIO_API int sio_ack_send(sio_ack *ack, const char *args_json, const sio_binary *
 SIO_API sio_ack *sio_ack_retain(sio_ack *ack);
 SIO_API void sio_ack_discard(sio_ack *ack);
 
+/* A middleware for the events a socket receives (Node's socket.use), run
+ * before the event's handler, in the order they were added. Return true to
+ * let the event through; to refuse it, return false after optionally setting
+ * *error (default "refused"; copied): the handler does not run and, when the
+ * client asked for an acknowledgement, it receives one argument
+ * {"error": <error>}. */
+typedef bool (*sio_packet_middleware_cb)(sio_socket *s, const char *event, const sio_args *args,
+                                         const char **error, void *user);
+/* Adds one to the socket, typically from the connection handler. Returns
+ * SIO_OK, SIO_ENOMEM or SIO_ECLOSED. */
+SIO_API int sio_socket_use(sio_socket *s, sio_packet_middleware_cb cb, void *user);
+
 /* Rooms. Every socket is in the room named by its id. */
 SIO_API int sio_join(sio_socket *s, const char *room);
 SIO_API int sio_leave(sio_socket *s, const char *room);

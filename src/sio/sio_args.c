@@ -230,6 +230,45 @@ void sio_ack_discard(sio_ack *ack)
 
 /* --- dispatch ------------------------------------------------------------------------------ */
 
+int sio_socket_use(sio_socket *s, sio_packet_middleware_cb cb, void *user)
+{
+    if (s->state == SOCK_DISCONNECTED)
+        return SIO_ECLOSED;
+    sio_packet_mw *v = realloc(s->pmw, (s->n_pmw + 1) * sizeof(*v));
+    if (!v)
+        return SIO_ENOMEM;
+    s->pmw = v;
+    s->pmw[s->n_pmw++] = (sio_packet_mw){cb, user};
+    return SIO_OK;
+}
+
+/* Runs the socket's packet middlewares; false when one refused the event
+ * (its ack, if any, is then answered with {"error": ...}). A middleware may
+ * disconnect the socket: the others do not run then. */
+static bool packet_middlewares_pass(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack)
+{
+    for (uint32_t i = 0; i < s->n_pmw; i++) {
+        if (s->state != SOCK_CONNECTED)
+            return false;
+        const char *error = NULL;
+        if (s->pmw[i].cb(s, event, args, &error, s->pmw[i].user))
+            continue;
+        if (ack) {
+            sio_buf b;
+            sio_buf_init(&b, 0);
+            if (sio_buf_puts(&b, "[{\"error\":") == 0 &&
+                json_write_string(&b, error ? error : "refused", strlen(error ? error : "refused")) == 0 &&
+                sio_buf_puts(&b, "}]") == 0 && sio_buf_putc(&b, 0) == 0)
+                sio_ack_send(ack, (const char *)b.data, NULL, 0);
+            else
+                sio_ack_discard(ack);
+            sio_buf_free(&b);
+        }
+        return false;
+    }
+    return s->state == SOCK_CONNECTED;
+}
+
 void sio_dispatch_event(sio_socket *s, const sio_packet *pkt, sio_buf *bins, unsigned n_bins)
 {
     sio_namespace *nsp = s->nsp;
@@ -246,14 +285,17 @@ void sio_dispatch_event(sio_socket *s, const sio_packet *pkt, sio_buf *bins, uns
         h = &nsp->any;
     sio_args args;
     sio_ack *ack = NULL;
-    if (h && args_init(&args, d, 0, 1, bins, n_bins) == 0) {
+    if ((h || s->n_pmw) && args_init(&args, d, 0, 1, bins, n_bins) == 0) {
         if (pkt->id >= 0 && (ack = calloc(1, sizeof(*ack)))) {
             ack->s = sio_socket_ref(s);
             ack->id = pkt->id;
             ack->in_callback = true;
         }
         sio_socket_ref(s); /* the handler may disconnect it */
-        h->cb(s, event, &args, ack, h->user);
+        if (!packet_middlewares_pass(s, event, &args, ack))
+            h = NULL;
+        if (h)
+            h->cb(s, event, &args, ack, h->user);
         if (ack) {
             ack->in_callback = false;
             if (!ack->retained || ack->answered)

@@ -69,6 +69,11 @@ struct sio_namespace {
 
 enum sio_socket_state { SOCK_CONNECTING, SOCK_CONNECTED, SOCK_DISCONNECTED };
 
+typedef struct sio_packet_mw {
+    sio_packet_middleware_cb cb;
+    void *user;
+} sio_packet_mw;
+
 typedef struct sio_pending_ack {
     struct sio_pending_ack *next;
     sio_socket *s;
@@ -96,6 +101,8 @@ struct sio_socket {
     uint32_t n_early, cap_early;
     sio_pending_ack *acks;
     int64_t next_ack_id;
+    sio_packet_mw *pmw; /* sio_socket_use */
+    uint32_t n_pmw;
 };
 
 struct sio_client {

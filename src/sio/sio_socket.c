@@ -30,6 +30,7 @@ void sio_socket_unref(sio_socket *s)
         sio_msg_unref(s->early[i]);
     free(s->early);
     free(s->mem);
+    free(s->pmw);
     free(s->auth);
     free(s->id);
     free(s);

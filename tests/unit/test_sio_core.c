@@ -1112,6 +1112,7 @@ static void test_disconnecting_sees_rooms(void **state)
 
     /* The client leaves: the handler sees every room, then the socket
      * leaves them, then the disconnect handler runs. */
+    sio_socket_ref(sa); /* to look at it after its disconnection */
     assert_int_equal(client_send(a, "41"), 0);
     assert_int_equal(D.calls, 1);
     assert_string_equal(D.reason, "client namespace disconnect");
@@ -1121,6 +1122,8 @@ static void test_disconnecting_sees_rooms(void **state)
     assert_int_equal(R.n_disc, 1);
     assert_ptr_equal(R.disc[0], sa);
     assert_int_equal(sio_room_count(sa), 0);
+    assert_null(sio_socket_room(sa, 0));
+    sio_socket_unref(sa);
 
     /* A server disconnect that the handler asks for again, and a broadcast
      * from it to the room it leaves. */
@@ -1147,6 +1150,78 @@ static void test_disconnecting_sees_rooms(void **state)
     assert_string_equal(D.rooms, "id,x");
     assert_int_equal(R.n_disc, 3);
     assert_ptr_equal(R.disc[2], sc);
+}
+
+/* A packet middleware that lets "ok" through, refuses "secret" with a
+ * message and "quiet" without one, and disconnects on "bye". */
+static int pmw_calls;
+static bool pmw_refuse(sio_socket *s, const char *event, const sio_args *args, const char **error, void *user)
+{
+    pmw_calls++;
+    assert_ptr_equal(user, &pmw_calls);
+    if (strcmp(event, "secret") == 0) {
+        assert_int_equal(sio_args_count(args), 1);
+        *error = "not \"allowed\"";
+        return false;
+    }
+    if (strcmp(event, "bye") == 0) {
+        sio_disconnect(s, false);
+        return true;
+    }
+    return strcmp(event, "quiet") != 0;
+}
+
+static bool pmw_count(sio_socket *s, const char *event, const sio_args *args, const char **error, void *user)
+{
+    (*(int *)user)++;
+    return true;
+}
+
+static void test_socket_use(void **state)
+{
+    env *e = *state;
+    env_start(e, NULL, NULL);
+    sio_namespace *nsp = sio_of(e->srv, "/");
+    sio_on_connection(nsp, on_conn_record, NULL);
+    sio_on_disconnect(nsp, on_disc_record, NULL);
+    sio_on_any(nsp, on_ev_record, NULL);
+    R.ack_mode = ACK_NOW;
+    R.ack_reply = "[\"done\"]";
+    pmw_calls = 0;
+    int second = 0;
+    client *a = client_open(e), *b = client_open(e);
+    sio_socket *sa = connect_ok(a, "/");
+    connect_ok(b, "/");
+    assert_int_equal(sio_socket_use(sa, pmw_refuse, &pmw_calls), SIO_OK);
+    assert_int_equal(sio_socket_use(sa, pmw_count, &second), SIO_OK);
+
+    assert_int_equal(client_send(a, "42[\"ok\",1]"), 0);
+    assert_int_equal(R.n_ev, 1);
+    assert_int_equal(second, 1);
+    assert_int_equal(client_send(a, "421[\"secret\",2]"), 0);
+    expect_text(a, "431[{\"error\":\"not \\\"allowed\\\"\"}]");
+    assert_int_equal(client_send(a, "422[\"quiet\"]"), 0);
+    expect_text(a, "432[{\"error\":\"refused\"}]");
+    assert_int_equal(client_send(a, "42[\"quiet\"]"), 0); /* no ack asked: nothing sent */
+    expect_none(a);
+    assert_int_equal(R.n_ev, 1); /* the refused events reached no handler */
+    assert_int_equal(second, 1); /* nor the next middleware */
+    assert_int_equal(pmw_calls, 4);
+
+    /* Another socket has no middleware. */
+    assert_int_equal(client_send(b, "423[\"secret\",3]"), 0);
+    expect_text(b, "433[\"done\"]");
+    assert_int_equal(R.n_ev, 2);
+
+    /* A middleware that disconnects: the event goes no further. */
+    sio_socket_ref(sa);
+    assert_int_equal(client_send(a, "42[\"bye\"]"), 0);
+    expect_text(a, "41");
+    assert_int_equal(R.n_ev, 2);
+    assert_int_equal(second, 1);
+    assert_int_equal(R.n_disc, 1);
+    assert_int_equal(sio_socket_use(sa, pmw_count, &second), SIO_ECLOSED);
+    sio_socket_unref(sa);
 }
 
 static void test_rooms(void **state)
@@ -2525,6 +2600,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_post_emit_from_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_post_pending_at_free, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disconnecting_sees_rooms, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_socket_use, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dynamic_namespace_pattern, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dynamic_namespace_filter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dynamic_namespace_pattern_and_filter, setup, teardown),
