@@ -190,6 +190,15 @@ typedef void (*sio_disconnect_cb)(sio_socket *s, const char *reason, void *user)
 typedef bool (*sio_middleware_cb)(sio_socket *s, const char **message, const char **data_json,
                                   void *user);
 
+/* An asynchronous middleware: it answers later with sio_decide(), from the
+ * loop thread (for example from a worker thread through sio_server_call()),
+ * so that a database or token check does not block the loop. It may also
+ * answer before it returns. While the answer is awaited the connection
+ * counts against connect_timeout, and the socket's emits wait, in order,
+ * for the CONNECT reply as they always do. */
+typedef struct sio_decision sio_decision;
+typedef void (*sio_async_middleware_cb)(sio_socket *s, sio_decision *d, void *user);
+
 SIO_API void sio_on_connection(sio_namespace *nsp, sio_connection_cb cb, void *user);
 /* Handler for one event name; a later call for the same name replaces it.
  * Returns SIO_OK or SIO_ENOMEM. */
@@ -202,8 +211,17 @@ SIO_API void sio_on_disconnect(sio_namespace *nsp, sio_disconnect_cb cb, void *u
  * place to tell a room that someone leaves. The socket may still emit and
  * broadcast; a disconnect it asks for is the one already under way. */
 SIO_API void sio_on_disconnecting(sio_namespace *nsp, sio_disconnect_cb cb, void *user);
-/* Middlewares run in the order they were added. Returns SIO_OK or SIO_ENOMEM. */
+/* Middlewares run in the order they were added, synchronous and
+ * asynchronous alike. Returns SIO_OK or SIO_ENOMEM. */
 SIO_API int sio_use(sio_namespace *nsp, sio_middleware_cb cb, void *user);
+SIO_API int sio_use_async(sio_namespace *nsp, sio_async_middleware_cb cb, void *user);
+/* Answers a decision, once, on the loop thread: `allow`, or a refusal with
+ * `message` (default "not authorized") and `data_json` (a JSON value or
+ * NULL), copied. The decision is consumed. Returns SIO_OK, or SIO_ECLOSED
+ * when the connection went away meanwhile (nothing is sent then). */
+SIO_API int sio_decide(sio_decision *d, bool allow, const char *message, const char *data_json);
+/* The socket a decision is about (to read its auth, id, ...). */
+SIO_API sio_socket *sio_decision_socket(const sio_decision *d);
 SIO_API const char *sio_namespace_name(const sio_namespace *nsp);
 SIO_API size_t sio_namespace_socket_count(const sio_namespace *nsp);
 
@@ -350,6 +368,14 @@ SIO_API int sio_post_emit(sio_server *srv, const char *nsp, const char *socket_i
                   size_t n_rooms, const char *event, const char *args_json);
 /* Queue a disconnect of one socket (socket_id) or of a room's sockets (any thread). */
 SIO_API int sio_post_disconnect(sio_server *srv, const char *nsp, const char *socket_id, const char *room);
+/* Runs fn(srv, arg) on the loop thread (any thread may call it), in order
+ * with the posts above: the way for a worker thread to answer an ack or a
+ * sio_decision it was handed, or to do anything else the loop thread must.
+ * If the server is freed before fn runs, fn runs then with srv NULL, on the
+ * freeing thread, so that it can release arg. Returns SIO_OK, SIO_ENOMEM or
+ * SIO_ESTATE (the server is stopping: fn will not run). */
+typedef void (*sio_call_fn)(sio_server *srv, void *arg);
+SIO_API int sio_server_call(sio_server *srv, sio_call_fn fn, void *arg);
 
 /* Counters, for tests and monitoring (loop thread). */
 typedef struct sio_stats {

@@ -138,14 +138,24 @@ void sio_on_disconnecting(sio_namespace *nsp, sio_disconnect_cb cb, void *user)
     nsp->on_disconnecting_user = user;
 }
 
-int sio_use(sio_namespace *nsp, sio_middleware_cb cb, void *user)
+static int add_middleware(sio_namespace *nsp, sio_middleware m)
 {
     sio_middleware *mw = realloc(nsp->mw, (nsp->n_mw + 1) * sizeof(*mw));
     if (!mw)
         return SIO_ENOMEM;
     nsp->mw = mw;
-    mw[nsp->n_mw++] = (sio_middleware){cb, user};
+    mw[nsp->n_mw++] = m;
     return SIO_OK;
+}
+
+int sio_use_async(sio_namespace *nsp, sio_async_middleware_cb cb, void *user)
+{
+    return add_middleware(nsp, (sio_middleware){NULL, cb, user});
+}
+
+int sio_use(sio_namespace *nsp, sio_middleware_cb cb, void *user)
+{
+    return add_middleware(nsp, (sio_middleware){cb, NULL, user});
 }
 
 const char *sio_namespace_name(const sio_namespace *nsp) { return nsp->name; }
@@ -170,6 +180,9 @@ void sio_options_init(sio_options *o)
         .max_total_queue_bytes = d.max_total_queue_bytes,
         .request_timeout = 300000,
         .keep_alive_timeout = 5000,
+        .transports = SIO_TRANSPORT_POLLING | SIO_TRANSPORT_WEBSOCKET,
+        .allow_upgrades = d.allow_upgrades,
+        .allow_eio3 = d.allow_eio3,
     };
 }
 
@@ -267,11 +280,16 @@ static void client_protocol_error(sio_client *c)
 static void on_connect_timeout(sio_timer *t, int64_t now)
 {
     sio_client *c = (sio_client *)((char *)t - offsetof(sio_client, connect_timer));
-    if (!c->sockets && c->es)
+    /* Sockets still awaiting their middlewares' answers do not count. */
+    for (const sio_socket *s = c->sockets; s; s = s->next_in_client)
+        if (s->state == SOCK_CONNECTED)
+            return;
+    if (c->es)
         eio_session_close(c->es);
 }
 
 static void on_connect_packet(sio_client *c, const sio_packet *pkt);
+static void run_middlewares(sio_socket *s, size_t from);
 
 static void on_open(void *ctx, eio_session *es)
 {
@@ -438,23 +456,16 @@ static void on_connect_packet(sio_client *c, const sio_packet *pkt)
     s->next_in_client = c->sockets;
     c->sockets = s;
 
-    /* A middleware may disconnect the socket: hold it until they are done. */
-    sio_socket_ref(s);
-    for (size_t i = 0; i < nsp->n_mw; i++) {
-        const char *message = NULL, *data = NULL;
-        bool ok = nsp->mw[i].cb(s, &message, &data, nsp->mw[i].user);
-        if (ok && s->state == SOCK_CONNECTING)
-            continue;
-        if (!ok && s->state == SOCK_CONNECTING) {
-            send_connect_error(c, name, name_len, message ? message : "not authorized", data);
-            sio_socket_close(s, NULL, false);
-        }
-        sio_socket_unref(s);
-        return;
-    }
-    sio_socket_unref(s);
-    /* Connected: join the namespace and the socket's own room, reply, then
-     * flush what was emitted before the reply. */
+    run_middlewares(s, 0);
+}
+
+/* Connected: join the namespace and the socket's own room, reply, then
+ * flush what was emitted before the reply. */
+static void finish_connect(sio_socket *s)
+{
+    sio_client *c = s->client;
+    sio_namespace *nsp = s->nsp;
+    sio_server *srv = nsp->srv;
     sio_buf b;
     sio_buf_init(&b, SIO_HEADROOM);
     sio_buf_putc(&b, '4');
@@ -481,6 +492,98 @@ static void on_connect_packet(sio_client *c, const sio_packet *pkt)
     s->n_early = s->cap_early = 0;
     if (nsp->on_connection)
         nsp->on_connection(s, nsp->on_connection_user);
+}
+
+/* A refusal: CONNECT_ERROR with the message (and data), and the socket goes. */
+static void refuse_connect(sio_socket *s, const char *message, const char *data)
+{
+    send_connect_error(s->client, s->nsp->name, strlen(s->nsp->name), message ? message : "not authorized",
+                       data);
+    sio_socket_close(s, NULL, false);
+}
+
+static void decision_free(sio_decision *d)
+{
+    sio_socket_unref(d->s);
+    free(d->message);
+    free(d->data);
+    free(d);
+}
+
+/* Runs the namespace's middlewares from `from` on, then connects the
+ * socket, unless one refuses it, it goes away meanwhile, or an asynchronous
+ * one keeps it waiting (sio_decide then goes on from the next). */
+static void run_middlewares(sio_socket *s, size_t from)
+{
+    sio_namespace *nsp = s->nsp;
+    /* A middleware may disconnect the socket: hold it until they are done. */
+    sio_socket_ref(s);
+    for (size_t i = from; i < nsp->n_mw && s->state == SOCK_CONNECTING; i++) {
+        const sio_middleware *m = &nsp->mw[i];
+        const char *message = NULL, *data = NULL;
+        if (m->cb) {
+            bool ok = m->cb(s, &message, &data, m->user);
+            if (!ok && s->state == SOCK_CONNECTING)
+                refuse_connect(s, message, data);
+            continue;
+        }
+        sio_decision *d = calloc(1, sizeof(*d));
+        if (!d) {
+            refuse_connect(s, "out of memory", NULL);
+            break;
+        }
+        d->s = sio_socket_ref(s);
+        d->index = i;
+        d->in_callback = true;
+        s->decision = d;
+        m->acb(s, d, m->user);
+        d->in_callback = false;
+        if (!d->decided) {
+            sio_socket_unref(s);
+            return; /* sio_decide() goes on */
+        }
+        /* Answered before returning: go on here. */
+        s->decision = NULL;
+        bool allow = d->allow;
+        if (!allow && s->state == SOCK_CONNECTING)
+            refuse_connect(s, d->message, d->data);
+        decision_free(d);
+    }
+    if (s->state == SOCK_CONNECTING)
+        finish_connect(s);
+    sio_socket_unref(s);
+}
+
+int sio_decide(sio_decision *d, bool allow, const char *message, const char *data_json)
+{
+    if (!d || d->decided)
+        return SIO_ESTATE;
+    d->decided = true;
+    d->allow = allow;
+    if (!allow) {
+        d->message = message ? strdup(message) : NULL;
+        d->data = data_json ? strdup(data_json) : NULL;
+    }
+    if (d->in_callback)
+        return d->s->state == SOCK_CONNECTING ? SIO_OK : SIO_ECLOSED; /* run_middlewares goes on */
+    sio_socket *s = d->s;
+    int rc = SIO_OK;
+    if (s->state != SOCK_CONNECTING || s->decision != d) {
+        rc = SIO_ECLOSED;
+    } else {
+        s->decision = NULL;
+        if (allow)
+            run_middlewares(s, d->index + 1);
+        else
+            refuse_connect(s, d->message, d->data);
+    }
+    decision_free(d);
+    return rc;
+}
+
+sio_socket *sio_decision_socket(const sio_decision *d)
+{
+    return d ? d->s : NULL;
 }
 
 /* Acts on a complete packet (attachments included). */

@@ -23,6 +23,15 @@ typedef struct sio_client sio_client;
 typedef struct sio_room sio_room;
 typedef struct sio_post sio_post;
 
+/* The answer an asynchronous middleware owes (sio_decide). */
+struct sio_decision {
+    sio_socket *s;   /* a reference */
+    size_t index;    /* of the middleware in the namespace's chain */
+    bool in_callback;
+    bool decided, allow;
+    char *message, *data; /* a refusal's */
+};
+
 /* A set of sockets with O(1) add and remove: each member remembers its
  * index in every room it is in. */
 struct sio_room {
@@ -42,7 +51,8 @@ typedef struct sio_handler {
 } sio_handler;
 
 typedef struct sio_middleware {
-    sio_middleware_cb cb;
+    sio_middleware_cb cb;        /* one of the two */
+    sio_async_middleware_cb acb;
     void *user;
 } sio_middleware;
 
@@ -103,6 +113,7 @@ struct sio_socket {
     int64_t next_ack_id;
     sio_packet_mw *pmw; /* sio_socket_use */
     uint32_t n_pmw;
+    sio_decision *decision; /* an asynchronous middleware's, while it is awaited */
 };
 
 struct sio_client {

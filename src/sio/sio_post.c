@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum post_kind { POST_EMIT, POST_DISCONNECT };
+enum post_kind { POST_EMIT, POST_DISCONNECT, POST_CALL };
 
 struct sio_post {
     sio_post *next;
@@ -14,6 +14,8 @@ struct sio_post {
     char *nsp, *socket_id, *event, *args, *room;
     char **rooms;
     size_t n_rooms;
+    sio_call_fn fn; /* POST_CALL */
+    void *arg;
 };
 
 static void post_free(sio_post *p)
@@ -117,8 +119,25 @@ int sio_post_disconnect(sio_server *srv, const char *nsp, const char *socket_id,
     return enqueue(srv, p);
 }
 
+int sio_server_call(sio_server *srv, sio_call_fn fn, void *arg)
+{
+    if (!fn)
+        return SIO_EINVAL;
+    sio_post *p = calloc(1, sizeof(*p));
+    if (!p)
+        return SIO_ENOMEM;
+    p->kind = POST_CALL;
+    p->fn = fn;
+    p->arg = arg;
+    return enqueue(srv, p);
+}
+
 static void run_one(sio_server *srv, sio_post *p)
 {
+    if (p->kind == POST_CALL) {
+        p->fn(srv, p->arg);
+        return;
+    }
     sio_namespace *nsp = sio_nsp_find(srv, p->nsp, strlen(p->nsp));
     if (!nsp)
         return;
@@ -165,6 +184,8 @@ void sio_core_close_posts(sio_server *srv)
     pthread_mutex_unlock(&srv->post_lock);
     while (p) {
         sio_post *next = p->next;
+        if (p->kind == POST_CALL)
+            p->fn(NULL, p->arg); /* to release what it was given */
         post_free(p);
         p = next;
     }

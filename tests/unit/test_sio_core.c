@@ -1224,6 +1224,126 @@ static void test_socket_use(void **state)
     sio_socket_unref(sa);
 }
 
+/* Asynchronous middlewares: what they keep waiting, and how they answer. */
+static sio_decision *held_decision;
+static bool decide_at_once; /* answer before returning */
+static void async_mw(sio_socket *s, sio_decision *d, void *user)
+{
+    assert_ptr_equal(sio_decision_socket(d), s);
+    R.mw_calls++;
+    /* Emits made while the answer is awaited wait for the CONNECT reply. */
+    assert_int_equal(sio_emit(s, "early", "[1]"), SIO_OK);
+    if (decide_at_once)
+        assert_int_equal(sio_decide(d, true, NULL, NULL), SIO_OK);
+    else
+        held_decision = d;
+}
+
+static bool sync_mw_after(sio_socket *s, const char **message, const char **data, void *user)
+{
+    R.mw_order[strlen(R.mw_order)] = 's';
+    return true;
+}
+
+static void test_async_middleware(void **state)
+{
+    env *e = *state;
+    sio_options o;
+    sio_options_init(&o);
+    o.connect_timeout = 5000;
+    env_start(e, &o, NULL);
+    sio_namespace *nsp = sio_of(e->srv, "/");
+    sio_on_connection(nsp, on_conn_record, NULL);
+    assert_int_equal(sio_use_async(nsp, async_mw, NULL), SIO_OK);
+    assert_int_equal(sio_use(nsp, sync_mw_after, NULL), SIO_OK);
+    held_decision = NULL;
+    decide_at_once = false;
+
+    /* Allowed later: the next middleware runs then, the reply goes out,
+     * then what was emitted meanwhile. */
+    client *a = client_open(e);
+    assert_int_equal(client_send(a, "40"), 0);
+    assert_non_null(held_decision);
+    expect_none(a);
+    assert_int_equal(R.n_connected, 0);
+    assert_string_equal(R.mw_order, "");
+    assert_int_equal(sio_decide(held_decision, true, NULL, NULL), SIO_OK);
+    assert_string_equal(R.mw_order, "s");
+    char sid[SIO_ID_LEN + 1];
+    expect_connect_reply(a, "/", sid);
+    expect_text(a, "42[\"early\",1]");
+    assert_int_equal(R.n_connected, 1);
+
+    /* Refused later, with a message and data. */
+    client *b = client_open(e);
+    assert_int_equal(client_send(b, "40"), 0);
+    assert_int_equal(sio_decide(held_decision, false, "no entry", "{\"code\":7}"), SIO_OK);
+    expect_text(b, "44{\"message\":\"no entry\",\"data\":{\"code\":7}}");
+    expect_none(b); /* the early emit went with the socket */
+    assert_int_equal(R.n_connected, 1);
+
+    /* Answered before the middleware returns. */
+    decide_at_once = true;
+    client *c = client_open(e);
+    assert_int_equal(client_send(c, "40"), 0);
+    expect_connect_reply(c, "/", sid);
+    expect_text(c, "42[\"early\",1]");
+    assert_int_equal(R.n_connected, 2);
+    decide_at_once = false;
+
+    /* An answer that comes too late: the connect timeout closed the
+     * connection, and the decision says so. */
+    held_decision = NULL;
+    client *d = client_open(e);
+    assert_int_equal(client_send(d, "40"), 0);
+    assert_non_null(held_decision);
+    fake_now += 5001;
+    sio_core_tick(e->srv, fake_now);
+    settle();
+    assert_false(session_open(d));
+    assert_int_equal(sio_decide(held_decision, true, NULL, NULL), SIO_ECLOSED);
+    assert_int_equal(R.n_connected, 2);
+    assert_int_equal(R.mw_calls, 4);
+}
+
+/* A worker thread answers an asynchronous middleware's decision through
+ * sio_server_call; the loop thread runs the call. */
+static void answer_allow(sio_server *srv, void *arg)
+{
+    assert_non_null(srv);
+    assert_int_equal(sio_decide(arg, true, NULL, NULL), SIO_OK);
+}
+
+static void *worker_answers(void *arg)
+{
+    env *e = arg;
+    assert_int_equal(sio_server_call(e->srv, answer_allow, held_decision), SIO_OK);
+    return NULL;
+}
+
+static void test_async_middleware_from_thread(void **state)
+{
+    env *e = *state;
+    env_start(e, NULL, NULL);
+    sio_namespace *nsp = sio_of(e->srv, "/");
+    sio_on_connection(nsp, on_conn_record, NULL);
+    assert_int_equal(sio_use_async(nsp, async_mw, NULL), SIO_OK);
+    held_decision = NULL;
+    decide_at_once = false;
+    client *a = client_open(e);
+    assert_int_equal(client_send(a, "40"), 0);
+    assert_non_null(held_decision);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, worker_answers, e), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    expect_none(a); /* nothing until the loop thread runs the call */
+    sio_core_run_posted(e->srv);
+    char sid[SIO_ID_LEN + 1];
+    expect_connect_reply(a, "/", sid);
+    expect_text(a, "42[\"early\",1]");
+    assert_int_equal(R.n_connected, 1);
+}
+
 static void test_rooms(void **state)
 {
     env *e = *state;
@@ -2141,6 +2261,19 @@ static void test_post_emit_from_thread(void **state)
     assert_int_equal(sio_post_emit(e->srv, "/", NULL, NULL, 0, "n", NULL), SIO_ESTATE);
 }
 
+/* sio_server_call's function: records how it ran. */
+static struct {
+    int calls;
+    sio_server *srv;
+    void *arg;
+} CALL;
+static void record_call(sio_server *srv, void *arg)
+{
+    CALL.calls++;
+    CALL.srv = srv;
+    CALL.arg = arg;
+}
+
 /* Work posted and never run is dropped with the server: none of it runs (no
  * emit reaches the client, the socket stays connected), the queue is left
  * empty and later posts are refused. Its memory is returned: the leak check
@@ -2158,14 +2291,23 @@ static void test_post_pending_at_free(void **state)
     assert_int_equal(sio_post_emit(e->srv, "/", NULL, rooms, 2, "n", "[1]"), SIO_OK);
     assert_int_equal(sio_post_emit(e->srv, "/", sio_socket_id(s), NULL, 0, "n", "[2]"), SIO_OK);
     assert_int_equal(sio_post_disconnect(e->srv, "/", NULL, "a"), SIO_OK);
+    memset(&CALL, 0, sizeof(CALL));
+    int tag;
+    assert_int_equal(sio_server_call(e->srv, record_call, &tag), SIO_OK);
     assert_non_null(e->srv->post_head);
 
     sio_core_close_posts(e->srv); /* what freeing the server does first */
+    /* A call is made all the same, without the server, to release its arg. */
+    assert_int_equal(CALL.calls, 1);
+    assert_null(CALL.srv);
+    assert_ptr_equal(CALL.arg, &tag);
+    assert_int_equal(sio_server_call(e->srv, record_call, &tag), SIO_ESTATE);
     assert_null(e->srv->post_head);
     assert_null(e->srv->post_tail);
     assert_int_equal(sio_post_emit(e->srv, "/", NULL, NULL, 0, "n", NULL), SIO_ESTATE);
     assert_int_equal(sio_post_disconnect(e->srv, "/", NULL, NULL), SIO_ESTATE);
     sio_core_run_posted(e->srv); /* nothing is left to run */
+    assert_int_equal(CALL.calls, 1);
     expect_none(a);
     assert_true(sio_socket_connected(s));
     assert_int_equal(R.n_disc, 0);
@@ -2601,6 +2743,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_post_pending_at_free, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disconnecting_sees_rooms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_socket_use, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_async_middleware, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_async_middleware_from_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dynamic_namespace_pattern, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dynamic_namespace_filter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dynamic_namespace_pattern_and_filter, setup, teardown),
