@@ -1,6 +1,6 @@
 /* chat_server: a room chat on libsio, the example of docs/guide.md.
  *
- *   chat_server [--port N] [--tick SECONDS]      (defaults: 3000, 5; 0: no tick)
+ *   chat_server [--port N] [--tick SECONDS] [--client FILE]
  *
  * Events on the namespace "/"; each is acknowledged, when the client asks,
  * with {"ok":true} or {"ok":false,"error":"..."}:
@@ -15,8 +15,11 @@
  *                         sender must be in the room
  * A connection whose auth has "banned":true is refused with "banned". A
  * worker thread emits `tick` {time, seq} to the room "clock" every --tick
- * seconds, through sio_post_emit. GET / is a small browser page to try it.
- * Connections and disconnections (with their reason) are logged on stderr. */
+ * seconds (default 5; 0: none), through sio_post_emit. GET / is a small
+ * browser page to try it, which loads the socket.io client from this server:
+ * the file --client (default: the one tests/node_modules holds, for a run from
+ * the repository's root). Connections and disconnections (with their reason)
+ * are logged on stderr. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <pthread.h>
@@ -24,105 +27,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "sio.h"
+#include "sio_json.h"
 
 #define MAX_ROOM 64   /* characters of a room name */
 #define MAX_NICK 32   /* characters of a nick */
 #define MAX_ROOMS 16  /* rooms a socket may be in, besides its own */
-#define MAX_TEXT 2000 /* bytes of a message's text (as JSON, less the quotes) */
+#define MAX_TEXT 2000 /* bytes of a message's text */
+#define CLIENT_FILE "tests/node_modules/socket.io-client/dist/socket.io.min.js" /* --client */
 
 static sio_server *server;
-
-/* --- reading JSON -------------------------------------------------------------
- * sio.h gives each argument as JSON text, already validated (strict, UTF-8),
- * but has no accessor for the members of an object: these few lines find
- * one. They rely on the text being valid, which libsio guarantees. */
-
-static const char *skip_ws(const char *p, const char *end)
-{
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-        p++;
-    return p;
-}
-
-/* The end of the JSON value that starts at p. */
-static const char *value_end(const char *p, const char *end)
-{
-    int depth = 0;
-    do {
-        if (*p == '"') {
-            while (*++p != '"')
-                if (*p == '\\')
-                    p++;
-        } else if (*p == '{' || *p == '[') {
-            depth++;
-        } else if (*p == '}' || *p == ']') {
-            depth--;
-        } else if (depth == 0) { /* a number or a literal */
-            while (p + 1 < end && !strchr(",}] \t\r\n", p[1]))
-                p++;
-        }
-        p++;
-    } while (depth > 0 && p < end);
-    return p;
-}
-
-/* The JSON text of member `key` of the object obj[0..len), or NULL. A key
- * written with escapes is not recognised (JSON.stringify writes none). */
-static const char *member(const char *obj, size_t len, const char *key, size_t *vlen)
-{
-    const char *end = obj + len, *p = skip_ws(obj, end);
-    if (p >= end || *p != '{')
-        return NULL;
-    for (p++;;) {
-        p = skip_ws(p, end);
-        if (p >= end || *p != '"')
-            return NULL; /* the closing '}': no such member */
-        const char *k = p + 1;
-        p = value_end(p, end);
-        bool match = (size_t)(p - 1 - k) == strlen(key) && memcmp(k, key, strlen(key)) == 0;
-        const char *v = skip_ws(skip_ws(p, end) + 1, end); /* past ':' */
-        p = value_end(v, end);
-        if (match) {
-            *vlen = (size_t)(p - v);
-            return v;
-        }
-        p = skip_ws(p, end) + 1; /* past ',' */
-    }
-}
-
-/* Decodes the JSON string s[0..n) (quotes included) into out[cap] as a C
- * string. Returns false if it does not fit: out must have 4 bytes to spare. */
-static bool unquote(const char *s, size_t n, char *out, size_t cap)
-{
-    static const unsigned char lead[] = {0, 0, 0xC0, 0xE0, 0xF0};
-    const char *p = s + 1, *end = s + n - 1;
-    size_t o = 0;
-    for (; p < end && o + 4 < cap; p++) {
-        unsigned long c = (unsigned char)*p, lo = 0;
-        const char *e = c == '\\' ? strchr("b\bf\fn\nr\rt\t", *++p) : NULL;
-        if (c != '\\' || *p != 'u') { /* a byte of UTF-8 text, or a one-letter escape */
-            out[o++] = (char)(c != '\\' ? c : e ? (unsigned char)e[1] : (unsigned char)*p);
-            continue;
-        }
-        sscanf(p + 1, "%4lx", &c); /* \uXXXX, maybe a surrogate pair */
-        p += 4;
-        if (c >= 0xD800 && c < 0xDC00 && p[1] == '\\' && p[2] == 'u' && sscanf(p + 3, "%4lx", &lo) == 1 &&
-            lo >= 0xDC00 && lo < 0xE000) {
-            c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
-            p += 6;
-        }
-        int k = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4; /* as UTF-8 */
-        for (int i = k - 1; i > 0; i--, c >>= 6)
-            out[o + (size_t)i] = (char)(0x80 | (c & 0x3F));
-        out[o] = (char)(lead[k] | c);
-        o += (size_t)k;
-    }
-    out[o] = 0;
-    return p >= end;
-}
 
 /* --- events -------------------------------------------------------------------- */
 
@@ -154,18 +71,25 @@ static const char *room_problem(const char *room)
     return NULL;
 }
 
-/* Answers the client's ack if it asked for one. `why` is one of this file's
- * messages or sio_strerror's: plain text that needs no JSON escaping. */
+/* Answers the client's ack, if it asked for one: [{"ok":true}], or
+ * [{"ok":false,"error":why}]. */
 static void reply(sio_ack *ack, const char *why)
 {
-    char json[160];
     if (!ack)
         return;
-    if (why)
-        snprintf(json, sizeof(json), "[{\"ok\":false,\"error\":\"%s\"}]", why);
-    else
-        snprintf(json, sizeof(json), "[{\"ok\":true}]");
-    sio_ack_send(ack, json, NULL, 0);
+    sio_json_writer *w = sio_jw_new();
+    sio_jw_array(w);
+    sio_jw_object(w);
+    sio_jw_key(w, "ok"); sio_jw_bool(w, !why);
+    if (why) {
+        sio_jw_key(w, "error"); sio_jw_string(w, why);
+    }
+    sio_jw_object_end(w);
+    sio_jw_array_end(w);
+    const char *json = sio_jw_text(w, NULL); /* NULL only when out of memory: then no answer */
+    if (json)
+        sio_ack_send(ack, json, NULL, 0);
+    sio_jw_free(w);
 }
 
 static void on_join_leave(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack, void *user)
@@ -188,60 +112,67 @@ static void on_join_leave(sio_socket *s, const char *event, const sio_args *args
     free(room);
 }
 
-/* The socket's data is its name as a JSON string, ready for `said`. */
+/* The socket's data is its nick, a C string it owns; NULL until `nick`. */
 static void on_nick(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack, void *user)
 {
     char *nick = sio_arg_string(args, 0);
     const char *why = !nick ? "nick must be a string"
                       : !good_text(nick, MAX_NICK) ? "nick must be 1 to 32 characters, no control characters"
                                                    : NULL;
-    size_t len = 0;
-    const char *json = sio_arg_json(args, 0, &len); /* as the client wrote it: valid JSON */
-    char *from = why ? NULL : malloc(len + 1);
-    if (from) {
-        memcpy(from, json, len);
-        from[len] = 0;
+    if (why) {
+        free(nick);
+    } else {
         free(sio_socket_data(s));
-        sio_socket_set_data(s, from);
+        sio_socket_set_data(s, nick); /* freed by the next nick or on_disconnect */
         fprintf(stderr, "%s is now %s\n", sio_socket_id(s), nick);
-    } else if (!why) {
-        why = sio_strerror(SIO_ENOMEM);
     }
     reply(ack, why);
-    free(nick);
 }
 
 static void on_say(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack, void *user)
 {
-    size_t len = 0, rlen = 0, tlen = 0;
-    const char *obj = sio_arg_type(args, 0) == SIO_T_OBJECT ? sio_arg_json(args, 0, &len) : NULL;
-    const char *rjson = obj ? member(obj, len, "room", &rlen) : NULL;
-    const char *text = obj ? member(obj, len, "text", &tlen) : NULL;
-    char room[4 * MAX_ROOM + 4]; /* 64 characters of up to 4 bytes; unquote wants 4 spare */
+    /* The argument should be an object: parse its JSON to read the members.
+     * Without an argument doc is NULL and its root "missing"; a member of
+     * that, or of anything but an object, is missing too, and its strdup
+     * NULL: so the lookups need no checks in between. */
+    size_t len = 0, text_len = 0;
+    const char *json = sio_arg_json(args, 0, &len);
+    sio_json *doc = json ? sio_json_parse(json, len, NULL) : NULL;
+    sio_json_value msg = sio_json_root(doc);
+    char *room = sio_json_strdup(sio_json_get(msg, "room"), NULL); /* NULL unless a string */
+    char *text = sio_json_strdup(sio_json_get(msg, "text"), &text_len);
+    sio_json_free(doc); /* the copies outlive it */
+
     const char *why = NULL;
-    if (!rjson || *rjson != '"' || !text || *text != '"')
+    if (!room || !text)
         why = "expected {room, text}, two strings";
-    else if (!unquote(rjson, rlen, room, sizeof(room)) || room_problem(room) || !sio_in_room(s, room))
+    else if (room_problem(room) || !sio_in_room(s, room))
         why = "not in that room";
-    else if (tlen <= 2 || tlen > MAX_TEXT + 2)
+    else if (text_len < 1 || text_len > MAX_TEXT)
         why = "text must be 1 to 2000 bytes";
     if (!why) {
-        /* Room and text as the client wrote them, and the name: all JSON already. */
-        const char *from = sio_socket_data(s);
-        size_t cap = rlen + tlen + strlen(from) + 40;
-        char *json = malloc(cap);
+        /* Room, name and text come from clients: the writer escapes them, so
+         * none can break out of its quotes and add members of its own. */
+        const char *nick = sio_socket_data(s);
+        const char *from = nick ? nick : sio_socket_id(s);
+        sio_json_writer *w = sio_jw_new();
+        sio_jw_array(w);
+        sio_jw_object(w);
+        sio_jw_key(w, "room"); sio_jw_string(w, room);
+        sio_jw_key(w, "from"); sio_jw_string(w, from);
+        sio_jw_key(w, "text"); sio_jw_stringn(w, text, text_len); /* its length: it may hold "\u0000" */
+        sio_jw_object_end(w);
+        sio_jw_array_end(w);
+        const char *said = sio_jw_text(w, NULL);
         const char *rooms[] = {room};
         sio_target to = {.rooms = rooms, .n_rooms = 1}; /* .exclude = s: all but the sender */
-        int n = SIO_ENOMEM;
-        if (json) {
-            snprintf(json, cap, "[{\"room\":%.*s,\"from\":%s,\"text\":%.*s}]", (int)rlen, rjson, from,
-                     (int)tlen, text);
-            n = sio_broadcast(sio_socket_namespace(s), &to, "said", json, NULL, 0);
-        }
+        int n = said ? sio_broadcast(sio_socket_namespace(s), &to, "said", said, NULL, 0) : SIO_ENOMEM;
         why = n < 0 ? sio_strerror(n) : NULL;
-        free(json);
+        sio_jw_free(w);
     }
     reply(ack, why);
+    free(room);
+    free(text);
 }
 
 /* --- connections ------------------------------------------------------------------ */
@@ -249,9 +180,11 @@ static void on_say(sio_socket *s, const char *event, const sio_args *args, sio_a
 static bool refuse_banned(sio_socket *s, const char **message, const char **data_json, void *user)
 {
     const char *auth = sio_socket_auth(s); /* a JSON object, "{}" when none */
-    size_t len;
-    const char *banned = member(auth, strlen(auth), "banned", &len);
-    if (!banned || len != 4 || memcmp(banned, "true", 4) != 0)
+    sio_json *doc = sio_json_parse(auth, strlen(auth), NULL); /* NULL only when out of memory */
+    bool banned = !doc; /* what cannot be checked is refused */
+    sio_json_bool(sio_json_get(sio_json_root(doc), "banned"), &banned); /* set only by true or false */
+    sio_json_free(doc);
+    if (!banned)
         return true;
     fprintf(stderr, "refused %s: banned\n", sio_socket_id(s));
     *message = "banned";
@@ -260,41 +193,65 @@ static bool refuse_banned(sio_socket *s, const char **message, const char **data
 
 static void on_connection(sio_socket *s, void *user)
 {
-    const char *id = sio_socket_id(s);
-    char *from = malloc(strlen(id) + 3); /* the name until `nick`: the id, quoted */
-    if (!from) {
-        sio_disconnect(s, true);
-        return;
-    }
-    snprintf(from, strlen(id) + 3, "\"%s\"", id);
-    sio_socket_set_data(s, from);
-    fprintf(stderr, "connect %s (%zu connected)\n", id, sio_namespace_socket_count(sio_socket_namespace(s)));
+    fprintf(stderr, "connect %s (%zu connected)\n", sio_socket_id(s),
+            sio_namespace_socket_count(sio_socket_namespace(s)));
 }
 
 static void on_disconnect(sio_socket *s, const char *reason, void *user)
 {
     fprintf(stderr, "disconnect %s (%s)\n", sio_socket_id(s), reason);
-    free(sio_socket_data(s));
+    free(sio_socket_data(s)); /* the nick */
     sio_socket_set_data(s, NULL);
 }
 
-/* GET /: a page that loads the socket.io client and chats in the room "lobby". */
+/* --- the browser page -------------------------------------------------------------- */
+
+/* The page loads the socket.io client from this server, so it works offline,
+ * at the URL where Node's socket.io serves it: libsio answers only the
+ * Socket.IO path itself ("/socket.io/"); what lies beneath it comes to the
+ * HTTP hook like any other request. */
+#define CLIENT_URL "/socket.io/socket.io.min.js"
+
+/* GET /: chats in the room "lobby" and shows every event it receives. */
 static const char page[] =
     "<!doctype html><meta charset=utf-8><title>chat</title><pre id=log></pre>\n"
     "<form id=f><input id=t autofocus placeholder=say...></form>\n"
-    "<script src=\"https://cdn.socket.io/4.8.1/socket.io.min.js\"></script><script>\n"
+    "<script src=\"" CLIENT_URL "\"></script><script>\n"
     "const socket = io(), show = (...a) => log.append(a.map(x => JSON.stringify(x)).join(' ') + '\\n');\n"
     "socket.onAny(show);\n"
     "socket.on('connect', () => socket.emit('join', 'lobby', show));\n"
     "f.onsubmit = (e) => { e.preventDefault(); socket.emit('say', {room: 'lobby', text: t.value}, show);"
     " t.value = ''; };\n</script>\n";
 
+static struct {
+    char *data; /* NULL when it could not be read: CLIENT_URL answers 404 */
+    size_t len;
+} client;
+
+/* The whole of a regular file, or NULL. */
+static char *read_file(const char *path, size_t *len)
+{
+    struct stat st;
+    FILE *f = fopen(path, "rb");
+    char *data = f && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) ? malloc((size_t)st.st_size + 1) : NULL;
+    if (data && fread(data, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+        free(data);
+        data = NULL;
+    }
+    if (f)
+        fclose(f);
+    *len = data ? (size_t)st.st_size : 0;
+    return data;
+}
+
 static bool on_http(const sio_http_request *req, sio_http_response *res, void *user)
 {
     bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0; /* HEAD: no body sent */
-    if (!get || strcmp(req->path, "/") != 0)
-        return false; /* 404 */
-    return sio_http_reply(res, 200, "text/html; charset=utf-8", page, sizeof(page) - 1) == SIO_OK;
+    if (get && strcmp(req->path, "/") == 0)
+        return sio_http_reply(res, 200, "text/html; charset=utf-8", page, sizeof(page) - 1) == SIO_OK;
+    if (get && strcmp(req->path, CLIENT_URL) == 0 && client.data)
+        return sio_http_reply(res, 200, "application/javascript; charset=utf-8", client.data, client.len) == SIO_OK;
+    return false; /* 404 */
 }
 
 /* --- the clock: a worker thread -------------------------------------------------- */
@@ -308,10 +265,11 @@ static struct {
 
 static void *tick_thread(void *arg)
 {
+    sio_json_writer *w = sio_jw_new(); /* this thread's own: a writer serves one thread at a time */
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
     pthread_mutex_lock(&ticker.lock);
-    for (unsigned long seq = 1;; seq++) {
+    for (int64_t seq = 1;; seq++) {
         next.tv_sec += ticker.seconds;
         /* Until the next tick or a stop: a timed wait, not a sleep. */
         int rc = 0;
@@ -319,15 +277,24 @@ static void *tick_thread(void *arg)
             rc = pthread_cond_timedwait(&ticker.cond, &ticker.lock, &next);
         if (ticker.stop)
             break;
-        char when[32], json[96];
+        char when[32];
         time_t now = time(NULL);
         struct tm tm;
         strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-        snprintf(json, sizeof(json), "[{\"time\":\"%s\",\"seq\":%lu}]", when, seq);
+        sio_jw_reset(w); /* reused for every tick */
+        sio_jw_array(w);
+        sio_jw_object(w);
+        sio_jw_key(w, "time"); sio_jw_string(w, when);
+        sio_jw_key(w, "seq"); sio_jw_int(w, seq);
+        sio_jw_object_end(w);
+        sio_jw_array_end(w);
+        const char *json = sio_jw_text(w, NULL);
         const char *rooms[] = {"clock"};
-        sio_post_emit(server, "/", NULL, rooms, 1, "tick", json); /* SIO_ESTATE once stopping */
+        if (json)
+            sio_post_emit(server, "/", NULL, rooms, 1, "tick", json); /* SIO_ESTATE once stopping */
     }
     pthread_mutex_unlock(&ticker.lock);
+    sio_jw_free(w);
     return NULL;
 }
 
@@ -343,22 +310,31 @@ static long number(const char *v, long max)
 
 int main(int argc, char **argv)
 {
+    const char *client_file = CLIENT_FILE;
     sio_options o;
     sio_options_init(&o);
-    for (int i = 1; i < argc; i++) {
-        long n = i + 1 < argc ? number(argv[i + 1], 65535) : -1;
+    for (int i = 1; i < argc; i += 2) { /* every option has a value */
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        long n = value ? number(value, 65535) : -1;
         if (strcmp(argv[i], "--port") == 0 && n >= 0) {
             o.port = (int)n;
-            i++;
         } else if (strcmp(argv[i], "--tick") == 0 && n >= 0) {
             ticker.seconds = n;
-            i++;
+        } else if (strcmp(argv[i], "--client") == 0 && value) {
+            client_file = value;
         } else {
             bool help = strcmp(argv[i], "--help") == 0;
-            fprintf(help ? stdout : stderr, "usage: chat_server [--port N] [--tick SECONDS]\n");
+            fprintf(help ? stdout : stderr,
+                    "usage: chat_server [--port N] [--tick SECONDS] [--client FILE]\n"
+                    "defaults: --port 3000 --tick 5 (0: no tick) --client " CLIENT_FILE "\n");
             return help ? 0 : 2;
         }
     }
+    client.data = read_file(client_file, &client.len);
+    if (!client.data)
+        fprintf(stderr, "warning: cannot read the socket.io client %s: %s will answer 404 (see --client)\n",
+                client_file, CLIENT_URL);
+
     o.http_handler = on_http;
     server = sio_server_new(&o);
     if (!server)
@@ -395,5 +371,6 @@ int main(int argc, char **argv)
     }
     sio_server_free(server);
     pthread_cond_destroy(&ticker.cond);
+    free(client.data);
     return rc;
 }
