@@ -34,7 +34,9 @@
  * value, closing what is not open, a string that is not valid UTF-8, a
  * non-finite double, more than 32 levels) and running out of memory are
  * sticky: later calls do nothing, sio_jw_error() says what went wrong and
- * sio_jw_text() returns NULL.
+ * sio_jw_text() returns NULL. A NULL writer (sio_jw_new out of memory) is
+ * accepted everywhere the same way: nothing happens, sio_jw_error() says
+ * SIO_EINVAL and sio_jw_text() returns NULL.
  *
  * Threads: a document or a writer is used by one thread at a time; different
  * ones may be used on different threads. */

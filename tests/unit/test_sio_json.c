@@ -397,6 +397,23 @@ static void test_writer_misuse(void **state)
     assert_int_equal(sio_jw_error(w), 0);
     assert_non_null(sio_jw_text(w, NULL));
     sio_jw_free(w);
+    /* A NULL writer (sio_jw_new out of memory): every call does nothing. */
+    sio_jw_array(NULL);
+    sio_jw_object(NULL);
+    sio_jw_key(NULL, "k");
+    sio_jw_keyn(NULL, "k", 1);
+    sio_jw_string(NULL, "s");
+    sio_jw_string(NULL, NULL);
+    sio_jw_stringn(NULL, "s", 1);
+    sio_jw_int(NULL, 1);
+    sio_jw_double(NULL, 1.5);
+    sio_jw_double(NULL, NAN);
+    sio_jw_bool(NULL, true);
+    sio_jw_null(NULL);
+    sio_jw_raw(NULL, "1", 1);
+    sio_jw_object_end(NULL);
+    sio_jw_array_end(NULL);
+    sio_jw_reset(NULL);
     assert_int_equal(sio_jw_error(NULL), SIO_EINVAL);
     assert_null(sio_jw_text(NULL, NULL));
 }
