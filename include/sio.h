@@ -337,6 +337,34 @@ SIO_API const char *sio_socket_room(const sio_socket *s, size_t i);
  * with `close_client`, closes the whole connection. */
 SIO_API void sio_disconnect(sio_socket *s, bool close_client);
 
+/* --- the handshake request ---------------------------------------------------- */
+
+/* The HTTP request that opened a connection (its Engine.IO handshake), as
+ * Node's socket.handshake gives it: headers, cookies, the client's address,
+ * URL, time and TLS. Valid as long as the socket it came from (or, in
+ * allow_request, during the call). Header names are compared without case;
+ * libwebsockets 4.1 gives every header it knows by name (Host, Cookie,
+ * Authorization, User-Agent, Origin, X-Forwarded-For, ... about 80) plus
+ * those listed in sio_options.extra_headers. */
+typedef struct sio_request sio_request;
+SIO_API const sio_request *sio_socket_request(const sio_socket *s);
+/* A header's value, or NULL. */
+SIO_API const char *sio_request_header(const sio_request *r, const char *name);
+/* Header i (its lower-case name; *value its value), or NULL past the end. */
+SIO_API size_t sio_request_header_count(const sio_request *r);
+SIO_API const char *sio_request_header_at(const sio_request *r, size_t i, const char **value);
+/* A cookie's value (unquoted, as sent), a copy to free(); NULL when absent. */
+SIO_API char *sio_request_cookie(const sio_request *r, const char *name);
+/* The client's address: the TCP peer, or, when the peer is one of
+ * sio_options.trusted_proxies, the client X-Forwarded-For names before them. */
+SIO_API const char *sio_request_address(const sio_request *r);
+/* The path and query, as requested. */
+SIO_API const char *sio_request_url(const sio_request *r);
+/* When it arrived, in ms since the Unix epoch. */
+SIO_API int64_t sio_request_time(const sio_request *r);
+/* Whether it came over TLS. */
+SIO_API bool sio_request_secure(const sio_request *r);
+
 /* --- broadcast --------------------------------------------------------------- */
 
 typedef struct sio_target {

@@ -16,6 +16,7 @@
 #include "sio/sio_codec.h"
 #include "util/msg.h"
 #include "util/rand_id.h"
+#include "util/request.h"
 #include "util/strmap.h"
 #include "util/timer_heap.h"
 
@@ -114,6 +115,7 @@ struct sio_socket {
     sio_packet_mw *pmw; /* sio_socket_use */
     uint32_t n_pmw;
     sio_decision *decision; /* an asynchronous middleware's, while it is awaited */
+    sio_request *req;       /* the handshake request (a reference), or NULL */
 };
 
 struct sio_client {

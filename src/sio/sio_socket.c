@@ -13,6 +13,7 @@ const char *sio_socket_query(const sio_socket *s)
 {
     return s->client && s->client->query ? s->client->query : "{}";
 }
+const sio_request *sio_socket_request(const sio_socket *s) { return s->req; }
 void sio_socket_set_data(sio_socket *s, void *data) { s->data = data; }
 void *sio_socket_data(const sio_socket *s) { return s->data; }
 
@@ -31,6 +32,7 @@ void sio_socket_unref(sio_socket *s)
     free(s->early);
     free(s->mem);
     free(s->pmw);
+    sio_request_unref(s->req);
     free(s->auth);
     free(s->id);
     free(s);
