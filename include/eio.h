@@ -30,6 +30,16 @@ typedef struct eio_server_callbacks {
     void (*on_close)(eio_client *c, const char *reason, void *user);
 } eio_server_callbacks;
 
+/* Transports, for eio_server_options.transports. */
+#define EIO_TRANSPORT_POLLING 1u
+#define EIO_TRANSPORT_WEBSOCKET 2u
+
+/* Decides about a cross-origin request whose origin is neither listed nor
+ * this server's: true allows it. `origin` is the Origin header as sent.
+ * Runs on the loop thread, for every such request (handshakes, polls,
+ * upgrades, preflights), so it should be quick. */
+typedef bool (*eio_origin_filter)(const char *origin, void *user);
+
 typedef struct eio_server_options {
     const char *bind_addr;        /* NULL: every interface */
     int port;                     /* default 3000; 0 picks a free port */
@@ -38,7 +48,8 @@ typedef struct eio_server_options {
     unsigned ping_timeout;        /* ms, default 20000 */
     unsigned upgrade_timeout;     /* ms, default 10000 */
     size_t max_payload;           /* bytes, default 1000000 */
-    const char *const *cors_origins; /* allowed origins ("*" for any); default none */
+    const char *const *cors_origins; /* allowed origins ("*" for any; "https://" "*.example.com"
+                                   * for one label in front of example.com); default none */
     size_t n_cors_origins;
     bool cors_credentials;        /* default false */
     unsigned request_timeout;     /* ms to receive a request's body once its head is
@@ -49,6 +60,15 @@ typedef struct eio_server_options {
                                    * the file descriptor limit leaves room for */
     unsigned keep_alive_timeout;  /* ms an idle keep-alive HTTP connection is kept
                                    * (whole seconds); default 5000 */
+    unsigned transports;          /* EIO_TRANSPORT_POLLING | EIO_TRANSPORT_WEBSOCKET (the
+                                   * default; 0 means the same): a request for
+                                   * another gets 400 "Transport unknown" */
+    bool allow_upgrades;          /* offer and accept the upgrade from polling to
+                                   * WebSocket; default true */
+    bool allow_eio3;              /* accept Engine.IO v3 clients (socket.io-client 2.x);
+                                   * default true */
+    eio_origin_filter origin_filter; /* NULL (default): unlisted origins are refused */
+    void *origin_user;
 } eio_server_options;
 
 /* Fills `o` with the defaults above. */

@@ -95,6 +95,16 @@ typedef bool (*sio_http_handler)(const sio_http_request *req, sio_http_response 
  * print or drop. level: 0 error, 1 warning, 2 info, 3 debug. */
 typedef void (*sio_log_fn)(int level, const char *line, void *user);
 
+/* Transports, for sio_options.transports. */
+#define SIO_TRANSPORT_POLLING 1u
+#define SIO_TRANSPORT_WEBSOCKET 2u
+
+/* Decides about a cross-origin request whose origin is neither listed in
+ * cors_origins nor this server's: true allows it. `origin` is the Origin
+ * header as sent. Runs on the loop thread, for every such request
+ * (handshakes, polls, upgrades, preflights), so it should be quick. */
+typedef bool (*sio_origin_filter)(const char *origin, void *user);
+
 typedef struct sio_options {
     const char *bind_addr;          /* NULL: every interface */
     int port;                       /* default 3000; 0 picks a free port */
@@ -105,7 +115,8 @@ typedef struct sio_options {
     unsigned connect_timeout;       /* ms to receive a CONNECT, default 45000 */
     size_t max_http_buffer_size;    /* bytes per message, default 1000000 */
     unsigned max_attachments;       /* binary attachments per packet, default 10 */
-    const char *const *cors_origins; /* allowed origins ("*" for any); default none */
+    const char *const *cors_origins; /* allowed origins ("*" for any; "https://" "*.example.com"
+                                      * for one label in front of example.com); default none */
     size_t n_cors_origins;
     bool cors_credentials;          /* default false */
     sio_http_handler http_handler;  /* other HTTP requests; NULL: 404 */
@@ -130,6 +141,15 @@ typedef struct sio_options {
                                      * default 5000 */
     sio_log_fn log;                 /* NULL: no log */
     void *log_user;
+    unsigned transports;            /* SIO_TRANSPORT_POLLING | SIO_TRANSPORT_WEBSOCKET (the
+                                     * default; 0 means the same): a request for
+                                     * another gets 400 "Transport unknown" */
+    bool allow_upgrades;            /* offer and accept the upgrade from polling to
+                                     * WebSocket (allowUpgrades); default true */
+    bool allow_eio3;                /* accept socket.io-client 2.x (Engine.IO v3,
+                                     * allowEIO3); default true, unlike Node */
+    sio_origin_filter origin_filter; /* NULL (default): unlisted origins are refused */
+    void *origin_user;
 } sio_options;
 
 /* Fills `o` with the defaults above. */

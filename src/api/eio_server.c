@@ -31,6 +31,9 @@ void eio_server_options_init(eio_server_options *o)
         .max_total_queue_bytes = d.max_total_queue_bytes,
         .request_timeout = 300000,
         .keep_alive_timeout = 5000,
+        .transports = EIO_TRANSPORT_POLLING | EIO_TRANSPORT_WEBSOCKET,
+        .allow_upgrades = d.allow_upgrades,
+        .allow_eio3 = d.allow_eio3,
     };
 }
 
@@ -90,13 +93,20 @@ int eio_server_create(const eio_server_options *o, const eio_server_callbacks *c
     if (o->max_queue_bytes)
         eo.max_queue_bytes = o->max_queue_bytes;
     eo.max_total_queue_bytes = o->max_total_queue_bytes;
+    if (o->transports) {
+        eo.allow_polling = o->transports & EIO_TRANSPORT_POLLING;
+        eo.allow_websocket = o->transports & EIO_TRANSPORT_WEBSOCKET;
+    }
+    eo.allow_upgrades = o->allow_upgrades;
+    eo.allow_eio3 = o->allow_eio3;
     transport_config tc;
     transport_config_defaults(&tc);
     tc.bind_addr = o->bind_addr;
     tc.port = o->port;
     tc.path = o->path;
     tc.cors = (eio_cors){.origins = o->cors_origins, .n_origins = o->n_cors_origins,
-                         .credentials = o->cors_credentials}; /* the transport adds its address */
+                         .credentials = o->cors_credentials, .filter = o->origin_filter,
+                         .filter_user = o->origin_user}; /* the transport adds its address */
     if (o->request_timeout)
         tc.request_timeout_ms = o->request_timeout;
     if (o->keep_alive_timeout)

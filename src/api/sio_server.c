@@ -85,13 +85,20 @@ int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t 
     if (o->max_queue_bytes)
         eo.max_queue_bytes = o->max_queue_bytes;
     eo.max_total_queue_bytes = o->max_total_queue_bytes;
+    if (o->transports) {
+        eo.allow_polling = o->transports & SIO_TRANSPORT_POLLING;
+        eo.allow_websocket = o->transports & SIO_TRANSPORT_WEBSOCKET;
+    }
+    eo.allow_upgrades = o->allow_upgrades;
+    eo.allow_eio3 = o->allow_eio3;
     transport_config tc;
     transport_config_defaults(&tc);
     tc.bind_addr = o->bind_addr;
     tc.port = o->port;
     tc.path = o->path;
     tc.cors = (eio_cors){.origins = o->cors_origins, .n_origins = o->n_cors_origins,
-                         .credentials = o->cors_credentials}; /* the transport adds its address */
+                         .credentials = o->cors_credentials, .filter = o->origin_filter,
+                         .filter_user = o->origin_user}; /* the transport adds its address */
     tc.http_handler = on_http;
     tc.http_ctx = srv;
     if (o->max_http_body)

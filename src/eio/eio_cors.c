@@ -91,6 +91,32 @@ static bool same_origin(const eio_cors *c, const char *origin, const char *host)
     return port == c->port && end > h && own_host(c, h, (size_t)(end - h));
 }
 
+/* A character of a host name's label, as browsers serialize origins
+ * (internationalized names arrive as punycode, "xn--..."). */
+static bool label_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+           ch == '_';
+}
+
+bool eio_cors_pattern_match(const char *pattern, const char *origin)
+{
+    /* "scheme://" then "*." then the rest of the host (and port), which
+     * holds no other '*' and starts a label. */
+    const char *sep = strstr(pattern, "://");
+    if (!sep || sep == pattern || memchr(pattern, '*', (size_t)(sep - pattern)) || sep[3] != '*' ||
+        sep[4] != '.' || !label_char(sep[5]) || strchr(sep + 5, '*'))
+        return false;
+    size_t scheme = (size_t)(sep - pattern) + 3; /* "https://" */
+    if (strncasecmp(pattern, origin, scheme) != 0)
+        return false;
+    /* One label, then exactly the pattern's rest: no more labels, no other port. */
+    const char *label = origin + scheme, *dot = label;
+    while (label_char(*dot))
+        dot++;
+    return dot > label && *dot == '.' && strcasecmp(dot + 1, sep + 5) == 0;
+}
+
 eio_cors_verdict eio_cors_check(const eio_cors *c, const char *origin, const char *host)
 {
     if (!origin)
@@ -98,10 +124,13 @@ eio_cors_verdict eio_cors_check(const eio_cors *c, const char *origin, const cha
     if (!valid_header_value(origin))
         return EIO_CORS_BAD_ORIGIN;
     for (size_t i = 0; i < c->n_origins; i++)
-        if (strcmp(c->origins[i], "*") == 0 || strcmp(c->origins[i], origin) == 0)
+        if (strcmp(c->origins[i], "*") == 0 || strcmp(c->origins[i], origin) == 0 ||
+            eio_cors_pattern_match(c->origins[i], origin))
             return EIO_CORS_ALLOWED;
     if (host && same_origin(c, origin, host))
         return EIO_CORS_SAME_ORIGIN;
+    if (c->filter && c->filter(origin, c->filter_user))
+        return EIO_CORS_ALLOWED;
     return EIO_CORS_FORBIDDEN;
 }
 

@@ -7,7 +7,20 @@
  * scheme http or https, the host "localhost" or one of the server's own
  * addresses, the server's port, and the Host header naming the same. Any
  * other name, even one that resolves here, must be listed: that is what
- * stops a DNS-rebinding page (its own name, pointed at this machine). */
+ * stops a DNS-rebinding page (its own name, pointed at this machine).
+ *
+ * A listed origin may be a pattern with a wildcard first label,
+ * "https://" "*.example.com": it allows the origins of that scheme whose host
+ * is one more label (letters, digits, '-', '_') in front of example.com, on
+ * that port (none written: the scheme's default). Exactly one label, as in
+ * a TLS wildcard certificate: https://a.example.com, not
+ * https://a.b.example.com (list "https://" "*.b.example.com" for those), nor
+ * https://example.com itself (list it too), nor https://example.com.evil.net,
+ * http://a.example.com or https://a.example.com:8443. A '*' anywhere else
+ * is not a wildcard (the entry then matches nothing a browser sends).
+ *
+ * Last, an origin nothing above allows is put to the filter, when there is
+ * one: the application's own rule (a database of tenants, say). */
 #ifndef SIO_EIO_CORS_H
 #define SIO_EIO_CORS_H
 
@@ -24,6 +37,10 @@ typedef struct eio_cors {
     int port;
     const char *const *own_addrs;
     size_t n_own_addrs;
+    /* Asked about an origin the list does not allow and that is not this
+     * server: true allows it. NULL: such origins are refused. */
+    bool (*filter)(const char *origin, void *user);
+    void *filter_user;
 } eio_cors;
 
 typedef enum eio_cors_verdict {
@@ -36,6 +53,11 @@ typedef enum eio_cors_verdict {
 
 /* `origin` and `host` are header values or NULL when absent. */
 eio_cors_verdict eio_cors_check(const eio_cors *c, const char *origin, const char *host);
+
+/* Whether `origin` matches the listed pattern: a scheme, "://" "*." and a
+ * host with an optional port (see above). An entry that is not such a
+ * pattern matches nothing. */
+bool eio_cors_pattern_match(const char *pattern, const char *origin);
 
 /* The value for Access-Control-Allow-Origin: "*" when any origin is allowed
  * without credentials, else the request's origin. */

@@ -2,6 +2,7 @@
  * frames out gathered into one send() per connection after each round. */
 #include "transport/lws_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,11 +47,44 @@ void transport_unlist_flush(sio_transport *t, pss *p)
 
 /* --- WebSocket -------------------------------------------------------------- */
 
+/* Refuses an Engine.IO upgrade request before its handshake, and closes
+ * the connection after the answer. As engine.io's abortUpgrade: 400 with
+ * the error's message as a text/html body. With WebSocket switched off
+ * (`json`), as Node's HTTP server, where engine.io then installs no upgrade
+ * handler and the request is answered as any other: the Engine.IO error
+ * body, 400 (403 for a refused origin). */
+static int refuse_upgrade(pss *p, struct lws *wsi, eio_error e, bool json, const char *path)
+{
+    unsigned status = json && e == EIO_ERR_FORBIDDEN ? 403 : 400;
+    transport_refused(p->t, status, eio_error_message(e), path);
+    sio_buf body;
+    sio_buf_init(&body, 0);
+    if (json ? eio_error_body(&body, e) : sio_buf_puts(&body, eio_error_message(e))) {
+        sio_buf_free(&body);
+        return -1;
+    }
+    /* Written whole: lws would say HTTP/1.0 this early in the request. */
+    unsigned char buf[LWS_PRE + 512];
+    char *start = (char *)buf + LWS_PRE;
+    size_t cap = sizeof(buf) - LWS_PRE;
+    int n = snprintf(start, cap,
+                     "HTTP/1.1 %u %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                     "Connection: close\r\n\r\n",
+                     status, status == 403 ? "Forbidden" : "Bad Request", json ? "application/json" : "text/html",
+                     body.len);
+    if (n > 0 && (size_t)n + body.len <= cap) {
+        memcpy(start + n, body.data, body.len);
+        lws_write(wsi, (unsigned char *)start, (size_t)n + body.len, LWS_WRITE_HTTP);
+    }
+    sio_buf_free(&body);
+    return -1;
+}
+
 /* Admission of a WebSocket upgrade. A request Node would refuse before its
- * handshake gets a plain 400 (431 for headers over the limit); one for a
- * session that cannot take it (upgraded, upgrading, or asking for another
- * transport) is accepted and then closed, as Node does, and the session is
- * left as it was. */
+ * handshake gets a 400 (431 for headers over the limit); one for a
+ * session that cannot take it (upgraded, upgrading, upgrades switched off,
+ * or asking for another transport) is accepted and then closed, and the
+ * session is left as it was. */
 int transport_ws_filter(pss *p, struct lws *wsi)
 {
     char path[256];
@@ -69,11 +103,8 @@ int transport_ws_filter(pss *p, struct lws *wsi)
     eio_error e = transport_admit(p, wsi, &q, &s);
     free(p->origin);
     p->origin = NULL;
-    if (e != EIO_ERR_NONE) {
-        transport_refused(p->t, 400, eio_error_message(e), path);
-        lws_return_http_status(wsi, 400, NULL);
-        return -1;
-    }
+    if (e != EIO_ERR_NONE)
+        return refuse_upgrade(p, wsi, e, !eio_engine_options(p->t->eng)->allow_websocket, path);
     return 0;
 }
 

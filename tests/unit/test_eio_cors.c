@@ -8,6 +8,10 @@
 
 #include <cmocka.h>
 
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "eio/eio_cors.h"
 
 static const char *const own[] = {"192.0.2.7", "2001:db8::7"};
@@ -74,11 +78,118 @@ static void test_same_origin(void **state)
     expect(&none, "http://localhost:3000", "localhost:3000", EIO_CORS_FORBIDDEN);
 }
 
+/* A pattern's wildcard is exactly one label at the front of the host; the
+ * scheme, the rest of the host and the port must be the pattern's. */
+static void test_patterns(void **state)
+{
+    (void)state;
+    static const char *const list[] = {"https://*.example.com", "http://*.localhost:3000"};
+    eio_cors c = {.origins = list, .n_origins = 2, .port = 3000, .own_addrs = own, .n_own_addrs = 2};
+    expect(&c, "https://a.example.com", "api.example", EIO_CORS_ALLOWED);
+    expect(&c, "https://app-1.example.com", "api.example", EIO_CORS_ALLOWED);
+    expect(&c, "https://xn--bcher-kva.example.com", "api.example", EIO_CORS_ALLOWED);
+    expect(&c, "HTTPS://A.Example.COM", "api.example", EIO_CORS_ALLOWED); /* names are case-blind */
+    /* One label only, and not the bare domain. */
+    expect(&c, "https://a.b.example.com", "api.example", EIO_CORS_FORBIDDEN);
+    expect(&c, "https://example.com", "api.example", EIO_CORS_FORBIDDEN);
+    expect(&c, "https://.example.com", "api.example", EIO_CORS_FORBIDDEN);
+    /* Look-alikes. */
+    expect(&c, "https://example.com.evil.net", "api.example", EIO_CORS_FORBIDDEN);
+    expect(&c, "https://a.example.com.evil.net", "api.example", EIO_CORS_FORBIDDEN);
+    expect(&c, "https://evilexample.com", "api.example", EIO_CORS_FORBIDDEN);
+    expect(&c, "https://a.evilexample.com", "api.example", EIO_CORS_FORBIDDEN);
+    expect(&c, "https://a.example.comm", "api.example", EIO_CORS_FORBIDDEN);
+    expect(&c, "https://a.example.com.", "api.example", EIO_CORS_FORBIDDEN);
+    expect(&c, "https://a.example.com/", "api.example", EIO_CORS_FORBIDDEN);
+    expect(&c, "https://x@a.example.com", "api.example", EIO_CORS_FORBIDDEN);
+    expect(&c, "https://a:1.example.com", "api.example", EIO_CORS_FORBIDDEN);
+    expect(&c, "https://a%2e.example.com", "api.example", EIO_CORS_FORBIDDEN);
+    /* Another scheme or port. */
+    expect(&c, "http://a.example.com", "api.example", EIO_CORS_FORBIDDEN);
+    expect(&c, "wss://a.example.com", "api.example", EIO_CORS_FORBIDDEN);
+    expect(&c, "https://a.example.com:8443", "api.example", EIO_CORS_FORBIDDEN);
+    expect(&c, "https://a.example.com:443", "api.example", EIO_CORS_FORBIDDEN); /* not as browsers send it */
+    /* A port in the pattern must be the origin's. */
+    expect(&c, "http://app.localhost:3000", "api.example", EIO_CORS_ALLOWED);
+    expect(&c, "http://app.localhost:3001", "api.example", EIO_CORS_FORBIDDEN);
+    expect(&c, "http://app.localhost", "api.example", EIO_CORS_FORBIDDEN);
+    expect(&c, "http://app.localhost:30000", "api.example", EIO_CORS_FORBIDDEN);
+    /* The same-origin rule still holds next to patterns. */
+    expect(&c, "http://localhost:3000", "localhost:3000", EIO_CORS_SAME_ORIGIN);
+    /* The answer names the origin, never the pattern. */
+    assert_string_equal(eio_cors_allow_origin(&c, "https://a.example.com"), "https://a.example.com");
+
+    /* A '*' anywhere but the whole first label is no wildcard. */
+    static const char *const odd[] = {"https://*example.com", "https://a.*.example.com", "*.example.com",
+                                      "https://*.*.example.com", "://*.example.com", "https://*.",
+                                      "ht*ps://*.example.com", "https://*", "https://*.example.*"};
+    for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+        const char *probes[] = {"https://a.example.com", "https://aexample.com", "https://a.b.example.com",
+                                "https://a.", "https://x", "https://a.example.x"};
+        for (size_t j = 0; j < sizeof(probes) / sizeof(probes[0]); j++)
+            if (eio_cors_pattern_match(odd[i], probes[j]))
+                fail_msg("%s matched %s", odd[i], probes[j]);
+    }
+    /* An exact entry is no pattern either. */
+    assert_false(eio_cors_pattern_match("https://a.example.com", "https://a.example.com"));
+    assert_true(eio_cors_pattern_match("https://*.example.com", "https://a.example.com"));
+}
+
+/* The application's filter, asked about what nothing else allows. */
+typedef struct filter_calls {
+    int n;
+    char last[128];
+} filter_calls;
+
+static bool allow_tenants(const char *origin, void *user)
+{
+    filter_calls *calls = user;
+    calls->n++;
+    snprintf(calls->last, sizeof(calls->last), "%s", origin);
+    return strcmp(origin, "https://tenant.example") == 0;
+}
+
+static void test_filter(void **state)
+{
+    (void)state;
+    static const char *const list[] = {"https://app.example", "https://*.example.com"};
+    filter_calls calls = {0};
+    eio_cors c = {.origins = list, .n_origins = 2, .port = 3000, .own_addrs = own, .n_own_addrs = 2,
+                  .filter = allow_tenants, .filter_user = &calls};
+    expect(&c, "https://tenant.example", "api.example", EIO_CORS_ALLOWED);
+    assert_int_equal(calls.n, 1);
+    assert_string_equal(calls.last, "https://tenant.example");
+    expect(&c, "https://other.example", "api.example", EIO_CORS_FORBIDDEN);
+    assert_int_equal(calls.n, 2);
+    assert_string_equal(calls.last, "https://other.example");
+    expect(&c, "null", "api.example", EIO_CORS_FORBIDDEN);
+    assert_int_equal(calls.n, 3);
+    assert_string_equal(calls.last, "null");
+    /* Not asked when the list or the same-origin rule decides, nor without an
+     * Origin, nor for an invalid one. */
+    expect(&c, "https://app.example", "api.example", EIO_CORS_ALLOWED);
+    expect(&c, "https://a.example.com", "api.example", EIO_CORS_ALLOWED);
+    expect(&c, "http://localhost:3000", "localhost:3000", EIO_CORS_SAME_ORIGIN);
+    expect(&c, NULL, "api.example", EIO_CORS_NO_ORIGIN);
+    expect(&c, "https://tenant.example\r", "api.example", EIO_CORS_BAD_ORIGIN);
+    assert_int_equal(calls.n, 3);
+    /* What it allows is answered with the origin itself, and credentials
+     * as configured. */
+    assert_string_equal(eio_cors_allow_origin(&c, "https://tenant.example"), "https://tenant.example");
+    /* With "*" listed, the filter is never needed. */
+    static const char *const any[] = {"*"};
+    eio_cors star = {.origins = any, .n_origins = 1, .filter = allow_tenants, .filter_user = &calls};
+    expect(&star, "https://other.example", "api.example", EIO_CORS_ALLOWED);
+    assert_int_equal(calls.n, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_allow_list),
         cmocka_unit_test(test_same_origin),
+        cmocka_unit_test(test_patterns),
+        cmocka_unit_test(test_filter),
     };
     return cmocka_run_group_tests_name("eio cors", tests, NULL, NULL);
 }

@@ -724,6 +724,85 @@ static void test_verify_disabled_transports(void **state)
     finish();
 }
 
+/* The transports option on sessions too: with WebSocket off, an upgrade of
+ * a polling session is an unknown transport (judged before its sid, as
+ * Node's verify() does); with polling off, so is a poll with the sid of a
+ * WebSocket session. The transport comes before the protocol version. */
+static void test_verify_transport_options(void **state)
+{
+    (void)state;
+    eio_options o = test_options();
+    o.allow_websocket = false;
+    start(&o);
+    eio_conn *g = conn();
+    eio_session *s = eio_engine_handshake(F.e, EIO_POLLING, g, 0);
+    assert_non_null(s);
+    char want[256];
+    open_packet(want, sizeof(want), s, false);
+    expect_take(g, want);
+    const char *sid = eio_session_sid(s);
+    assert_int_equal(verify(EIO_METHOD_GET, true, "4", "websocket", sid, NULL), EIO_ERR_UNKNOWN_TRANSPORT);
+    assert_int_equal(verify(EIO_METHOD_GET, true, "4", "websocket", "nope", NULL), EIO_ERR_UNKNOWN_TRANSPORT);
+    assert_int_equal(verify(EIO_METHOD_GET, true, "3", "websocket", NULL, NULL), EIO_ERR_UNKNOWN_TRANSPORT);
+    /* The session goes on polling. */
+    assert_int_equal(verify(EIO_METHOD_GET, false, "4", "polling", sid, NULL), EIO_ERR_NONE);
+    assert_int_equal(send_text(s, "x"), EIO_SEND_OK);
+    expect_take(hold(s, 1), "4x");
+    finish();
+
+    o = test_options();
+    o.allow_polling = false;
+    o.allow_eio3 = false;
+    start(&o);
+    eio_conn *ws;
+    s = open_ws(0, &ws);
+    sid = eio_session_sid(s);
+    assert_int_equal(verify(EIO_METHOD_GET, false, "4", "polling", sid, NULL), EIO_ERR_UNKNOWN_TRANSPORT);
+    assert_int_equal(verify(EIO_METHOD_POST, false, "4", "polling", sid, NULL), EIO_ERR_UNKNOWN_TRANSPORT);
+    assert_int_equal(verify(EIO_METHOD_GET, false, "3", "polling", NULL, NULL), EIO_ERR_UNKNOWN_TRANSPORT);
+    assert_int_equal(verify(EIO_METHOD_GET, true, "3", "websocket", NULL, NULL),
+                     EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION);
+    assert_int_equal(verify(EIO_METHOD_GET, true, "4", "websocket", NULL, NULL), EIO_ERR_NONE);
+    assert_true(eio_session_is_open(s));
+    finish();
+}
+
+/* Without v3 (allowEIO3 off), a v3 handshake gets code 5 on either
+ * transport; with it (the default), a v3 polling session offers the
+ * upgrade unless upgrades are off. */
+static void test_verify_eio3_option(void **state)
+{
+    (void)state;
+    eio_options o = test_options();
+    o.allow_eio3 = false;
+    start(&o);
+    assert_int_equal(verify(EIO_METHOD_GET, false, "3", "polling", NULL, NULL),
+                     EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION);
+    assert_int_equal(verify(EIO_METHOD_GET, true, "3", "websocket", NULL, NULL),
+                     EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION);
+    assert_int_equal(verify(EIO_METHOD_GET, false, "4", "polling", NULL, NULL), EIO_ERR_NONE);
+    finish();
+
+    o = test_options();
+    o.allow_upgrades = false;
+    start(&o);
+    assert_int_equal(verify(EIO_METHOD_GET, false, "3", "polling", NULL, NULL), EIO_ERR_NONE);
+    eio_conn *g = conn();
+    eio_session *s = eio_engine_handshake_version(F.e, EIO_POLLING, 3, false, NULL, g, 0);
+    assert_non_null(s);
+    sio_buf b;
+    sio_buf_init(&b, 0);
+    assert_int_equal(eio_conn_take_payload(g, &b), 0);
+    assert_int_equal(sio_buf_putc(&b, 0), 0);
+    assert_non_null(strstr((const char *)b.data, "\"upgrades\":[]"));
+    sio_buf_free(&b);
+    eio_conn *probe = conn();
+    assert_int_equal(eio_session_ws_probe(s, probe, 0), EIO_ERR_BAD_REQUEST);
+    assert_null(probe->session);
+    assert_true(eio_session_is_open(s));
+    finish();
+}
+
 /* After an upgrade: polling requests with the sid are bad requests. Another
  * upgrade, or a second probe while one is under way, is admitted (its
  * WebSocket handshake completes, as in Node) and its probe is refused. */
@@ -2123,6 +2202,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_handshake_no_upgrades, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_disabled_transports, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_transport_options, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_eio3_option, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_after_upgrade, setup, teardown),
         cmocka_unit_test_setup_teardown(test_poll_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_poll_batching, setup, teardown),

@@ -1,6 +1,7 @@
 /* The common server flags (server_flags.h): one table, one usage text. */
 #include "server_flags.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -24,6 +25,9 @@ enum {
     F_MAX_CONNECTIONS,
     F_MAX_QUEUE_BYTES,
     F_MAX_TOTAL_QUEUE_BYTES,
+    F_TRANSPORTS,
+    F_NO_UPGRADES,
+    F_NO_EIO3,
     F_HELP,
 };
 
@@ -43,6 +47,9 @@ static const struct option common[] = {
     {"max-connections", required_argument, 0, F_MAX_CONNECTIONS},
     {"max-queue-bytes", required_argument, 0, F_MAX_QUEUE_BYTES},
     {"max-total-queue-bytes", required_argument, 0, F_MAX_TOTAL_QUEUE_BYTES},
+    {"transports", required_argument, 0, F_TRANSPORTS},
+    {"no-upgrades", no_argument, 0, F_NO_UPGRADES},
+    {"no-eio3", no_argument, 0, F_NO_EIO3},
     {"help", no_argument, 0, F_HELP},
 };
 #define N_COMMON (sizeof(common) / sizeof(common[0]))
@@ -66,13 +73,17 @@ static void usage(const server_flags *f, FILE *out, bool sio)
     if (sio)
         fputs("  --connect-timeout MS   default 45000\n", out);
     fputs("  --max-payload BYTES    largest message (maxHttpBufferSize), default 1000000\n"
-          "  --cors-origin ORIGIN   allow this origin (repeatable; * for any)\n"
+          "  --cors-origin ORIGIN   allow this origin (repeatable; * for any;\n"
+          "                         https://*.example.com: one label before example.com)\n"
           "  --cors-credentials     allow credentials on CORS requests\n"
           "  --request-timeout MS   time to receive a request body, default 300000\n"
           "  --keep-alive-timeout MS  idle keep-alive connections closed after, default 5000\n"
           "  --max-connections N    connections at once (default: what the fd limit allows)\n"
           "  --max-queue-bytes N    one client's send queue, default 16777216\n"
-          "  --max-total-queue-bytes N  all send queues together, default 1073741824\n",
+          "  --max-total-queue-bytes N  all send queues together, default 1073741824\n"
+          "  --transports LIST      polling,websocket (default), polling or websocket\n"
+          "  --no-upgrades          no upgrade from polling to WebSocket\n"
+          "  --no-eio3              refuse Engine.IO v3 clients (socket.io-client 2.x)\n",
           out);
     if (f->extra_usage)
         fputs(f->extra_usage, out);
@@ -89,6 +100,40 @@ long server_flags_number(const char *prog, const char *name, const char *value, 
         exit(2);
     }
     return n;
+}
+
+/* The transports of a --transports list ("polling,websocket"), as bits of
+ * both libraries' values; 0 for a bad list. */
+_Static_assert(SIO_TRANSPORT_POLLING == EIO_TRANSPORT_POLLING && SIO_TRANSPORT_WEBSOCKET == EIO_TRANSPORT_WEBSOCKET,
+               "one set of transport bits");
+static unsigned parse_transports(const char *list)
+{
+    unsigned bits = 0;
+    for (const char *p = list;;) {
+        size_t n = strcspn(p, ",");
+        if (n == 7 && strncmp(p, "polling", 7) == 0)
+            bits |= SIO_TRANSPORT_POLLING;
+        else if (n == 9 && strncmp(p, "websocket", 9) == 0)
+            bits |= SIO_TRANSPORT_WEBSOCKET;
+        else
+            return 0;
+        if (!p[n])
+            return bits;
+        p += n + 1;
+    }
+}
+
+/* Whether a --cors-origin value is one the server can match: "*", an
+ * origin without '*', or a pattern whose wildcard is the whole first label
+ * of the host ("https://" "*.example.com[:port]"), with no path. */
+static bool origin_entry_ok(const char *v)
+{
+    const char *star = strchr(v, '*');
+    if (!star || strcmp(v, "*") == 0)
+        return true;
+    const char *sep = strstr(v, "://");
+    return sep && sep > v && star == sep + 3 && star[1] == '.' &&
+           (isalnum((unsigned char)star[2]) || star[2] == '-' || star[2] == '_') && !strpbrk(star + 2, "*/?#@");
 }
 
 /* Sets a field of whichever options are being filled. */
@@ -153,7 +198,16 @@ int server_flags_parse(const server_flags *f, int argc, char **argv, sio_options
         case F_MAX_PAYLOAD:
             SET(max_http_buffer_size, max_payload, (size_t)server_flags_number(prog, "max-payload", v, 1, 1L << 30));
             break;
-        case F_CORS_ORIGIN: origins[n_origins++] = v; break;
+        case F_CORS_ORIGIN:
+            if (!origin_entry_ok(v)) {
+                fprintf(stderr,
+                        "%s: bad --cors-origin %s: a '*' stands for the whole first label of the host, "
+                        "as in https://*.example.com\n",
+                        prog, v);
+                status = 2;
+            }
+            origins[n_origins++] = v;
+            break;
         case F_CORS_CREDENTIALS: SET(cors_credentials, cors_credentials, true); break;
         case F_REQUEST_TIMEOUT:
             SET(request_timeout, request_timeout,
@@ -174,6 +228,17 @@ int server_flags_parse(const server_flags *f, int argc, char **argv, sio_options
             SET(max_total_queue_bytes, max_total_queue_bytes,
                 (size_t)server_flags_number(prog, "max-total-queue-bytes", v, 1, LONG_MAX));
             break;
+        case F_TRANSPORTS: {
+            unsigned bits = parse_transports(v);
+            if (!bits) {
+                fprintf(stderr, "%s: bad --transports %s: polling, websocket, or both with a comma\n", prog, v);
+                status = 2;
+            }
+            SET(transports, transports, bits);
+            break;
+        }
+        case F_NO_UPGRADES: SET(allow_upgrades, allow_upgrades, false); break;
+        case F_NO_EIO3: SET(allow_eio3, allow_eio3, false); break;
         case 'h':
         case F_HELP:
             usage(f, stdout, sio != NULL);
