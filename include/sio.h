@@ -105,6 +105,14 @@ typedef void (*sio_log_fn)(int level, const char *line, void *user);
  * (handshakes, polls, upgrades, preflights), so it should be quick. */
 typedef bool (*sio_origin_filter)(const char *origin, void *user);
 
+/* Decides whether a handshake may open a connection (Node's allowRequest),
+ * from its request (sio_request_*: headers, cookies, address, ...; valid
+ * during the call). Return false to refuse it: the client gets 403
+ * {"code":4,"message":*message} (default "Forbidden"), which socket.io-client
+ * reports as a connect_error. Runs on the loop thread. */
+typedef struct sio_request sio_request;
+typedef bool (*sio_allow_request_fn)(const sio_request *req, const char **message, void *user);
+
 typedef struct sio_options {
     const char *bind_addr;          /* NULL: every interface */
     int port;                       /* default 3000; 0 picks a free port */
@@ -150,6 +158,17 @@ typedef struct sio_options {
                                      * allowEIO3); default true, unlike Node */
     sio_origin_filter origin_filter; /* NULL (default): unlisted origins are refused */
     void *origin_user;
+    sio_allow_request_fn allow_request; /* NULL (default): every handshake may */
+    void *allow_request_user;
+    /* Proxies whose X-Forwarded-For is believed for sio_request_address():
+     * addresses or CIDR blocks ("127.0.0.1", "10.0.0.0/8", "::1"); default
+     * none. An entry that is neither makes sio_server_create fail (SIO_EINVAL). */
+    const char *const *trusted_proxies;
+    size_t n_trusted_proxies;
+    /* Request headers to keep beyond those libwebsockets knows by name
+     * (see sio_request_header), e.g. "x-api-key"; default none. */
+    const char *const *extra_headers;
+    size_t n_extra_headers;
 } sio_options;
 
 /* Fills `o` with the defaults above. */
@@ -366,7 +385,6 @@ SIO_API void sio_disconnect(sio_socket *s, bool close_client);
  * libwebsockets 4.1 gives every header it knows by name (Host, Cookie,
  * Authorization, User-Agent, Origin, X-Forwarded-For, ... about 80) plus
  * those listed in sio_options.extra_headers. */
-typedef struct sio_request sio_request;
 SIO_API const sio_request *sio_socket_request(const sio_socket *s);
 /* A header's value, or NULL. */
 SIO_API const char *sio_request_header(const sio_request *r, const char *name);

@@ -67,11 +67,25 @@ sio_server *sio_server_new(const sio_options *o)
     return srv;
 }
 
+/* The application's allow_request, through the transport. */
+static bool allow_request(void *ctx, const sio_request *req, const char **message)
+{
+    sio_server *srv = ctx;
+    return srv->opt.allow_request(req, message, srv->opt.allow_request_user);
+}
+
 int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t why_len)
 {
     *out = NULL;
     if (why && why_len)
         snprintf(why, why_len, "out of memory");
+    const char *bad = NULL;
+    if (!sio_ranges_valid(o->trusted_proxies, o->n_trusted_proxies, &bad)) {
+        if (why && why_len)
+            snprintf(why, why_len, "trusted proxy \"%s\" is neither an address nor a CIDR block",
+                     bad ? bad : "(null)");
+        return SIO_EINVAL;
+    }
     sio_server *srv = sio_core_new(o);
     if (!srv)
         return SIO_ENOMEM;
@@ -115,6 +129,14 @@ int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t 
     tc.next_deadline = next_deadline;
     tc.tick = tick;
     tc.timer_ctx = srv;
+    tc.trusted_proxies = o->trusted_proxies;
+    tc.n_trusted_proxies = o->n_trusted_proxies;
+    tc.extra_headers = o->extra_headers;
+    tc.n_extra_headers = o->n_extra_headers;
+    if (o->allow_request) {
+        tc.allow_request = allow_request;
+        tc.allow_ctx = srv;
+    }
     eio_handler h = sio_core_engine_handler(srv);
     transport_failure tf = {TRANSPORT_ENOMEM, "out of memory"};
     sio_transport *t = transport_new(&tc, &eo, &h, &tf);

@@ -41,6 +41,7 @@ struct eio_session {
 
     void *user;
     char *query; /* the handshake's query string, or NULL */
+    sio_request *req; /* the handshake's request (a reference), or NULL */
     eio_session *reap_next;
     eio_session *notify_next; /* closed, the layer above not yet told */
 };
@@ -141,6 +142,7 @@ static void session_free(eio_session *s)
     s->eng->qbytes -= s->qbytes;
     free(s->q);
     free(s->query);
+    sio_request_unref(s->req);
     eio_conn *conns[] = {s->get, s->post, s->ws, s->probe};
     for (size_t i = 0; i < 4; i++)
         if (conns[i])
@@ -471,6 +473,7 @@ const char *eio_session_sid(const eio_session *s) { return s->sid; }
 eio_transport_kind eio_session_transport(const eio_session *s) { return s->transport; }
 int eio_session_protocol(const eio_session *s) { return s->protocol; }
 const char *eio_session_query(const eio_session *s) { return s->query ? s->query : ""; }
+sio_request *eio_session_request(const eio_session *s) { return s->req; }
 void eio_session_set_user(eio_session *s, void *user) { s->user = user; }
 void *eio_session_user(const eio_session *s) { return s->user; }
 size_t eio_session_queued_bytes(const eio_session *s) { return s->qbytes; }
@@ -480,7 +483,7 @@ size_t eio_engine_queued_bytes(const eio_engine *e) { return e->qbytes; }
 
 eio_session *eio_engine_handshake(eio_engine *e, eio_transport_kind t, eio_conn *c, int64_t now)
 {
-    return eio_engine_handshake_version(e, t, 4, false, NULL, c, now);
+    return eio_engine_handshake_version(e, t, 4, false, NULL, NULL, c, now);
 }
 
 /* v3 liveness: any packet from the client pushes the deadline. */
@@ -491,7 +494,7 @@ static void v3_alive(eio_session *s, int64_t now)
 }
 
 eio_session *eio_engine_handshake_version(eio_engine *e, eio_transport_kind t, int protocol, bool b64,
-                                          const char *query, eio_conn *c, int64_t now)
+                                          const char *query, sio_request *req, eio_conn *c, int64_t now)
 {
     e->now = now;
     eio_session *s = calloc(1, sizeof(*s));
@@ -509,6 +512,7 @@ eio_session *eio_engine_handshake_version(eio_engine *e, eio_transport_kind t, i
     }
     s->protocol = (uint8_t)(protocol == 3 ? 3 : 4);
     s->b64 = b64;
+    s->req = sio_request_ref(req);
     if (s->protocol == 3)
         s->pong_by = now + e->opt.ping_interval + e->opt.ping_timeout;
     else
@@ -523,6 +527,7 @@ eio_session *eio_engine_handshake_version(eio_engine *e, eio_transport_kind t, i
         sio_buf_free(&open);
         timer_heap_cancel(&e->timers, &s->timer);
         strmap_del(&e->sids, s->sid, SIO_ID_LEN);
+        sio_request_unref(s->req);
         free(s->query);
         free(s);
         return NULL;

@@ -24,6 +24,7 @@
 
 #include "util/buf.h"
 #include "util/msg.h"
+#include "util/request.h"
 
 typedef struct eio_engine eio_engine;
 typedef struct eio_session eio_session;
@@ -65,6 +66,9 @@ typedef enum eio_error {
 const char *eio_error_message(eio_error e);
 /* Appends {"code":N,"message":"..."} to b. Returns 0 or -1 (OOM). */
 int eio_error_body(sio_buf *b, eio_error e);
+/* The same with another message (JSON-escaped), as a refusal by the
+ * application's allow_request carries. */
+int eio_error_body_message(sio_buf *b, eio_error e, const char *message);
 
 /* Why a session closed; the strings are Engine.IO's reasons. */
 typedef enum eio_close_reason {
@@ -159,11 +163,12 @@ eio_error eio_engine_verify(eio_engine *e, const eio_request *r, eio_session **s
 eio_session *eio_engine_handshake(eio_engine *e, eio_transport_kind t, eio_conn *c, int64_t now);
 /* The same for a given protocol version (3 or 4); `b64` is the v3 client's
  * request for base64 payloads; `query` is the handshake's query string
- * (URL-encoded, copied; NULL for none), kept for the layer above. In v3 the
- * client pings and the server answers, and the session dies when nothing
- * comes for pingInterval + pingTimeout. */
+ * (URL-encoded, copied; NULL for none) and `req` the HTTP request (a
+ * reference is taken; NULL for none), both kept for the layer above. In v3
+ * the client pings and the server answers, and the session dies when
+ * nothing comes for pingInterval + pingTimeout. */
 eio_session *eio_engine_handshake_version(eio_engine *e, eio_transport_kind t, int protocol, bool b64,
-                                          const char *query, eio_conn *c, int64_t now);
+                                          const char *query, sio_request *req, eio_conn *c, int64_t now);
 
 /* Fires the timers due at `now` (pings, ping timeouts, upgrade timeouts). */
 void eio_engine_tick(eio_engine *e, int64_t now);
@@ -245,6 +250,8 @@ eio_transport_kind eio_session_transport(const eio_session *s);
 int eio_session_protocol(const eio_session *s);
 /* The handshake's query string, URL-encoded ("" when none). */
 const char *eio_session_query(const eio_session *s);
+/* The handshake's HTTP request, or NULL when the binding gave none. */
+sio_request *eio_session_request(const eio_session *s);
 void eio_session_set_user(eio_session *s, void *user);
 void *eio_session_user(const eio_session *s);
 /* What the session's send queue costs: each message's payload plus

@@ -2,6 +2,10 @@
  * eio_engine.h). */
 #include "eio/eio_engine.h"
 
+#include <string.h>
+
+#include "util/json.h"
+
 const char *eio_error_message(eio_error e)
 {
     switch (e) {
@@ -18,11 +22,16 @@ const char *eio_error_message(eio_error e)
 
 int eio_error_body(sio_buf *b, eio_error e)
 {
+    return eio_error_body_message(b, e, eio_error_message(e));
+}
+
+int eio_error_body_message(sio_buf *b, eio_error e, const char *message)
+{
     int rc = sio_buf_puts(b, "{\"code\":");
     rc |= sio_buf_put_i64(b, e);
-    rc |= sio_buf_puts(b, ",\"message\":\"");
-    rc |= sio_buf_puts(b, eio_error_message(e));
-    rc |= sio_buf_puts(b, "\"}");
+    rc |= sio_buf_puts(b, ",\"message\":");
+    rc |= json_write_string(b, message, strlen(message));
+    rc |= sio_buf_puts(b, "}");
     return rc ? -1 : 0;
 }
 

@@ -301,11 +301,13 @@ static void on_open(void *ctx, eio_session *es)
     }
     c->srv = srv;
     c->es = es;
+    c->req = sio_request_ref(eio_session_request(es));
     c->protocol = eio_session_protocol(es) == 3 ? 4 : 5;
     /* The application's own parameters; Engine.IO's are left out. */
     static const char *const engine_keys[] = {"EIO", "transport", "t", "b64", "sid", "j", NULL};
     const char *q = eio_session_query(es);
     if (!(c->query = sio_query_to_json(q, strlen(q), engine_keys))) {
+        sio_request_unref(c->req);
         free(c);
         eio_session_fail(es);
         return;
@@ -337,6 +339,7 @@ static void on_close(void *ctx, eio_session *es, eio_close_reason reason)
     timer_heap_cancel(&srv->timers, &c->connect_timer);
     client_drop_binary(c);
     eio_session_set_user(es, NULL);
+    sio_request_unref(c->req);
     free(c->query);
     free(c);
 }
@@ -447,6 +450,7 @@ static void on_connect_packet(sio_client *c, const sio_packet *pkt)
     s->state = SOCK_CONNECTING;
     s->nsp = nsp;
     s->client = c;
+    s->req = sio_request_ref(c->req);
     s->auth = auth_copy;
     if (strcmp(auth_copy, "{}") == 0) { /* the usual case: keep no copy */
         free(auth_copy);

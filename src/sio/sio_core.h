@@ -123,6 +123,7 @@ struct sio_client {
     eio_session *es; /* NULL once the session closed */
     uint8_t protocol; /* Socket.IO protocol: 5, or 4 for socket.io-client 2.x (Engine.IO v3) */
     char *query;      /* the handshake's query as a JSON object; NULL for {} */
+    sio_request *req; /* the handshake's request (a reference), or NULL */
     sio_socket *sockets;
     sio_timer connect_timer;
     /* A binary packet waiting for its attachments. */

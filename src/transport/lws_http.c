@@ -52,6 +52,7 @@ static void body_end(pss *p);
 static void reset_http(pss *p)
 {
     body_end(p);
+    transport_admission_done(p);
     free(p->origin);
     if (p->ext) {
         free(p->ext->path);
@@ -92,8 +93,10 @@ static void respond_error(pss *p, eio_error e, const char *path)
     p->ctype = "application/json";
     p->responding = true;
     sio_buf_reset(&p->body);
-    eio_error_body(&p->body, e);
-    transport_refused(p->t, status, eio_error_message(e), path);
+    /* A refusal of allow_request carries its own message. */
+    const char *message = p->refusal ? p->refusal : eio_error_message(e);
+    eio_error_body_message(&p->body, e, message);
+    transport_refused(p->t, status, message, path);
     lws_callback_on_writable(p->wsi);
 }
 
@@ -435,7 +438,7 @@ int transport_http_on_request(pss *p, struct lws *wsi, const char *path, size_t 
         sio_buf hq;
         sio_buf_init(&hq, 0);
         if (!eio_engine_handshake_version(t->eng, EIO_POLLING, transport_protocol_of(&q), q.req.b64,
-                                          transport_handshake_query(wsi, &hq), &p->conn, now))
+                                          transport_handshake_query(wsi, &hq), p->req, &p->conn, now))
             respond(p, 500, "text/plain", "Internal error");
         else
             hold_start(p);

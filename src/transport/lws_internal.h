@@ -105,6 +105,8 @@ typedef struct pss {
     const char *ctype;
     const char *acao;     /* Access-Control-Allow-Origin value, or NULL */
     char *origin;         /* copy of the request's Origin, when reflected */
+    sio_request *req;     /* a handshake's request, from its admission to the handshake */
+    char *refusal;        /* the message of a handshake allow_request refused */
     sio_buf body;         /* request body, then the response body */
     struct ext_req *ext;  /* a request for the http_handler, else NULL */
     struct body_req *breq; /* a body being read, else NULL */
@@ -125,6 +127,11 @@ void transport_after_event(sio_transport *t);
 
 /* lws_request.c */
 char *transport_header_dup(struct lws *wsi, enum lws_token_indexes h);
+/* The request as the layers above see it (headers, addresses, URL, time,
+ * TLS); NULL when out of memory. */
+sio_request *transport_capture_request(sio_transport *t, struct lws *wsi);
+/* Lets go of what a request's admission kept (p->req, p->refusal). */
+void transport_admission_done(pss *p);
 /* Whether `path` is the Engine.IO path `want` (with or without its '/'). */
 bool transport_path_matches(const char *path, const char *want);
 /* The bytes of the request's headers that lws stores by name. */

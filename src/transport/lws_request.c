@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 char *transport_header_dup(struct lws *wsi, enum lws_token_indexes h)
 {
@@ -17,6 +18,92 @@ char *transport_header_dup(struct lws *wsi, enum lws_token_indexes h)
         return NULL;
     }
     return s;
+}
+
+/* Every header lws knows by name (its tokens whose name ends in ':', not the
+ * request line's nor HTTP/2's pseudo-headers), then the configured others. */
+static int capture_headers(sio_transport *t, struct lws *wsi, sio_request *r)
+{
+    for (int h = 0; h < WSI_TOKEN_COUNT; h++) {
+        const char *name = (const char *)lws_token_to_string((enum lws_token_indexes)h);
+        size_t nlen = name ? strlen(name) : 0;
+        if (nlen < 2 || name[0] == ':' || name[nlen - 1] != ':')
+            continue;
+        char *v = transport_header_dup(wsi, (enum lws_token_indexes)h);
+        if (!v)
+            continue;
+        int rc = sio_request_add_header(r, name, nlen - 1, v, strlen(v));
+        free(v);
+        if (rc)
+            return -1;
+    }
+    for (size_t i = 0; i < t->cfg.n_extra_headers; i++) {
+        char name[128];
+        int nlen = snprintf(name, sizeof(name), "%s:", t->cfg.extra_headers[i]);
+        if (nlen <= 1 || (size_t)nlen >= sizeof(name))
+            continue;
+        for (char *c = name; *c; c++)
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c - 'A' + 'a');
+        int len = lws_hdr_custom_length(wsi, name, nlen);
+        if (len < 0)
+            continue;
+        char *v = malloc((size_t)len + 1);
+        if (!v || lws_hdr_custom_copy(wsi, v, len + 1, name, nlen) < 0 ||
+            sio_request_add_header(r, name, (size_t)nlen - 1, v, strlen(v))) {
+            free(v);
+            return -1;
+        }
+        free(v);
+    }
+    return 0;
+}
+
+sio_request *transport_capture_request(sio_transport *t, struct lws *wsi)
+{
+    sio_request *r = sio_request_new();
+    if (!r)
+        return NULL;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    r->time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    r->secure = lws_is_ssl(wsi) != 0;
+    char peer[64] = "";
+    lws_get_peer_simple(wsi, peer, sizeof(peer));
+    if (capture_headers(t, wsi, r))
+        goto oom;
+    char address[64];
+    sio_forwarded_client(peer, sio_request_header(r, "x-forwarded-for"), t->cfg.trusted_proxies,
+                         t->cfg.n_trusted_proxies, address, sizeof(address));
+    /* The URL as requested: the path, and the arguments as they came. */
+    char path[1024] = "";
+    if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) <= 0)
+        lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_POST_URI);
+    sio_buf url;
+    sio_buf_init(&url, 0);
+    sio_buf args;
+    sio_buf_init(&args, 0);
+    const char *q = transport_handshake_query(wsi, &args);
+    int rc = sio_buf_puts(&url, path) || (q && *q && (sio_buf_putc(&url, '?') || sio_buf_puts(&url, q))) ||
+             sio_buf_putc(&url, 0);
+    rc = rc || sio_request_set(&r->url, (const char *)url.data) || sio_request_set(&r->peer, peer) ||
+         sio_request_set(&r->address, address);
+    sio_buf_free(&url);
+    sio_buf_free(&args);
+    if (rc)
+        goto oom;
+    return r;
+oom:
+    sio_request_unref(r);
+    return NULL;
+}
+
+void transport_admission_done(pss *p)
+{
+    sio_request_unref(p->req);
+    p->req = NULL;
+    free(p->refusal);
+    p->refusal = NULL;
 }
 
 bool transport_path_matches(const char *path, const char *want)
@@ -176,6 +263,19 @@ eio_error transport_admit(pss *p, struct lws *wsi, query *q, eio_session **s)
         return EIO_ERR_BAD_REQUEST;
     if (cv == EIO_CORS_FORBIDDEN)
         return EIO_ERR_FORBIDDEN;
+    if (e != EIO_ERR_NONE || *s)
+        return e;
+    /* A handshake: its request is kept for the session, and the
+     * application may refuse it (Node's allowRequest). */
+    transport_admission_done(p);
+    if (!(p->req = transport_capture_request(p->t, wsi)))
+        return EIO_ERR_BAD_REQUEST;
+    const transport_config *cfg = &p->t->cfg;
+    const char *message = NULL;
+    if (cfg->allow_request && !cfg->allow_request(cfg->allow_ctx, p->req, &message)) {
+        p->refusal = strdup(message ? message : "Forbidden");
+        return EIO_ERR_FORBIDDEN;
+    }
     return e;
 }
 

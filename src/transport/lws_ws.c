@@ -56,10 +56,11 @@ void transport_unlist_flush(sio_transport *t, pss *p)
 static int refuse_upgrade(pss *p, struct lws *wsi, eio_error e, bool json, const char *path)
 {
     unsigned status = json && e == EIO_ERR_FORBIDDEN ? 403 : 400;
-    transport_refused(p->t, status, eio_error_message(e), path);
+    const char *message = p->refusal ? p->refusal : eio_error_message(e);
+    transport_refused(p->t, status, message, path);
     sio_buf body;
     sio_buf_init(&body, 0);
-    if (json ? eio_error_body(&body, e) : sio_buf_puts(&body, eio_error_message(e))) {
+    if (json ? eio_error_body_message(&body, e, message) : sio_buf_puts(&body, message)) {
         sio_buf_free(&body);
         return -1;
     }
@@ -130,8 +131,9 @@ int transport_ws_established(pss *p, struct lws *wsi)
     sio_buf hq;
     sio_buf_init(&hq, 0);
     eio_session *s = eio_engine_handshake_version(t->eng, EIO_WEBSOCKET, transport_protocol_of(&q), q.req.b64,
-                                                  transport_handshake_query(wsi, &hq), &p->conn, now);
+                                                  transport_handshake_query(wsi, &hq), p->req, &p->conn, now);
     sio_buf_free(&hq);
+    transport_admission_done(p);
     return s ? 0 : -1;
 }
 
@@ -315,6 +317,7 @@ void transport_ws_closed(pss *p)
     transport_unlist_flush(p->t, p);
     eio_conn_closed(&p->conn);
     sio_buf_free(&p->body);
+    transport_admission_done(p);
     free(p->origin);
     p->origin = NULL;
 }

@@ -75,6 +75,18 @@ typedef struct transport_config {
     /* Called for each refused request (status, reason) for logging. */
     void (*on_refused)(void *ctx, unsigned status, const char *what, const char *path);
     void *refused_ctx;
+    /* The handshake's request: X-Forwarded-For is believed only from these
+     * peers (addresses or CIDR blocks); headers lws does not know by name
+     * that are kept too (names, without the colon). */
+    const char *const *trusted_proxies;
+    size_t n_trusted_proxies;
+    const char *const *extra_headers;
+    size_t n_extra_headers;
+    /* Decides whether a handshake may open a session (Node's allowRequest);
+     * false refuses it with 403 {"code":4,"message":*message} (default
+     * "Forbidden"). NULL: every handshake may. */
+    bool (*allow_request)(void *ctx, const sio_request *req, const char **message);
+    void *allow_ctx;
 } transport_config;
 
 void transport_config_defaults(transport_config *c);

@@ -465,7 +465,7 @@ static void op_open(client *c, unsigned variant, const uint8_t *p, size_t n)
     eio_session *none = NULL;
     FUZZ_CHECK(eio_engine_verify(W.eng, &r, &none) == EIO_ERR_NONE && none == NULL);
     eio_session *s = eio_engine_handshake_version(W.eng, ws ? EIO_WEBSOCKET : EIO_POLLING, protocol,
-                                                  strstr(query, "b64=") != NULL, query, conn, W.now);
+                                                  strstr(query, "b64=") != NULL, query, NULL, conn, W.now);
     FUZZ_CHECK(s != NULL);
     memset(c, 0, sizeof(*c));
     c->used = true;

@@ -788,7 +788,7 @@ static void test_verify_eio3_option(void **state)
     start(&o);
     assert_int_equal(verify(EIO_METHOD_GET, false, "3", "polling", NULL, NULL), EIO_ERR_NONE);
     eio_conn *g = conn();
-    eio_session *s = eio_engine_handshake_version(F.e, EIO_POLLING, 3, false, NULL, g, 0);
+    eio_session *s = eio_engine_handshake_version(F.e, EIO_POLLING, 3, false, NULL, NULL, g, 0);
     assert_non_null(s);
     sio_buf b;
     sio_buf_init(&b, 0);
@@ -2161,7 +2161,7 @@ static void test_v3_ping_flood_one_pong(void **state)
     (void)state;
     start_default();
     eio_conn *g = conn();
-    eio_session *s = eio_engine_handshake_version(F.e, EIO_POLLING, 3, true, NULL, g, 0);
+    eio_session *s = eio_engine_handshake_version(F.e, EIO_POLLING, 3, true, NULL, NULL, g, 0);
     assert_non_null(s);
     sio_buf first;
     sio_buf_init(&first, 0);
@@ -2185,7 +2185,7 @@ static void test_v3_binary_ping_closes(void **state)
     (void)state;
     start_default();
     eio_conn *g = conn();
-    eio_session *s = eio_engine_handshake_version(F.e, EIO_POLLING, 3, true, NULL, g, 0);
+    eio_session *s = eio_engine_handshake_version(F.e, EIO_POLLING, 3, true, NULL, NULL, g, 0);
     assert_non_null(s);
     assert_int_equal(POST(s, "6:b2/w==", 10), EIO_ERR_BAD_REQUEST);
     expect_closed(s, EIO_CLOSE_PARSE_ERROR);

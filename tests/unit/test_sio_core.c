@@ -2632,7 +2632,8 @@ static void test_handshake_query(void **state)
     client *c = &e->cl[e->n_cl++];
     memset(c, 0, sizeof(*c));
     c->es = eio_engine_handshake_version(e->eng, EIO_WEBSOCKET, 4, false,
-                                         "EIO=4&transport=websocket&token=a%20b&t=x&n=1", &c->conn, fake_now);
+                                         "EIO=4&transport=websocket&token=a%20b&t=x&n=1", NULL, &c->conn,
+                                         fake_now);
     assert_non_null(c->es);
     sio_msg_unref(eio_conn_next_frame(&c->conn)); /* the open packet */
     sio_socket *s = connect_ok(c, "/");
@@ -2642,7 +2643,7 @@ static void test_handshake_query(void **state)
     client *c2 = &e->cl[e->n_cl++];
     memset(c2, 0, sizeof(*c2));
     c2->es = eio_engine_handshake_version(e->eng, EIO_WEBSOCKET, 4, false, "EIO=4&transport=websocket",
-                                          &c2->conn, fake_now);
+                                          NULL, &c2->conn, fake_now);
     assert_non_null(c2->es);
     sio_msg_unref(eio_conn_next_frame(&c2->conn));
     sio_socket *s2 = connect_ok(c2, "/");
@@ -2665,7 +2666,7 @@ static void test_v2_client_paths(void **state)
     client *c = &e->cl[e->n_cl++];
     memset(c, 0, sizeof(*c));
     c->es = eio_engine_handshake_version(e->eng, EIO_WEBSOCKET, 3, false, "EIO=3&transport=websocket&token=abc",
-                                         &c->conn, fake_now);
+                                         NULL, &c->conn, fake_now);
     assert_non_null(c->es);
     snprintf(c->eio_sid, sizeof(c->eio_sid), "%s", eio_session_sid(c->es));
     sio_msg_unref(eio_conn_next_frame(&c->conn)); /* the open packet */

@@ -28,6 +28,8 @@ enum {
     F_TRANSPORTS,
     F_NO_UPGRADES,
     F_NO_EIO3,
+    F_TRUST_PROXY,
+    F_KEEP_HEADER,
     F_HELP,
 };
 
@@ -50,12 +52,21 @@ static const struct option common[] = {
     {"transports", required_argument, 0, F_TRANSPORTS},
     {"no-upgrades", no_argument, 0, F_NO_UPGRADES},
     {"no-eio3", no_argument, 0, F_NO_EIO3},
+    {"trust-proxy", required_argument, 0, F_TRUST_PROXY},
+    {"keep-header", required_argument, 0, F_KEEP_HEADER},
     {"help", no_argument, 0, F_HELP},
 };
 #define N_COMMON (sizeof(common) / sizeof(common[0]))
 
-/* The allowed origins, for the life of the process (the options point here). */
-static const char **origins;
+/* The allowed origins, trusted proxies and headers to keep, for the life of
+ * the process (the options point here). */
+static const char **origins, **proxies, **headers;
+
+/* Flags of the Socket.IO programs only. */
+static bool sio_only(int val)
+{
+    return val == F_CONNECT_TIMEOUT || val == F_TRUST_PROXY || val == F_KEEP_HEADER;
+}
 
 static void usage(const server_flags *f, FILE *out, bool sio)
 {
@@ -71,7 +82,12 @@ static void usage(const server_flags *f, FILE *out, bool sio)
             "  --upgrade-timeout MS   default 10000\n",
             sio ? "Socket.IO" : "Engine.IO", sio ? "/socket.io/" : "/engine.io/");
     if (sio)
-        fputs("  --connect-timeout MS   default 45000\n", out);
+        fputs("  --connect-timeout MS   default 45000\n"
+              "  --trust-proxy RANGE    believe X-Forwarded-For from this address or CIDR block\n"
+              "                         (repeatable), for the client's address\n"
+              "  --keep-header NAME     keep this request header of the handshake too (repeatable;\n"
+              "                         the ones libwebsockets knows by name are always kept)\n",
+              out);
     fputs("  --max-payload BYTES    largest message (maxHttpBufferSize), default 1000000\n"
           "  --cors-origin ORIGIN   allow this origin (repeatable; * for any;\n"
           "                         https://*.example.com: one label before example.com)\n"
@@ -153,21 +169,25 @@ int server_flags_parse(const server_flags *f, int argc, char **argv, sio_options
         n_extra++;
     struct option *opts = calloc(N_COMMON + n_extra + 1, sizeof(*opts));
     free(origins);
+    free(proxies);
+    free(headers);
     origins = calloc((size_t)argc + 1, sizeof(*origins));
-    if (!opts || !origins) {
+    proxies = calloc((size_t)argc + 1, sizeof(*proxies));
+    headers = calloc((size_t)argc + 1, sizeof(*headers));
+    if (!opts || !origins || !proxies || !headers) {
         fprintf(stderr, "%s: out of memory\n", f->prog);
         free(opts);
         return 1;
     }
     size_t n = 0;
     for (size_t i = 0; i < N_COMMON; i++)
-        if (sio || common[i].val != F_CONNECT_TIMEOUT)
+        if (sio || !sio_only(common[i].val))
             opts[n++] = common[i];
     for (size_t i = 0; i < n_extra; i++)
         opts[n++] = f->extra[i];
 
     const char *prog = f->prog;
-    size_t n_origins = 0;
+    size_t n_origins = 0, n_proxies = 0, n_headers = 0;
     int status = -1, ch;
     optind = 1;
     while (status < 0 && (ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -239,6 +259,8 @@ int server_flags_parse(const server_flags *f, int argc, char **argv, sio_options
         }
         case F_NO_UPGRADES: SET(allow_upgrades, allow_upgrades, false); break;
         case F_NO_EIO3: SET(allow_eio3, allow_eio3, false); break;
+        case F_TRUST_PROXY: proxies[n_proxies++] = v; break;
+        case F_KEEP_HEADER: headers[n_headers++] = v; break;
         case 'h':
         case F_HELP:
             usage(f, stdout, sio != NULL);
@@ -266,6 +288,14 @@ int server_flags_parse(const server_flags *f, int argc, char **argv, sio_options
     if (n_origins) {
         SET(cors_origins, cors_origins, origins);
         SET(n_cors_origins, n_cors_origins, n_origins);
+    }
+    if (sio && n_proxies) {
+        sio->trusted_proxies = proxies;
+        sio->n_trusted_proxies = n_proxies;
+    }
+    if (sio && n_headers) {
+        sio->extra_headers = headers;
+        sio->n_extra_headers = n_headers;
     }
     return status;
 }
