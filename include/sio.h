@@ -257,7 +257,10 @@ SIO_API int sio_use_async(sio_namespace *nsp, sio_async_middleware_cb cb, void *
 /* Answers a decision, once, on the loop thread: `allow`, or a refusal with
  * `message` (default "not authorized") and `data_json` (a JSON value or
  * NULL), copied. The decision is consumed. Returns SIO_OK, or SIO_ECLOSED
- * when the connection went away meanwhile (nothing is sent then). */
+ * when the connection went away meanwhile (nothing is sent then). Every
+ * decision must be answered, also after sio_server_run has returned (then
+ * from the thread that ran it, before sio_server_free): an unanswered one
+ * keeps its socket's memory. */
 SIO_API int sio_decide(sio_decision *d, bool allow, const char *message, const char *data_json);
 /* The socket a decision is about (to read its auth, id, ...). */
 SIO_API sio_socket *sio_decision_socket(const sio_decision *d);
@@ -437,9 +440,10 @@ SIO_API int sio_post_disconnect(sio_server *srv, const char *nsp, const char *so
 /* Runs fn(srv, arg) on the loop thread (any thread may call it), in order
  * with the posts above: the way for a worker thread to answer an ack or a
  * sio_decision it was handed, or to do anything else the loop thread must.
- * If the server is freed before fn runs, fn runs then with srv NULL, on the
- * freeing thread, so that it can release arg. Returns SIO_OK, SIO_ENOMEM or
- * SIO_ESTATE (the server is stopping: fn will not run). */
+ * If the server stops before fn runs (sio_server_run returns, or the server
+ * is freed), fn runs then with srv NULL, on that thread, so that it can
+ * release arg. Returns SIO_OK, SIO_ENOMEM or SIO_ESTATE (the server has
+ * stopped: fn will not run; release arg yourself). */
 typedef void (*sio_call_fn)(sio_server *srv, void *arg);
 SIO_API int sio_server_call(sio_server *srv, sio_call_fn fn, void *arg);
 

@@ -38,6 +38,15 @@ static bool on_http(void *ctx, const transport_http_request *req, transport_http
     return srv->opt.http_handler(&r, (sio_http_response *)res, srv->opt.http_user);
 }
 
+/* libwebsockets' own lines, in the application's log. */
+static void on_lws_log(void *ctx, int level, const char *line)
+{
+    sio_server *srv = ctx;
+    char text[600];
+    snprintf(text, sizeof(text), "libwebsockets: %s", line);
+    srv->opt.log(level, text, srv->opt.log_user);
+}
+
 static void on_refused(void *ctx, unsigned status, const char *what, const char *path)
 {
     sio_server *srv = ctx;
@@ -129,6 +138,10 @@ int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t 
     tc.next_deadline = next_deadline;
     tc.tick = tick;
     tc.timer_ctx = srv;
+    if (o->log) {
+        tc.log = on_lws_log;
+        tc.log_ctx = srv;
+    }
     tc.trusted_proxies = o->trusted_proxies;
     tc.n_trusted_proxies = o->n_trusted_proxies;
     tc.extra_headers = o->extra_headers;

@@ -79,7 +79,11 @@ void sio_room_remove(sio_room *r, sio_socket *s)
     if (!m)
         return;
     size_t idx = m->idx;
-    *m = s->mem[--s->n_mem];
+    /* The socket's memberships keep the order it joined its rooms in
+     * (sio_socket_room); the room's members need no order. */
+    size_t pos = (size_t)(m - s->mem);
+    memmove(m, m + 1, (s->n_mem - pos - 1) * sizeof(*m));
+    s->n_mem--;
     r->n--;
     if (idx != r->n) {
         sio_socket *moved = r->members[r->n];

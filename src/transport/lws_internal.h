@@ -125,6 +125,10 @@ typedef struct query {
 /* Work after any event: free what closed, move the timer. */
 void transport_after_event(sio_transport *t);
 
+/* lws_log.c: libwebsockets' log lines to cfg.log while the transport lives. */
+void transport_log_route(sio_transport *t);
+void transport_log_unroute(sio_transport *t);
+
 /* lws_request.c */
 char *transport_header_dup(struct lws *wsi, enum lws_token_indexes h);
 /* The request as the layers above see it (headers, addresses, URL, time,

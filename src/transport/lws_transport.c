@@ -284,6 +284,7 @@ static sio_transport *failed(sio_transport *t, transport_failure *why, transport
         snprintf(why->message, sizeof(why->message), "%s", msg);
     }
     if (t) {
+        transport_log_unroute(t);
         eio_engine_free(t->eng);
         free(t);
     }
@@ -320,7 +321,7 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
          * kernel does not take. */
         .tx_packet_size = max_payload > (1u << 20) ? max_payload : (1u << 20),
     };
-    lws_set_log_level(LLL_ERR, NULL);
+    transport_log_route(t);
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof(info));
     info.port = cfg->port;
@@ -414,6 +415,7 @@ void transport_free(sio_transport *t)
     if (!t)
         return;
     close_loop(t); /* closes every connection: the engine lets go */
+    transport_log_unroute(t); /* after lws's last words */
     close(t->held_epfd);
     /* Sessions with no connection left (a polling client between requests)
      * are closed too, so the layer above frees what it holds for them. */

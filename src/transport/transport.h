@@ -87,6 +87,10 @@ typedef struct transport_config {
      * "Forbidden"). NULL: every handshake may. */
     bool (*allow_request)(void *ctx, const sio_request *req, const char **message);
     void *allow_ctx;
+    /* Receives libwebsockets' errors and warnings (level 0 error, 1
+     * warning), see lws_log.c; NULL leaves lws's logging alone. */
+    void (*log)(void *ctx, int level, const char *line);
+    void *log_ctx;
 } transport_config;
 
 void transport_config_defaults(transport_config *c);

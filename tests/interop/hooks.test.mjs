@@ -16,8 +16,8 @@
 //             disconnect, the server's, or its process being killed, the
 //             others in its rooms receive "leaving" {id, rooms, reason}, once
 //             each, and no one else does; a server stopped with sockets in
-//             shared rooms exits cleanly. (A room left and the order of the
-//             others: a todo, see ROOM_ORDER_TODO.)
+//             shared rooms exits cleanly; a room left is gone from the list
+//             and the others keep the order they were joined in.
 //   /guarded  packet middlewares (sio_socket_use): a refused event reaches no
 //             handler and its ack carries {error}; the others pass.
 //
@@ -317,12 +317,6 @@ describe('an asynchronous answer slower than --connect-timeout 500', () => {
 
 // ---------------------------------------------------------------------------
 
-// sio.h: sio_socket_room lists "its own room (its id) first, then the others
-// in the order it joined them" (as Node's socket.rooms, a Set, does). After
-// a leave the library lists them in another order: sio_room_remove()
-// (src/sio/sio_socket.c) moves the socket's last membership into the slot of
-// the one removed.
-const ROOM_ORDER_TODO = 'the library reorders the rooms after a leave';
 
 // How A leaves, and the reason its disconnecting hook is given.
 const LEAVES = [
@@ -402,7 +396,7 @@ describe('the disconnecting hook sees the rooms (sio-echo /rooms)', () => {
       }
 
       it(`${client.name}, ${mode.name}: a room left is gone from the list, the others keep the order ` +
-        'they were joined in', { ...T, todo: ROOM_ORDER_TODO }, () => diag(server, async () => {
+        'they were joined in', T, () => diag(server, async () => {
         const a = await connected(open(client, server, '/rooms', mode));
         const id = a.id;
         for (const r of ['ra', 'rb']) await ack(a, 'join', r);

@@ -1109,6 +1109,12 @@ static void test_disconnecting_sees_rooms(void **state)
     assert_int_equal(sio_leave(sa, "b-room"), SIO_OK);
     assert_string_equal(sio_socket_room(sa, 1), "a-room");
     assert_int_equal(sio_join(sa, "b-room"), SIO_OK);
+    /* Leaving one in the middle keeps the others in the order joined. */
+    assert_int_equal(sio_join(sa, "c-room"), SIO_OK);
+    assert_int_equal(sio_leave(sa, "a-room"), SIO_OK);
+    assert_string_equal(sio_socket_room(sa, 1), "b-room");
+    assert_string_equal(sio_socket_room(sa, 2), "c-room");
+    assert_int_equal(sio_join(sa, "a-room"), SIO_OK);
 
     /* The client leaves: the handler sees every room, then the socket
      * leaves them, then the disconnect handler runs. */
@@ -1116,7 +1122,7 @@ static void test_disconnecting_sees_rooms(void **state)
     assert_int_equal(client_send(a, "41"), 0);
     assert_int_equal(D.calls, 1);
     assert_string_equal(D.reason, "client namespace disconnect");
-    assert_string_equal(D.rooms, "id,a-room,b-room");
+    assert_string_equal(D.rooms, "id,b-room,c-room,a-room");
     assert_int_equal(D.disc_before, 0);
     assert_true(D.connected);
     assert_int_equal(R.n_disc, 1);
