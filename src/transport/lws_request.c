@@ -156,7 +156,7 @@ static void append_query_arg(sio_buf *b, const char *arg)
         if (*c == '=' && !in_value) {
             in_value = true;
             sio_buf_putc(b, '=');
-        } else if (*c == '&' || *c == '=' || *c == '%' || *c == '+' || *c < 0x20) {
+        } else if (*c == '&' || *c == '=' || *c == '%' || *c == '+' || *c == '#' || *c <= 0x20 || *c >= 0x7f) {
             char esc[4];
             snprintf(esc, sizeof(esc), "%%%02X", *c);
             sio_buf_append(b, esc, 3);

@@ -1,0 +1,29 @@
+/* sio-echo's namespaces, one file each: what each one installs on the
+ * server. */
+#ifndef SIO_ECHO_NAMESPACES_H
+#define SIO_ECHO_NAMESPACES_H
+
+#include <stdbool.h>
+
+#include "sio.h"
+
+/* echo.c: the echo handlers every namespace has ("auth" on connection,
+ * "message", "message-with-ack", "broadcast"). */
+void echo_setup(sio_namespace *nsp);
+void echo_connection(sio_socket *s, void *user);
+void echo_message(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack, void *user);
+void echo_message_with_ack(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack, void *user);
+
+void early_install(sio_server *srv);   /* early.c: "/early" */
+/* async_auth.c: "/async" and its worker thread; the worker is started
+ * (0, or an errno value) and finished around the server's run. */
+void async_install(sio_server *srv);
+int async_worker_start(void);
+void async_worker_finish(void);
+void rooms_install(sio_server *srv);   /* rooms.c: "/rooms" */
+void guarded_install(sio_server *srv); /* guarded.c: "/guarded" */
+/* request.c: "/request", and the server's allow_request. */
+void request_install(sio_server *srv);
+bool request_allow(const sio_request *req, const char **message, void *user);
+
+#endif
