@@ -76,7 +76,17 @@ DOCS_BIN := $(DOC_SRC:docs/examples/%.c=$(BUILD)/examples/%)
 .PHONY: install uninstall all run test unit integration interop asan asan-clang tsan deps check-layers clean bench fuzz fuzz-build fuzz-seeds soak
 all: $(LIB) $(LIB_SO) $(PROGS) $(UNITS) $(INTEGS) $(TOOLS) $(DOCS_BIN)
 
-$(BUILD)/obj/%.o: %.c
+# Objects are rebuilt when the compiler or its flags change (a stamp holds
+# them), not only when a source does: an object built without -fPIC cannot
+# go into the shared library, nor one without a sanitizer into its build.
+FLAGS_STAMP := $(BUILD)/.cflags
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(CC) $(CPPFLAGS) $(CFLAGS)' | cmp -s - $@ || echo '$(CC) $(CPPFLAGS) $(CFLAGS)' > $@
+.PHONY: FORCE
+FORCE:
+
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
