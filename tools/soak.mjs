@@ -139,14 +139,16 @@ const GLOBAL_DEADLINE_MS = SECONDS * 1000 + CHECKPOINTS * (STEP_MS + SILENT_BOUN
 // noise: glibc's malloc keeps freed chunks in its arenas and trims only the
 // top of a heap, so the idle RSS depends on where the last live blocks of a
 // peak happened to sit, and on the largest messages seen. Measured, the idle
-// RSS of these programs is 7-9 MB; from the warm-up checkpoint it still rose
+// RSS of these programs is 7-12 MB; from the warm-up checkpoint it still rose
 // by 0.1 to 1.6 MB in clean 3-minute runs, mostly in the first minute, and by
-// 0.4 to 1.8 MB in 10-minute runs of 53,000 clients. 4 MiB over the ~13,000
-// clients of a default run is ~300 bytes per client, so a leak of a session,
-// a socket or a room entry per client (each several hundred bytes and more)
-// shows. Smaller leaks of unreachable memory are LeakSanitizer's job (make
-// soak SANITIZER=address,undefined); the report prints the growth per client
-// and the RSS at every checkpoint, for a trend.
+// 0.4 to 1.8 MB in 10-minute runs of 53,000 clients (sio-server alone with
+// all 200 clients: +2.4 MB in the first 4 minutes, then flat within 0.7 MB
+// for 11 minutes and 60,000 clients more). 4 MiB over the ~13,000 clients of
+// a default run is ~300 bytes per client, so a leak of a session, a socket
+// or a room entry per client (each several hundred bytes and more) shows.
+// Smaller leaks of unreachable memory are LeakSanitizer's job (make soak
+// SANITIZER=address,undefined); the report prints the growth per client and
+// the RSS at every checkpoint, for a trend.
 const RSS_TOLERANCE = (start) => Math.max(0.10 * start, 4 * 1024 * 1024);
 
 // ---------------------------------------------------------------------------
@@ -955,21 +957,26 @@ function report(t0) {
       out.push(`    ${`${s.name} EIO${v}`.padEnd(20)}${row}`);
     }
   }
-  out.push(`  checked         ${stats.echoes} echoes, ${stats.acks} acks, ${stats.binaries} binary arguments, ` +
-    `${stats.upgrades} upgrades, ${stats.customNs} "/custom" round trips`);
-  out.push(`  sio-echo rooms  ${stats.echoJoins} joins, ${stats.echoLeaves} leaves on "/rooms"; ${stats.leavingReceived} ` +
-    '"leaving" received from room mates, by how the client left -> the reason the server gave:');
-  const reasons = [...stats.leavingReasons].sort();
-  for (let i = 0; i < reasons.length; i += 3) {
-    out.push(`    ${reasons.slice(i, i + 3).map(([k, n]) => `${k} ${n}`).join('; ')}`);
+  const ran = (name) => servers.some((s) => s.name === name);
+  if (ran('sio-echo')) {
+    out.push(`  sio-echo        ${stats.echoes} echoes, ${stats.binaries} binary arguments, ${stats.customNs} "/custom" ` +
+      `round trips; ${stats.broadcastsOwn} own "broadcast-back" received (+${stats.broadcastsOthers} from others)`);
+    out.push(`    "/rooms"      ${stats.echoJoins} joins, ${stats.echoLeaves} leaves; ${stats.leavingReceived} ` +
+      '"leaving" received from room mates, by how the client left -> the reason the server gave:');
+    const reasons = [...stats.leavingReasons].sort();
+    for (let i = 0; i < reasons.length; i += 3) {
+      out.push(`      ${reasons.slice(i, i + 3).map(([k, n]) => `${k} ${n}`).join('; ')}`);
+    }
+    if (stats.serverCloseAsTransportClose) {
+      out.push(`    note: ${stats.serverCloseAsTransportClose} EIO4 polling client(s) disconnected by "server-disconnect" ` +
+        'were told "transport close", not "io server disconnect" as Node\'s socket.io does (see runClient)');
+    }
   }
-  if (stats.serverCloseAsTransportClose) {
-    out.push(`    note: ${stats.serverCloseAsTransportClose} EIO4 polling client(s) disconnected by "server-disconnect" ` +
-      'were told "transport close", not "io server disconnect" as Node\'s socket.io does (see runClient)');
+  if (ran('sio-server')) {
+    out.push(`  sio-server      ${stats.chatJoins} room joins, ${stats.chatLeaves} leaves, ${stats.chatOwn} own messages ` +
+      `back (+${stats.chatOthers} from room mates), ${stats.chatRefusals} refusals as expected`);
   }
-  out.push(`  broadcasts      sio-echo: ${stats.broadcastsOwn} own received (+${stats.broadcastsOthers} from others); ` +
-    `sio-server rooms: ${stats.chatJoins} joins, ${stats.chatLeaves} leaves, ${stats.chatOwn} own messages back ` +
-    `(+${stats.chatOthers} from room mates), ${stats.chatRefusals} refusals as expected`);
+  out.push(`  all             ${stats.acks} acks checked, ${stats.upgrades} upgrades`);
   out.push(`  connect time    p50 ${pct(stats.connectMs, 50)} ms, p99 ${pct(stats.connectMs, 99)} ms, max ${pct(stats.connectMs, 100)} ms`);
   out.push(`  silent clients  ${stats.silentReaped} closed by the servers, the slowest after ${stats.silentMaxMs} ms ` +
     `(bound ${SILENT_BOUND_MS} ms); ${stats.sessionsProbed} dropped polling sessions probed`);
