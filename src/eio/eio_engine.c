@@ -683,6 +683,12 @@ int eio_conn_take_payload(eio_conn *c, sio_buf *out)
         bool binary_framing = s->protocol == 3 && !s->b64 && batch_has_binary(s);
         for (unsigned n = 0; s->qlen && n < s->eng->opt.max_poll_packets; n++) {
             sio_msg *m = s->q[s->qhead];
+            /* The close packet travels in a poll of its own, after what was
+             * queued before it, as Node's polling transport sends it once
+             * the buffer has drained: a client acts on a close before the
+             * packets beside it (a DISCONNECT would read "transport close"). */
+            if (m == s->eng->close && n > 0)
+                break;
             if (append_payload(s, out, m, binary_framing)) {
                 /* Out of memory, or text that cannot be framed: the session
                  * ends (its poll gets the close packet) rather than losing
