@@ -250,7 +250,6 @@ const stats = {
   echoLeaves: 0,
   leavingReceived: 0,
   leavingReasons: new Map(),    // "vanish -> ping timeout" -> count
-  serverCloseAsTransportClose: 0,
   silentReaped: 0,
   silentMaxMs: 0,
   sessionsProbed: 0,
@@ -692,14 +691,9 @@ async function runClient(spec) {
         s.emit('server-disconnect', true);
       });
       closed = true;
-      if (reason === 'transport close' && spec.version === 4 && engine.transport.name === 'polling') {
-        // Known difference from Node's socket.io, shown in the report: on polling the server
-        // sends DISCONNECT and the Engine.IO close packet in one payload, and
-        // socket.io-client 4.x hands packets to the socket on the next tick, after the
-        // engine's close ("transport close"). Node's engine.io sends the close packet
-        // in a later poll, so its clients see "io server disconnect".
-        stats.serverCloseAsTransportClose++;
-      } else if (reason !== 'io server disconnect') {
+      // The server sends the Engine.IO close packet in a poll of its own, after the
+      // DISCONNECT, as Node's engine.io does: every client reads "io server disconnect".
+      if (reason !== 'io server disconnect') {
         throw new SoakError('disconnect reason', `"server-disconnect" gave ${reason === null ? `nothing in ${STEP_MS} ms` : fmt(reason)}`);
       }
       const busy = await wire.settle(CLOSE_DEADLINE_MS);
@@ -966,10 +960,6 @@ function report(t0) {
     const reasons = [...stats.leavingReasons].sort();
     for (let i = 0; i < reasons.length; i += 3) {
       out.push(`      ${reasons.slice(i, i + 3).map(([k, n]) => `${k} ${n}`).join('; ')}`);
-    }
-    if (stats.serverCloseAsTransportClose) {
-      out.push(`    note: ${stats.serverCloseAsTransportClose} EIO4 polling client(s) disconnected by "server-disconnect" ` +
-        'were told "transport close", not "io server disconnect" as Node\'s socket.io does (see runClient)');
     }
   }
   if (ran('sio-server')) {
