@@ -169,6 +169,11 @@ typedef struct sio_options {
      * (see sio_request_header), e.g. "x-api-key"; default none. */
     const char *const *extra_headers;
     size_t n_extra_headers;
+    /* A namespace made by sio_dynamic_namespaces is dropped when its last
+     * socket is gone (Node's cleanupEmptyChildNamespaces); the next
+     * connection to that name makes it anew (its setup runs again). Keep no
+     * pointer to such a namespace past its sockets. Default false. */
+    bool cleanup_empty_child_namespaces;
 } sio_options;
 
 /* Fills `o` with the defaults above. */

@@ -25,6 +25,8 @@ static sio_namespace *nsp_new(sio_server *srv, const char *name, size_t len)
         free(nsp);
         return NULL;
     }
+    nsp->refs = 1;
+    nsp->in_map = true;
     return nsp;
 }
 
@@ -46,6 +48,23 @@ static void nsp_free(sio_namespace *nsp)
     free(nsp->mw);
     free(nsp->name);
     free(nsp);
+}
+
+void sio_nsp_release(sio_namespace *nsp)
+{
+    if (nsp && --nsp->refs == 0)
+        nsp_free(nsp);
+}
+
+void sio_nsp_cleanup_if_empty(sio_namespace *nsp)
+{
+    /* Sockets still connecting or connected keep it in the map; handles the
+     * application holds keep only its memory. */
+    if (!nsp->child || !nsp->in_map || !nsp->srv->opt.cleanup_empty_child_namespaces || nsp->live)
+        return;
+    strmap_del(&nsp->srv->nsps, nsp->name, strlen(nsp->name));
+    nsp->in_map = false;
+    sio_nsp_release(nsp);
 }
 
 sio_namespace *sio_nsp_find(sio_server *srv, const char *name, size_t len)
@@ -96,8 +115,11 @@ static sio_namespace *nsp_for_connect(sio_server *srv, const char *name, size_t 
         bool ok = d->pattern ? fnmatch(d->pattern, z, 0) == 0 : true;
         if (ok && d->filter)
             ok = d->filter(srv, z, auth, d->user);
-        if (ok && (nsp = nsp_new(srv, name, len)) && d->setup)
-            d->setup(nsp, d->user);
+        if (ok && (nsp = nsp_new(srv, name, len))) {
+            nsp->child = true;
+            if (d->setup)
+                d->setup(nsp, d->user);
+        }
     }
     free(z);
     return nsp;
@@ -210,8 +232,11 @@ void sio_core_free(sio_server *srv)
         return;
     sio_core_close_posts(srv);
     const strmap_slot *slot;
-    for (size_t i = 0; strmap_next(&srv->nsps, &i, &slot);)
-        nsp_free(slot->val);
+    for (size_t i = 0; strmap_next(&srv->nsps, &i, &slot);) {
+        sio_namespace *nsp = slot->val;
+        nsp->in_map = false;
+        sio_nsp_release(nsp); /* a socket still held keeps it */
+    }
     strmap_free(&srv->nsps);
     for (size_t i = 0; i < srv->n_dyn; i++)
         free(srv->dyn[i].pattern);
@@ -449,6 +474,8 @@ static void on_connect_packet(sio_client *c, const sio_packet *pkt)
     s->refs = 1;
     s->state = SOCK_CONNECTING;
     s->nsp = nsp;
+    nsp->refs++;
+    nsp->live++;
     s->client = c;
     s->req = sio_request_ref(c->req);
     s->auth = auth_copy;

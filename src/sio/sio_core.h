@@ -60,6 +60,14 @@ typedef struct sio_middleware {
 struct sio_namespace {
     sio_server *srv;
     char *name;
+    /* The server's map holds one reference while the namespace is in it,
+     * and every socket made in it one (sio_nsp_release): a namespace taken
+     * out of the map (cleanup_empty_child_namespaces) lives on while a
+     * socket handle points to it. */
+    uint32_t refs;
+    uint32_t live; /* its sockets not yet disconnected */
+    bool child;  /* made by sio_dynamic_namespaces */
+    bool in_map;
     strmap rooms; /* name -> sio_room* (not the sockets' own rooms) */
     /* id -> connected socket. A socket's own room (named by its id) is this
      * entry and the socket's in_own_room flag, not a room record: every
@@ -174,6 +182,10 @@ void sio_core_close_posts(sio_server *srv);
 
 /* --- shared between the core's files --- */
 sio_namespace *sio_nsp_find(sio_server *srv, const char *name, size_t len);
+void sio_nsp_release(sio_namespace *nsp);
+/* After a socket of `nsp` closed: a child namespace left with no socket at
+ * all leaves the server's map, with cleanup_empty_child_namespaces. */
+void sio_nsp_cleanup_if_empty(sio_namespace *nsp);
 sio_socket *sio_nsp_socket(sio_namespace *nsp, const char *id);
 void sio_socket_close(sio_socket *s, const char *reason, bool notify_client);
 /* Closes every socket of the client (one whose disconnecting handler is

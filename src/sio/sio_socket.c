@@ -33,6 +33,7 @@ void sio_socket_unref(sio_socket *s)
     free(s->mem);
     free(s->pmw);
     sio_request_unref(s->req);
+    sio_nsp_release(s->nsp);
     free(s->auth);
     free(s->id);
     free(s);
@@ -466,6 +467,7 @@ void sio_socket_close(sio_socket *s, const char *reason, bool notify_client)
         c = s->client; /* the handler may have closed the whole client */
     }
     s->state = SOCK_DISCONNECTED;
+    s->nsp->live--;
     /* Out of the client's list. */
     for (sio_socket **pp = c ? &c->sockets : NULL; pp && *pp; pp = &(*pp)->next_in_client) {
         if (*pp == s) {
@@ -484,6 +486,8 @@ void sio_socket_close(sio_socket *s, const char *reason, bool notify_client)
     sio_socket_fail_acks(s);
     if (was_connected && reason && s->nsp->on_disconnect)
         s->nsp->on_disconnect(s, reason, s->nsp->on_disconnect_user);
+    if (was_connected)
+        sio_nsp_cleanup_if_empty(s->nsp);
     sio_socket_unref(s);
 }
 

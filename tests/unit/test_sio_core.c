@@ -2330,6 +2330,48 @@ static void dyn_setup(sio_namespace *nsp, void *user)
     sio_on_any(nsp, on_ev_record, NULL);
 }
 
+/* cleanup_empty_child_namespaces: a dynamic namespace goes with its last
+ * socket and is made anew by the next connection; a handle to a socket of
+ * the old one stays safe; namespaces made by sio_of stay. */
+static void test_cleanup_empty_child_namespaces(void **state)
+{
+    env *e = *state;
+    sio_options o;
+    sio_options_init(&o);
+    o.cleanup_empty_child_namespaces = true;
+    env_start(e, &o, NULL);
+    assert_int_equal(sio_dynamic_namespaces(e->srv, "/dyn-*", NULL, dyn_setup, &R), SIO_OK);
+    sio_namespace *fixed = sio_of(e->srv, "/fixed");
+    sio_on_connection(fixed, on_conn_record, NULL);
+    client *a = client_open(e), *b = client_open(e);
+
+    sio_socket *s1 = connect_ok(a, "/dyn-1");
+    sio_socket *s2 = connect_ok(b, "/dyn-1");
+    assert_int_equal(R.setup_calls, 1);
+    sio_socket_ref(s1); /* held past its disconnection */
+    assert_int_equal(client_send(a, "41/dyn-1,"), 0);
+    assert_non_null(sio_find_namespace(e->srv, "/dyn-1")); /* s2 is still there */
+    assert_int_equal(client_send(b, "41/dyn-1,"), 0);
+    (void)s2;
+    assert_null(sio_find_namespace(e->srv, "/dyn-1")); /* gone with its last socket */
+    /* The held socket and its namespace are still readable. */
+    assert_false(sio_socket_connected(s1));
+    assert_string_equal(sio_namespace_name(sio_socket_namespace(s1)), "/dyn-1");
+    assert_int_equal(sio_emit(s1, "late", NULL), SIO_ECLOSED);
+
+    /* The next connection makes it anew. */
+    connect_ok(a, "/dyn-1");
+    assert_int_equal(R.setup_calls, 2);
+    assert_non_null(sio_find_namespace(e->srv, "/dyn-1"));
+    assert_ptr_not_equal(sio_find_namespace(e->srv, "/dyn-1"), sio_socket_namespace(s1));
+    sio_socket_unref(s1); /* the old namespace goes with it */
+
+    /* A namespace made by sio_of stays without sockets. */
+    connect_ok(b, "/fixed");
+    assert_int_equal(client_send(b, "41/fixed,"), 0);
+    assert_ptr_equal(sio_find_namespace(e->srv, "/fixed"), fixed);
+}
+
 static void test_dynamic_namespace_pattern(void **state)
 {
     env *e = *state;
@@ -2752,6 +2794,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_socket_use, setup, teardown),
         cmocka_unit_test_setup_teardown(test_async_middleware, setup, teardown),
         cmocka_unit_test_setup_teardown(test_async_middleware_from_thread, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cleanup_empty_child_namespaces, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dynamic_namespace_pattern, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dynamic_namespace_filter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dynamic_namespace_pattern_and_filter, setup, teardown),

@@ -30,6 +30,7 @@ enum {
     F_NO_EIO3,
     F_TRUST_PROXY,
     F_KEEP_HEADER,
+    F_CLEANUP_CHILDREN,
     F_HELP,
 };
 
@@ -54,6 +55,7 @@ static const struct option common[] = {
     {"no-eio3", no_argument, 0, F_NO_EIO3},
     {"trust-proxy", required_argument, 0, F_TRUST_PROXY},
     {"keep-header", required_argument, 0, F_KEEP_HEADER},
+    {"cleanup-empty-child-namespaces", no_argument, 0, F_CLEANUP_CHILDREN},
     {"help", no_argument, 0, F_HELP},
 };
 #define N_COMMON (sizeof(common) / sizeof(common[0]))
@@ -65,7 +67,7 @@ static const char **origins, **proxies, **headers;
 /* Flags of the Socket.IO programs only. */
 static bool sio_only(int val)
 {
-    return val == F_CONNECT_TIMEOUT || val == F_TRUST_PROXY || val == F_KEEP_HEADER;
+    return val == F_CONNECT_TIMEOUT || val == F_TRUST_PROXY || val == F_KEEP_HEADER || val == F_CLEANUP_CHILDREN;
 }
 
 static void usage(const server_flags *f, FILE *out, bool sio)
@@ -86,7 +88,8 @@ static void usage(const server_flags *f, FILE *out, bool sio)
               "  --trust-proxy RANGE    believe X-Forwarded-For from this address or CIDR block\n"
               "                         (repeatable), for the client's address\n"
               "  --keep-header NAME     keep this request header of the handshake too (repeatable;\n"
-              "                         the ones libwebsockets knows by name are always kept)\n",
+              "                         the ones libwebsockets knows by name are always kept)\n"
+              "  --cleanup-empty-child-namespaces  drop a dynamic namespace with its last socket\n",
               out);
     fputs("  --max-payload BYTES    largest message (maxHttpBufferSize), default 1000000\n"
           "  --cors-origin ORIGIN   allow this origin (repeatable; * for any;\n"
@@ -261,6 +264,7 @@ int server_flags_parse(const server_flags *f, int argc, char **argv, sio_options
         case F_NO_EIO3: SET(allow_eio3, allow_eio3, false); break;
         case F_TRUST_PROXY: proxies[n_proxies++] = v; break;
         case F_KEEP_HEADER: headers[n_headers++] = v; break;
+        case F_CLEANUP_CHILDREN: sio->cleanup_empty_child_namespaces = true; break;
         case 'h':
         case F_HELP:
             usage(f, stdout, sio != NULL);
