@@ -80,7 +80,7 @@ process.chdir(REPO); // sio-server finds its static files and client bundle from
 process.env.ASAN_OPTIONS ??= 'detect_leaks=1:abort_on_error=1';
 process.env.UBSAN_OPTIONS ??= 'print_stacktrace=1:halt_on_error=1';
 
-const { startServer, fmt } = await import('../tests/interop/support.mjs');
+const { startServer, fmt, norm } = await import('../tests/interop/support.mjs');
 const require = createRequire(path.join(REPO, 'tests', 'package.json'));
 const { io: io4 } = require('socket.io-client');
 const io2 = require('socket.io-client-v2');
@@ -199,18 +199,6 @@ function binary(n) {
   return b;
 }
 
-/** Buffers, typed arrays and ArrayBuffers become {bin: hex}, recursively, for comparison. */
-function norm(v) {
-  if (v instanceof ArrayBuffer) return { bin: Buffer.from(v).toString('hex') };
-  if (ArrayBuffer.isView(v)) return { bin: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex') };
-  if (Array.isArray(v)) return v.map(norm);
-  if (v && typeof v === 'object') {
-    const o = {};
-    for (const k of Object.keys(v)) o[k] = norm(v[k]);
-    return o;
-  }
-  return v;
-}
 const same = (a, b) => JSON.stringify(norm(a)) === JSON.stringify(norm(b));
 
 const MB = (n) => `${(n / 1024 / 1024).toFixed(1)} MB`;

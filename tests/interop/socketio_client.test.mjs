@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { io, Manager } from 'socket.io-client';
 import { Socket as EioSocket } from 'engine.io-client';
-import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag, bytes, tracker } from './support.mjs';
+import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag, bytes, tracker, norm } from './support.mjs';
 
 const PATH = '/socket.io/';
 const T = { timeout: 20_000 }; // per test
@@ -84,19 +84,6 @@ async function upgraded(engine, ms = 5000) {
   if (engine.transport.name === 'websocket') return;
   await waitFor(engine, 'upgrade', ms, { rejectOn: ['close', 'upgradeError'] });
   assert.equal(engine.transport.name, 'websocket');
-}
-
-/** Buffers, typed arrays and ArrayBuffers become {bin: hex}, recursively, for comparison. */
-function norm(v) {
-  if (v instanceof ArrayBuffer) return { bin: Buffer.from(v).toString('hex') };
-  if (ArrayBuffer.isView(v)) return { bin: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex') };
-  if (Array.isArray(v)) return v.map(norm);
-  if (v && typeof v === 'object') {
-    const o = {};
-    for (const k of Object.keys(v)) o[k] = norm(v[k]);
-    return o;
-  }
-  return v;
 }
 
 function assertSameArgs(got, want, what) {

@@ -27,7 +27,7 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { io as io4 } from 'socket.io-client';
-import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag, bytes, tracker } from './support.mjs';
+import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag, bytes, tracker, norm } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const io2 = require('socket.io-client-v2');
@@ -129,19 +129,6 @@ async function upgraded(engine, ms = 5000) {
 function emitAck(s, event, ...args) {
   return withTimeout(new Promise((resolve) => s.emit(event, ...args, (...back) => resolve(back))),
     5000, `ack of "${event}"`);
-}
-
-/** Buffers, typed arrays and ArrayBuffers become {bin: hex}, recursively, for comparison. */
-function norm(v) {
-  if (v instanceof ArrayBuffer) return { bin: Buffer.from(v).toString('hex') };
-  if (ArrayBuffer.isView(v)) return { bin: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex') };
-  if (Array.isArray(v)) return v.map(norm);
-  if (v && typeof v === 'object') {
-    const o = {};
-    for (const k of Object.keys(v)) o[k] = norm(v[k]);
-    return o;
-  }
-  return v;
 }
 
 function assertSameArgs(got, want, what) {

@@ -275,3 +275,16 @@ export function tracker(close) {
     },
   };
 }
+
+/** Buffers, typed arrays and ArrayBuffers become {bin: hex}, recursively, for comparison. */
+export function norm(v) {
+  if (v instanceof ArrayBuffer) return { bin: Buffer.from(v).toString('hex') };
+  if (ArrayBuffer.isView(v)) return { bin: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex') };
+  if (Array.isArray(v)) return v.map(norm);
+  if (v && typeof v === 'object') {
+    const o = {};
+    for (const k of Object.keys(v)) o[k] = norm(v[k]);
+    return o;
+  }
+  return v;
+}
