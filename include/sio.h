@@ -215,6 +215,25 @@ typedef void (*sio_namespace_setup)(sio_namespace *nsp, void *user);
 SIO_API int sio_dynamic_namespaces(sio_server *srv, const char *pattern, sio_namespace_filter filter,
                            sio_namespace_setup on_create, void *user);
 
+/* The same with a filter that answers later (Node's io.of((name, auth,
+ * next) => ...) calling next later), for a check that must not block the
+ * loop: it answers with sio_decide(), on the loop thread (a worker thread
+ * goes through sio_server_call()), before or after it returns. `allow`
+ * creates the namespace (unless another connection created it meanwhile)
+ * and the connection goes on to its middlewares; a refusal passes the
+ * CONNECT to the next dynamic rule, and the client gets "Invalid namespace"
+ * when none accepts it (a refusal's message is not sent, as in Node).
+ * sio_decision_socket() is NULL for such a decision: there is no socket
+ * yet. While it is awaited the connection counts against connect_timeout.
+ * Rules, synchronous and asynchronous, are tried in the order they were
+ * added. */
+typedef struct sio_decision sio_decision;
+typedef void (*sio_namespace_filter_async)(sio_server *srv, const char *name, const char *auth_json,
+                                           sio_decision *d, void *user);
+SIO_API int sio_dynamic_namespaces_async(sio_server *srv, const char *pattern,
+                                         sio_namespace_filter_async filter, sio_namespace_setup on_create,
+                                         void *user);
+
 /* --- namespace handlers ----------------------------------------------------- */
 
 typedef void (*sio_connection_cb)(sio_socket *s, void *user);
@@ -240,7 +259,6 @@ typedef bool (*sio_middleware_cb)(sio_socket *s, const char **message, const cha
  * answer before it returns. While the answer is awaited the connection
  * counts against connect_timeout, and the socket's emits wait, in order,
  * for the CONNECT reply as they always do. */
-typedef struct sio_decision sio_decision;
 typedef void (*sio_async_middleware_cb)(sio_socket *s, sio_decision *d, void *user);
 
 SIO_API void sio_on_connection(sio_namespace *nsp, sio_connection_cb cb, void *user);
@@ -267,7 +285,8 @@ SIO_API int sio_use_async(sio_namespace *nsp, sio_async_middleware_cb cb, void *
  * from the thread that ran it, before sio_server_free): an unanswered one
  * keeps its socket's memory. */
 SIO_API int sio_decide(sio_decision *d, bool allow, const char *message, const char *data_json);
-/* The socket a decision is about (to read its auth, id, ...). */
+/* The socket a middleware's decision is about (to read its auth, id, ...);
+ * NULL for a namespace filter's. */
 SIO_API sio_socket *sio_decision_socket(const sio_decision *d);
 SIO_API const char *sio_namespace_name(const sio_namespace *nsp);
 SIO_API size_t sio_namespace_socket_count(const sio_namespace *nsp);

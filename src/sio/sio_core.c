@@ -86,42 +86,45 @@ sio_namespace *sio_find_namespace(sio_server *srv, const char *name)
     return name ? sio_nsp_find(srv, name, strlen(name)) : NULL;
 }
 
+static int add_dynamic_rule(sio_server *srv, const char *pattern, sio_dyn_nsp rule)
+{
+    sio_dyn_nsp *d = realloc(srv->dyn, (srv->n_dyn + 1) * sizeof(*d));
+    if (!d)
+        return SIO_ENOMEM;
+    srv->dyn = d;
+    if (pattern && !(rule.pattern = strdup(pattern)))
+        return SIO_ENOMEM;
+    d[srv->n_dyn++] = rule;
+    return SIO_OK;
+}
+
 int sio_dynamic_namespaces(sio_server *srv, const char *pattern, sio_namespace_filter filter,
                            sio_namespace_setup on_create, void *user)
 {
     if (!pattern && !filter)
         return SIO_EINVAL;
-    sio_dyn_nsp *d = realloc(srv->dyn, (srv->n_dyn + 1) * sizeof(*d));
-    if (!d)
-        return SIO_ENOMEM;
-    srv->dyn = d;
-    d[srv->n_dyn] = (sio_dyn_nsp){pattern ? strdup(pattern) : NULL, filter, on_create, user};
-    srv->n_dyn++;
-    return SIO_OK;
+    return add_dynamic_rule(srv, pattern, (sio_dyn_nsp){NULL, filter, NULL, on_create, user});
 }
 
-/* A namespace for a CONNECT: an existing one, or a dynamic one accepted by
- * a pattern or filter. */
-static sio_namespace *nsp_for_connect(sio_server *srv, const char *name, size_t len, const char *auth)
+int sio_dynamic_namespaces_async(sio_server *srv, const char *pattern, sio_namespace_filter_async filter,
+                                 sio_namespace_setup on_create, void *user)
 {
+    if (!filter)
+        return SIO_EINVAL;
+    return add_dynamic_rule(srv, pattern, (sio_dyn_nsp){NULL, NULL, filter, on_create, user});
+}
+
+/* The namespace dynamic rule `i` accepted: made now, or found when another
+ * connection made it while this one's filter was deciding. */
+static sio_namespace *dynamic_namespace(sio_server *srv, size_t i, const char *name)
+{
+    size_t len = strlen(name);
     sio_namespace *nsp = sio_nsp_find(srv, name, len);
-    if (nsp || !srv->n_dyn)
+    if (nsp || !(nsp = nsp_new(srv, name, len)))
         return nsp;
-    char *z = strndup(name, len);
-    if (!z)
-        return NULL;
-    for (size_t i = 0; i < srv->n_dyn && !nsp; i++) {
-        sio_dyn_nsp *d = &srv->dyn[i];
-        bool ok = d->pattern ? fnmatch(d->pattern, z, 0) == 0 : true;
-        if (ok && d->filter)
-            ok = d->filter(srv, z, auth, d->user);
-        if (ok && (nsp = nsp_new(srv, name, len))) {
-            nsp->child = true;
-            if (d->setup)
-                d->setup(nsp, d->user);
-        }
-    }
-    free(z);
+    nsp->child = true;
+    if (srv->dyn[i].setup)
+        srv->dyn[i].setup(nsp, srv->dyn[i].user);
     return nsp;
 }
 
@@ -315,6 +318,7 @@ static void on_connect_timeout(sio_timer *t, int64_t now)
 
 static void on_connect_packet(sio_client *c, const sio_packet *pkt);
 static void run_middlewares(sio_socket *s, size_t from);
+static void decision_free(sio_decision *d);
 
 static void on_open(void *ctx, eio_session *es)
 {
@@ -361,6 +365,12 @@ static void on_close(void *ctx, eio_session *es, eio_close_reason reason)
     c->es = NULL;
     const char *why = eio_close_reason_str(reason);
     sio_client_close_sockets(c, why, false);
+    /* Filters still deciding answer into the void (sio_decide: SIO_ECLOSED). */
+    for (sio_decision *w = c->nsp_waits, *next; w; w = next) {
+        next = w->next_wait;
+        w->client = NULL;
+        w->next_wait = NULL;
+    }
     timer_heap_cancel(&srv->timers, &c->connect_timer);
     client_drop_binary(c);
     eio_session_set_user(es, NULL);
@@ -439,6 +449,97 @@ static char *socket_id(const sio_client *c, const char *nsp)
     return id;
 }
 
+/* A socket for the client in `nsp`, then its middlewares. Takes `auth`. */
+static void connect_socket(sio_client *c, sio_namespace *nsp, char *auth)
+{
+    sio_socket *s = calloc(1, sizeof(*s));
+    if (!s || !(s->id = socket_id(c, nsp->name))) {
+        free(s);
+        free(auth);
+        return;
+    }
+    s->refs = 1;
+    s->state = SOCK_CONNECTING;
+    s->nsp = nsp;
+    nsp->refs++;
+    nsp->live++;
+    s->client = c;
+    s->req = sio_request_ref(c->req);
+    s->auth = auth;
+    if (strcmp(auth, "{}") == 0) { /* the usual case: keep no copy */
+        free(auth);
+        s->auth = NULL;
+    }
+    s->next_ack_id = 0;
+    s->next_in_client = c->sockets;
+    c->sockets = s;
+
+    run_middlewares(s, 0);
+}
+
+static void wait_unlink(sio_client *c, sio_decision *w)
+{
+    sio_decision **pp = &c->nsp_waits;
+    while (*pp && *pp != w)
+        pp = &(*pp)->next_wait;
+    if (*pp)
+        *pp = w->next_wait;
+    w->next_wait = NULL;
+}
+
+static bool client_waits_for(const sio_client *c, const char *name, size_t len)
+{
+    for (const sio_decision *w = c->nsp_waits; w; w = w->next_wait)
+        if (strlen(w->nsp_name) == len && memcmp(w->nsp_name, name, len) == 0)
+            return true;
+    return false;
+}
+
+/* Tries the dynamic rules from `from` on for a CONNECT to the namespace
+ * `name` that does not exist: the first that accepts it makes it, and the
+ * socket goes on to its middlewares; with none, "Invalid namespace". An
+ * asynchronous filter that does not answer at once suspends the search
+ * (sio_decide goes on). Takes `name` and `auth`. */
+static void try_dynamic_rules(sio_client *c, char *name, char *auth, size_t from)
+{
+    sio_server *srv = c->srv;
+    for (size_t i = from; i < srv->n_dyn; i++) {
+        /* srv->dyn is read again after each callback: one may add a rule. */
+        if (srv->dyn[i].pattern && fnmatch(srv->dyn[i].pattern, name, 0) != 0)
+            continue;
+        if (srv->dyn[i].filter && !srv->dyn[i].filter(srv, name, auth, srv->dyn[i].user))
+            continue;
+        if (srv->dyn[i].afilter) {
+            sio_decision *w = calloc(1, sizeof(*w));
+            if (!w)
+                break;
+            *w = (sio_decision){.index = i, .client = c, .nsp_name = name, .auth = auth,
+                                .in_callback = true, .next_wait = c->nsp_waits};
+            c->nsp_waits = w;
+            srv->dyn[i].afilter(srv, name, auth, w, srv->dyn[i].user);
+            w->in_callback = false;
+            if (!w->decided)
+                return;
+            wait_unlink(c, w); /* answered before returning: go on here */
+            bool allow = w->allow;
+            w->nsp_name = w->auth = NULL;
+            decision_free(w);
+            if (!allow)
+                continue;
+        }
+        sio_namespace *nsp = dynamic_namespace(srv, i, name);
+        free(name);
+        if (nsp)
+            connect_socket(c, nsp, auth);
+        else
+            free(auth);
+        return;
+    }
+    send_connect_error(c, name, strlen(name), "Invalid namespace", NULL);
+    free(name);
+    free(auth);
+}
+
 static void on_connect_packet(sio_client *c, const sio_packet *pkt)
 {
     sio_server *srv = c->srv;
@@ -455,39 +556,21 @@ static void on_connect_packet(sio_client *c, const sio_packet *pkt)
     } else {
         auth_copy = pkt->data ? strndup(pkt->data, pkt->data_len) : strdup("{}");
     }
-    if (client_socket(c, name, name_len)) {
+    if (!auth_copy || client_socket(c, name, name_len) || client_waits_for(c, name, name_len)) {
         free(auth_copy);
-        return; /* already connected there */
+        return; /* out of memory, or already connected (or connecting) there */
     }
-    sio_namespace *nsp = auth_copy ? nsp_for_connect(srv, name, name_len, auth_copy) : NULL;
-    if (!nsp) {
-        free(auth_copy);
-        send_connect_error(c, name, name_len, "Invalid namespace", NULL);
+    sio_namespace *nsp = sio_nsp_find(srv, name, name_len);
+    if (nsp) {
+        connect_socket(c, nsp, auth_copy);
         return;
     }
-    sio_socket *s = calloc(1, sizeof(*s));
-    if (!s || !(s->id = socket_id(c, nsp->name))) {
-        free(s);
+    char *z = strndup(name, name_len);
+    if (!z) {
         free(auth_copy);
         return;
     }
-    s->refs = 1;
-    s->state = SOCK_CONNECTING;
-    s->nsp = nsp;
-    nsp->refs++;
-    nsp->live++;
-    s->client = c;
-    s->req = sio_request_ref(c->req);
-    s->auth = auth_copy;
-    if (strcmp(auth_copy, "{}") == 0) { /* the usual case: keep no copy */
-        free(auth_copy);
-        s->auth = NULL;
-    }
-    s->next_ack_id = 0;
-    s->next_in_client = c->sockets;
-    c->sockets = s;
-
-    run_middlewares(s, 0);
+    try_dynamic_rules(c, z, auth_copy, 0);
 }
 
 /* Connected: join the namespace and the socket's own room, reply, then
@@ -538,6 +621,8 @@ static void decision_free(sio_decision *d)
     sio_socket_unref(d->s);
     free(d->message);
     free(d->data);
+    free(d->nsp_name);
+    free(d->auth);
     free(d);
 }
 
@@ -585,6 +670,35 @@ static void run_middlewares(sio_socket *s, size_t from)
     sio_socket_unref(s);
 }
 
+/* A namespace filter's answer (see sio_decide). */
+static int decide_namespace(sio_decision *d)
+{
+    if (d->in_callback)
+        return SIO_OK; /* try_dynamic_rules goes on */
+    sio_client *c = d->client;
+    if (!c) {
+        decision_free(d);
+        return SIO_ECLOSED;
+    }
+    wait_unlink(c, d);
+    char *name = d->nsp_name, *auth = d->auth;
+    d->nsp_name = d->auth = NULL;
+    size_t rule = d->index;
+    bool allow = d->allow;
+    decision_free(d);
+    if (!allow) {
+        try_dynamic_rules(c, name, auth, rule + 1);
+        return SIO_OK;
+    }
+    sio_namespace *nsp = dynamic_namespace(c->srv, rule, name);
+    free(name);
+    if (nsp)
+        connect_socket(c, nsp, auth);
+    else
+        free(auth);
+    return SIO_OK;
+}
+
 int sio_decide(sio_decision *d, bool allow, const char *message, const char *data_json)
 {
     if (!d || d->decided)
@@ -595,6 +709,8 @@ int sio_decide(sio_decision *d, bool allow, const char *message, const char *dat
         d->message = message ? strdup(message) : NULL;
         d->data = data_json ? strdup(data_json) : NULL;
     }
+    if (!d->s)
+        return decide_namespace(d);
     if (d->in_callback)
         return d->s->state == SOCK_CONNECTING ? SIO_OK : SIO_ECLOSED; /* run_middlewares goes on */
     sio_socket *s = d->s;

@@ -24,13 +24,21 @@ typedef struct sio_client sio_client;
 typedef struct sio_room sio_room;
 typedef struct sio_post sio_post;
 
-/* The answer an asynchronous middleware owes (sio_decide). */
+/* The answer an asynchronous middleware or namespace filter owes
+ * (sio_decide). A middleware's is about a socket; a filter's about a
+ * CONNECT to a namespace that does not exist yet. */
 struct sio_decision {
-    sio_socket *s;   /* a reference */
-    size_t index;    /* of the middleware in the namespace's chain */
+    sio_socket *s;   /* a middleware's: a reference; NULL for a filter's */
+    size_t index;    /* of the middleware in the namespace's chain, or of the dynamic rule */
     bool in_callback;
     bool decided, allow;
     char *message, *data; /* a refusal's */
+    /* A filter's: the client whose CONNECT waits (NULL once it has gone),
+     * the next in its list of such waits, and the CONNECT's name and auth. */
+    sio_client *client;
+    sio_decision *next_wait;
+    char *nsp_name;
+    char *auth;
 };
 
 /* A set of sockets with O(1) add and remove: each member remembers its
@@ -133,6 +141,7 @@ struct sio_client {
     char *query;      /* the handshake's query as a JSON object; NULL for {} */
     sio_request *req; /* the handshake's request (a reference), or NULL */
     sio_socket *sockets;
+    sio_decision *nsp_waits; /* CONNECTs awaiting an asynchronous namespace filter */
     sio_timer connect_timer;
     /* A binary packet waiting for its attachments. */
     char *bin_text;
@@ -144,7 +153,8 @@ struct sio_client {
 
 typedef struct sio_dyn_nsp {
     char *pattern;
-    sio_namespace_filter filter;
+    sio_namespace_filter filter;         /* at most one of the two */
+    sio_namespace_filter_async afilter;
     sio_namespace_setup setup;
     void *user;
 } sio_dyn_nsp;

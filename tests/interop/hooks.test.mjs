@@ -11,6 +11,10 @@
 //             a server that stops, while the answer is pending (auth "delay"
 //             makes the worker wait longer): nothing is sent for it, nothing
 //             leaks, the server goes on.
+//   /async-dyn-*  an asynchronous namespace filter (sio_dynamic_namespaces_async)
+//             answered by the same worker: the namespace is made once, after
+//             the answer, for every connection that asked; a refusal is
+//             "Invalid namespace".
 //   /rooms    the disconnecting hook (sio_on_disconnecting) still sees the
 //             socket's rooms (sio_socket_room): when A leaves, by its own
 //             disconnect, the server's, or its process being killed, the
@@ -254,6 +258,70 @@ describe('asynchronous middleware answered by a worker thread (sio-echo /async)'
       rec2.on(next, 'connect', 'early', 'auth');
       assert.deepEqual(await rec2.until(3, 5000), [['connect'], ['early', 1], ['auth', auth]]);
       assert.deepEqual(rec.list, []);
+    }));
+  }
+});
+
+describe('asynchronous namespace filter answered by a worker thread (sio-echo /async-dyn-*)', () => {
+  let server;
+  let serial = 0;
+  const fresh = () => `/async-dyn-${++serial}`; // a namespace that does not exist yet
+  before(async () => {
+    server = await startServer('sio-echo', ['--path', PATH]);
+  });
+  afterEach(closeAll);
+  after(async () => {
+    closeAll();
+    await stopChecked(server);
+  });
+
+  for (const client of CLIENTS) {
+    for (const mode of MODES) {
+      it(`${client.name}, ${mode.name}: the namespace is made ${WORKER_DELAY_MS} ms later, and what the client ` +
+        'emitted meanwhile is answered after the CONNECT, in order', T, () => diag(server, async () => {
+        const t0 = Date.now();
+        const s = open(client, server, fresh(), mode, { user: 'ann' });
+        const rec = recorder();
+        let tConnect = 0;
+        s.on('connect', () => { tConnect = Date.now(); });
+        rec.on(s, 'connect', 'connect_error', 'error', 'auth', 'message-back');
+        s.emit('message-with-ack', 'a1', (...r) => rec.push('ack', ...r));
+        s.emit('message', 'm2');
+        const got = await rec.until(4);
+        assert.deepEqual(got, [['connect'], ['auth', { user: 'ann' }], ['ack', 'a1'], ['message-back', 'm2']]);
+        const waited = tConnect - t0;
+        assert.ok(waited >= WORKER_DELAY_MS - 5, `connected ${waited} ms after io(), before the worker's answer`);
+      }));
+
+      it(`${client.name}, ${mode.name}: refused by the worker: "Invalid namespace", and the namespace is not ` +
+        'made', T, () => diag(server, async () => {
+        const name = fresh();
+        const s = open(client, server, name, mode, { deny: true });
+        if (client.v === 4) {
+          const err = await waitFor(s, 'connect_error', 5000);
+          assert.equal(err.message, 'Invalid namespace');
+        } else {
+          assert.equal(await waitFor(s, 'error', 5000), 'Invalid namespace');
+        }
+        // The same name, allowed this time, is made now.
+        const ok = open(client, server, name, mode, { user: 'bob' });
+        assert.deepEqual(await waitFor(ok, 'auth', 5000), { user: 'bob' });
+      }));
+    }
+  }
+
+  for (const mode of MODES) {
+    it(`socket.io-client 4.x, ${mode.name}: two connections ask for the same new namespace at once; both get ` +
+      'it, once made, and hear each other\'s broadcast', T, () => diag(server, async () => {
+      const name = fresh();
+      const a = open(CLIENTS[0], server, name, mode, { who: 'a' });
+      const b = open(CLIENTS[0], server, name, mode, { who: 'b', delay: 2 * WORKER_DELAY_MS });
+      await Promise.all([connected(a), connected(b)]);
+      const heard = waitFor(b, 'broadcast-back', 5000);
+      const own = waitFor(a, 'broadcast-back', 5000);
+      a.emit('broadcast', 'from a');
+      assert.equal(await heard, 'from a');
+      assert.equal(await own, 'from a');
     }));
   }
 });

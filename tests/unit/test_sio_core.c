@@ -2474,6 +2474,106 @@ static void test_dynamic_namespace_pattern_and_filter(void **state)
     assert_int_equal(R.setup_calls, 1);
 }
 
+/* An asynchronous filter: it keeps its decisions for the test to answer,
+ * or answers at once when the auth says "now". */
+static struct {
+    sio_decision *held[4];
+    char names[4][32];
+    int n, calls;
+} AF;
+
+static void async_filter(sio_server *srv, const char *name, const char *auth, sio_decision *d, void *user)
+{
+    assert_ptr_equal(user, &R);
+    assert_null(sio_decision_socket(d)); /* no socket yet */
+    AF.calls++;
+    if (strstr(auth, "\"now\":true")) {
+        assert_int_equal(sio_decide(d, true, NULL, NULL), SIO_OK);
+        return;
+    }
+    assert_true(AF.n < 4);
+    snprintf(AF.names[AF.n], sizeof(AF.names[0]), "%s", name);
+    AF.held[AF.n++] = d;
+}
+
+static void test_dynamic_namespace_async_filter(void **state)
+{
+    env *e = *state;
+    sio_options o;
+    sio_options_init(&o);
+    o.connect_timeout = 5000;
+    env_start(e, &o, NULL);
+    memset(&AF, 0, sizeof(AF));
+    assert_int_equal(sio_dynamic_namespaces_async(e->srv, "/a-*", NULL, dyn_setup, &R), SIO_EINVAL);
+    assert_int_equal(sio_dynamic_namespaces_async(e->srv, "/a-*", async_filter, dyn_setup, &R), SIO_OK);
+    /* Tried after the asynchronous rule: takes what it refuses under /a-b*. */
+    assert_int_equal(sio_dynamic_namespaces(e->srv, "/a-b*", NULL, dyn_setup, &R), SIO_OK);
+    char sid[SIO_ID_LEN + 1];
+
+    /* Two clients ask for the same namespace; nothing answers until the
+     * filter does, and a repeated CONNECT is not asked twice. */
+    client *a = client_open(e), *b = client_open(e);
+    assert_int_equal(client_send(a, "40/a-1,{\"u\":1}"), 0);
+    assert_int_equal(client_send(a, "40/a-1,{\"u\":1}"), 0);
+    assert_int_equal(client_send(b, "40/a-1,"), 0);
+    assert_int_equal(AF.calls, 2);
+    assert_string_equal(AF.names[0], "/a-1");
+    expect_none(a);
+    expect_none(b);
+    assert_null(sio_find_namespace(e->srv, "/a-1"));
+    assert_int_equal(R.setup_calls, 0);
+
+    /* Allowed: made once, and the second answer finds it made. */
+    assert_int_equal(sio_decide(AF.held[0], true, NULL, NULL), SIO_OK);
+    expect_connect_reply(a, "/a-1", sid);
+    assert_int_equal(R.setup_calls, 1);
+    assert_int_equal(R.n_connected, 1);
+    assert_string_equal(sio_socket_auth(R.connected[0]), "{\"u\":1}");
+    assert_int_equal(sio_decide(AF.held[1], true, NULL, NULL), SIO_OK);
+    expect_connect_reply(b, "/a-1", sid);
+    assert_int_equal(R.setup_calls, 1);
+    assert_int_equal(sio_namespace_socket_count(sio_find_namespace(e->srv, "/a-1")), 2);
+
+    /* Refused: the next rule is tried, then "Invalid namespace" (a
+     * refusal's message is not sent, as in Node). */
+    AF.n = 0;
+    assert_int_equal(client_send(a, "40/a-2,"), 0);
+    assert_int_equal(client_send(a, "40/a-bc,"), 0);
+    assert_int_equal(sio_decide(AF.held[0], false, "not you", NULL), SIO_OK);
+    expect_text(a, "44/a-2,{\"message\":\"Invalid namespace\"}");
+    assert_int_equal(sio_decide(AF.held[1], false, NULL, NULL), SIO_OK);
+    expect_connect_reply(a, "/a-bc", sid);
+    assert_int_equal(R.setup_calls, 2);
+
+    /* Answered before the filter returns. */
+    AF.n = 0;
+    assert_int_equal(client_send(b, "40/a-3,{\"now\":true}"), 0);
+    expect_connect_reply(b, "/a-3", sid);
+    assert_int_equal(AF.n, 0);
+
+    /* The client goes while the filter decides: the answer says so, and
+     * nothing is made. */
+    client *c = client_open(e);
+    assert_int_equal(client_send(c, "40/a-4,"), 0);
+    assert_int_equal(AF.n, 1);
+    conn_gone(&c->conn);
+    assert_int_equal(sio_decide(AF.held[0], true, NULL, NULL), SIO_ECLOSED);
+    assert_null(sio_find_namespace(e->srv, "/a-4"));
+
+    /* A filter slower than connect_timeout: the connection is closed. */
+    AF.n = 0;
+    client *d = client_open(e);
+    assert_int_equal(client_send(d, "40/a-5,"), 0);
+    fake_now += 5001;
+    sio_core_tick(e->srv, fake_now);
+    settle();
+    assert_false(session_open(d));
+    assert_int_equal(sio_decide(AF.held[0], true, NULL, NULL), SIO_ECLOSED);
+    assert_null(sio_find_namespace(e->srv, "/a-5"));
+    assert_true(session_open(a));
+    assert_true(session_open(b));
+}
+
 /* --- the core under pressure: callbacks that close things ---------------------------- */
 
 static bool mw_disconnects(sio_socket *s, const char **message, const char **data, void *user)
@@ -2798,6 +2898,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dynamic_namespace_pattern, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dynamic_namespace_filter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dynamic_namespace_pattern_and_filter, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dynamic_namespace_async_filter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handler_closes_client, setup, teardown),
         /* Callbacks and overflows that free a socket or client while the
          * core still uses it. Under ASan the first failure aborts the run:

@@ -1,4 +1,4 @@
-/* sio-echo's "/async" (namespaces.h). */
+/* sio-echo's "/async" and "/async-dyn-*" (namespaces.h). */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -148,11 +148,10 @@ void async_worker_finish(void)
     pthread_cond_destroy(&worker.cond);
 }
 
-/* The asynchronous middleware: queues the question, emits "early" while it
- * waits, and returns; the answer comes later through answer(). */
-static void check_auth_async(sio_socket *s, sio_decision *d, void *user)
+/* Hands a decision to the worker, due after the auth's "delay" (ms) or
+ * WORKER_DELAY_MS; the answer comes later through answer(). */
+static void queue_job(sio_decision *d, const char *auth)
 {
-    const char *auth = sio_socket_auth(s);
     auth_job *j = calloc(1, sizeof(*j));
     if (!j || !(j->auth = strdup(auth))) {
         free(j);
@@ -160,7 +159,6 @@ static void check_auth_async(sio_socket *s, sio_decision *d, void *user)
         return;
     }
     j->d = d;
-    sio_emit(s, "early", "[1]");
     int64_t delay = WORKER_DELAY_MS;
     sio_json *doc = sio_json_parse(auth, strlen(auth), NULL);
     if (sio_json_int(sio_json_get(sio_json_root(doc), "delay"), &delay) &&
@@ -185,10 +183,28 @@ static void check_auth_async(sio_socket *s, sio_decision *d, void *user)
     pthread_mutex_unlock(&worker.lock);
 }
 
+/* The asynchronous middleware: emits "early" while the worker decides. */
+static void check_auth_async(sio_socket *s, sio_decision *d, void *user)
+{
+    sio_emit(s, "early", "[1]");
+    queue_job(d, sio_socket_auth(s));
+}
+
+/* The asynchronous namespace filter of "/async-dyn-*": the worker decides
+ * whether the namespace is made. */
+static void check_namespace_async(sio_server *srv, const char *name, const char *auth, sio_decision *d,
+                                  void *user)
+{
+    queue_job(d, auth);
+}
+
+static void setup_dynamic(sio_namespace *nsp, void *user) { echo_setup(nsp); }
+
 void async_install(sio_server *srv)
 {
     server = srv;
     sio_namespace *async = sio_of(srv, "/async");
     echo_setup(async);
     sio_use_async(async, check_auth_async, NULL);
+    sio_dynamic_namespaces_async(srv, "/async-dyn-*", check_namespace_async, setup_dynamic, NULL);
 }

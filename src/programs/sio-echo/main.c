@@ -20,6 +20,9 @@
  *               string of a 2.x client), else allowed. While it waits the
  *               middleware emits "early" 1, which arrives right after the
  *               CONNECT reply.
+ *   "/async-dyn-*"  dynamic namespaces whose filter is asynchronous: the
+ *               same worker decides with the same rules whether one is made
+ *               (a refusal is "Invalid namespace"); they echo as "/" does.
  *   "/rooms"    "join" (room, ack): joins the room and acknowledges with the
  *               list of the socket's rooms, its own id first; "leave" (room,
  *               ack): leaves it and acknowledges the same way;

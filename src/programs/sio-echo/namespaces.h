@@ -15,7 +15,7 @@ void echo_message(sio_socket *s, const char *event, const sio_args *args, sio_ac
 void echo_message_with_ack(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack, void *user);
 
 void early_install(sio_server *srv);   /* early.c: "/early" */
-/* async_auth.c: "/async" and its worker thread; the worker is started
+/* async_auth.c: "/async", the dynamic "/async-dyn-*" and their worker thread; the worker is started
  * (0, or an errno value) and finished around the server's run. */
 void async_install(sio_server *srv);
 int async_worker_start(void);
