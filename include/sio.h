@@ -174,6 +174,15 @@ typedef struct sio_options {
      * connection to that name makes it anew (its setup runs again). Keep no
      * pointer to such a namespace past its sockets. Default false. */
     bool cleanup_empty_child_namespaces;
+    /* A libuv loop (a uv_loop_t *) the application runs and the server
+     * joins, instead of a loop of its own run by sio_server_run; see "on an
+     * application's loop" below. NULL (default): its own. */
+    void *uv_loop;
+    /* On the application's loop: runs on the loop thread once a stop has
+     * closed every client (or its grace has passed); the place to uv_stop()
+     * or to close what keeps the loop running. */
+    void (*on_stopped)(sio_server *srv, void *user);
+    void *on_stopped_user;
 } sio_options;
 
 /* Fills `o` with the defaults above. */
@@ -191,13 +200,29 @@ SIO_API int sio_server_create(const sio_options *o, sio_server **out, char *why,
 SIO_API sio_server *sio_server_new(const sio_options *o);
 SIO_API int sio_server_port(const sio_server *srv);
 /* Runs the event loop until sio_server_stop(); then disconnects every
- * client ("server shutting down") and returns 0. */
+ * client ("server shutting down") and returns 0. SIO_ESTATE at once for a
+ * server on an application's loop. */
 SIO_API int sio_server_run(sio_server *srv);
 /* Any thread, and signal handlers. */
 SIO_API void sio_server_stop(sio_server *srv);
 /* Frees the server and everything in it; after sio_server_run returned and
  * after every thread that calls sio_post_* has stopped doing so. */
 SIO_API void sio_server_free(sio_server *srv);
+
+/* On an application's loop (sio_options.uv_loop): the server's sockets and
+ * timers are handles on that loop, and the application runs it (uv_run).
+ * The server does its work in the loop's callbacks, and between rounds of
+ * events through a prepare and a check handle, which do not keep the loop
+ * alive by themselves. sio_server_stop() closes every client ("server
+ * shutting down"), then sio_options.on_stopped runs; from then on new
+ * connections are closed at once. sio_server_create() and sio_server_free()
+ * are called on the loop thread while the loop is not running (before
+ * uv_run, or after it returned): libwebsockets closes its handles
+ * asynchronously, so they run the loop without waiting until the server's
+ * handles are open (create, on failure) or closed (free), and other handles'
+ * callbacks may run then. Every other function keeps its rules: loop thread
+ * (in the loop's callbacks, the server's or the application's own), and
+ * sio_post_* or sio_server_call from any thread. */
 
 /* The namespace `name` ("/" is always there), created on first use.
  * Returns NULL when out of memory or when name does not start with '/'. */

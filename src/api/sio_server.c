@@ -57,6 +57,16 @@ static void on_refused(void *ctx, unsigned status, const char *what, const char 
     srv->opt.log(1, line, srv->opt.log_user);
 }
 
+/* On an application's loop: the stop is complete. What sio_server_run does
+ * after its loop, then the application's callback. */
+static void on_stopped(void *ctx)
+{
+    sio_server *srv = ctx;
+    sio_core_close_posts(srv);
+    if (srv->opt.on_stopped)
+        srv->opt.on_stopped(srv, srv->opt.on_stopped_user);
+}
+
 static void wake(void *transport) { transport_wake(transport); }
 static void on_wake(void *ctx) { sio_core_run_posted(ctx); }
 static int64_t next_deadline(void *ctx) { return sio_core_next_deadline(ctx); }
@@ -150,6 +160,9 @@ int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t 
         tc.allow_request = allow_request;
         tc.allow_ctx = srv;
     }
+    tc.app_loop = o->uv_loop;
+    tc.on_stopped = on_stopped;
+    tc.stopped_ctx = srv;
     eio_handler h = sio_core_engine_handler(srv);
     transport_failure tf = {TRANSPORT_ENOMEM, "out of memory"};
     sio_transport *t = transport_new(&tc, &eo, &h, &tf);
@@ -170,6 +183,8 @@ int sio_server_port(const sio_server *srv) { return transport_port(srv->transpor
 
 int sio_server_run(sio_server *srv)
 {
+    if (transport_on_app_loop(srv->transport))
+        return SIO_ESTATE;
     int rc = transport_run(srv->transport);
     sio_core_close_posts(srv);
     return rc;

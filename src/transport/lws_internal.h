@@ -27,7 +27,14 @@
 struct sio_transport {
     transport_config cfg;
     struct lws_context *ctx;
-    uv_loop_t loop;
+    uv_loop_t *uv;   /* the loop lws runs on: &own_loop, or the application's */
+    uv_loop_t own_loop;
+    /* On the application's loop: the work transport_run does between rounds
+     * (flush, timers, reaping), and whether the stop was reported. */
+    uv_prepare_t before_poll;
+    uv_check_t after_poll;
+    bool app_handles;
+    bool stopped;
     struct lws_protocols protocols[2];
     eio_engine *eng;
     lws_sorted_usec_list_t sul;

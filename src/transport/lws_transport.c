@@ -123,7 +123,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return 0;
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
         /* An accepted socket over the cap is closed at once: cheap, and
-         * clearer than leaving it in the listen queue. */
+         * clearer than leaving it in the listen queue. So is any after a
+         * stop on the application's loop, which runs on until it frees us. */
+        if (t && t->stopped)
+            return -1;
         if (t && t->live_wsi - t->base_wsi >= t->max_connections) {
             transport_refused(t, 503, "Too many connections: closed", "");
             return -1;
@@ -214,23 +217,73 @@ void transport_config_defaults(transport_config *c)
  * handle that never closes must not hang the shutdown). */
 static void drain_loop(sio_transport *t)
 {
-    for (int i = 0; i < 10000 && uv_run(&t->loop, UV_RUN_NOWAIT); i++)
+    for (int i = 0; i < 10000 && uv_run(t->uv, UV_RUN_NOWAIT); i++)
         ;
 }
 
-/* Destroys the lws context (when there is one) and closes the loop. On a
- * foreign loop lws closes its handles asynchronously and frees the context
- * once they are closed (it then clears t->ctx, see info.pcontext); a
- * context that is still there after the loop ran dry is destroyed again,
- * which completes it. */
+/* Destroys the lws context (when there is one) and closes the loop (our
+ * own; the application's stays open). On a foreign loop, which ours is too
+ * for lws, lws closes its handles asynchronously and frees the context once
+ * they are closed (it then clears t->ctx, see info.pcontext); a context that
+ * is still there after the loop ran dry is destroyed again, which completes
+ * it. lws 4.1 does not tell when its handles on a foreign loop are closed,
+ * which is why an application's loop must not be running then (see
+ * transport_free). */
 static void close_loop(sio_transport *t)
 {
+    if (t->app_handles) {
+        uv_close((uv_handle_t *)&t->before_poll, NULL);
+        uv_close((uv_handle_t *)&t->after_poll, NULL);
+        t->app_handles = false;
+    }
     for (int i = 0; i < 3 && t->ctx; i++) {
         lws_context_destroy(t->ctx);
         drain_loop(t);
     }
     drain_loop(t);
-    uv_loop_close(&t->loop);
+    if (t->uv == &t->own_loop)
+        uv_loop_close(t->uv);
+}
+
+/* --- on the application's loop ------------------------------------------------ */
+
+/* What transport_run does between rounds of events, by libuv's prepare
+ * (before the loop waits: emits and timers the application's own callbacks
+ * set go out, and the wait is bounded by our next deadline) and check (after
+ * the round's I/O callbacks) phases. */
+static void app_round_done(sio_transport *t)
+{
+    t->received = false;
+    transport_flush_writes(t);
+    transport_after_event(t);
+}
+
+static void before_poll(uv_prepare_t *h) { app_round_done(h->data); }
+
+static void after_poll(uv_check_t *h)
+{
+    sio_transport *t = h->data;
+    app_round_done(t);
+    if (t->stopping && !t->stopped &&
+        (eio_engine_session_count(t->eng) == 0 || transport_now_ms() >= t->stop_deadline)) {
+        t->stopped = true;
+        if (t->cfg.on_stopped)
+            t->cfg.on_stopped(t->cfg.stopped_ctx);
+    }
+}
+
+/* Neither handle keeps the loop alive by itself. */
+static int start_app_handles(sio_transport *t)
+{
+    if (uv_prepare_init(t->uv, &t->before_poll) || uv_check_init(t->uv, &t->after_poll))
+        return -1;
+    t->app_handles = true;
+    t->before_poll.data = t->after_poll.data = t;
+    uv_unref((uv_handle_t *)&t->before_poll);
+    uv_unref((uv_handle_t *)&t->after_poll);
+    if (uv_prepare_start(&t->before_poll, before_poll) || uv_check_start(&t->after_poll, after_poll))
+        return -1;
+    return 0;
 }
 
 /* How many descriptors lws may use (it pauses accepting at that), and the
@@ -331,9 +384,10 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
     /* lws on a libuv (epoll) loop of ours: a wakeup costs what is ready,
      * where lws's own poll() loop scans every connection each time. */
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6 | LWS_SERVER_OPTION_LIBUV;
-    if (uv_loop_init(&t->loop))
+    t->uv = cfg->app_loop ? cfg->app_loop : &t->own_loop;
+    if (!cfg->app_loop && uv_loop_init(t->uv))
         return failed(t, why, TRANSPORT_EEVENTLOOP, "cannot create a libuv event loop");
-    void *loops[1] = {&t->loop};
+    void *loops[1] = {t->uv};
     info.foreign_loops = loops;
     info.max_http_header_pool = 0; /* as many header tables as connections */
     info.max_http_header_data = LWS_HEADER_TABLE;
@@ -373,28 +427,37 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
         close_loop(t);
         return failed(t, why, TRANSPORT_ENOMEM, "cannot watch held polls");
     }
+    if (cfg->app_loop && start_app_handles(t)) {
+        close(t->held_epfd);
+        close_loop(t);
+        return failed(t, why, TRANSPORT_EEVENTLOOP, "cannot add handles to the application's libuv loop");
+    }
     t->base_wsi = t->live_wsi;
     own_addresses(t);
     return t;
 }
+
+bool transport_on_app_loop(const sio_transport *t) { return t->uv != &t->own_loop; }
 
 eio_engine *transport_engine(sio_transport *t) { return t->eng; }
 int transport_port(const sio_transport *t) { return t->port; }
 
 int transport_run(sio_transport *t)
 {
+    if (transport_on_app_loop(t))
+        return -1;
     for (;;) {
         if (t->stopping && (eio_engine_session_count(t->eng) == 0 ||
                             transport_now_ms() >= t->stop_deadline))
             break;
-        uv_run(&t->loop, UV_RUN_ONCE);
+        uv_run(t->uv, UV_RUN_ONCE);
         /* lws reads a socket one rx buffer at a time, a round each. While
          * frames keep arriving, take the next rounds at once (no waiting)
          * before writing, a bounded number of times: what a burst queues
          * for a client then leaves in one send(), not one per frame. */
         for (int round = 0; t->received && round < FLUSH_MAX_ROUNDS; round++) {
             t->received = false;
-            uv_run(&t->loop, UV_RUN_NOWAIT);
+            uv_run(t->uv, UV_RUN_NOWAIT);
         }
         t->received = false;
         transport_flush_writes(t);

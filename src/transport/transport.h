@@ -91,6 +91,15 @@ typedef struct transport_config {
      * warning), see lws_log.c; NULL leaves lws's logging alone. */
     void (*log)(void *ctx, int level, const char *line);
     void *log_ctx;
+    /* A libuv loop (uv_loop_t *) the application runs; NULL: the binding
+     * makes its own, run by transport_run. On the application's loop the
+     * binding's work after each round of events is done by a prepare and a
+     * check handle, and on_stopped runs (loop thread) once a stop has closed
+     * every session or its grace has passed; new connections are closed
+     * from then on. */
+    void *app_loop;
+    void (*on_stopped)(void *ctx);
+    void *stopped_ctx;
 } transport_config;
 
 void transport_config_defaults(transport_config *c);
@@ -119,14 +128,20 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
                              const eio_handler *h, transport_failure *why);
 eio_engine *transport_engine(sio_transport *t);
 int transport_port(const sio_transport *t);
+/* Whether the transport runs on the application's loop (cfg.app_loop). */
+bool transport_on_app_loop(const sio_transport *t);
 /* Services until transport_stop(); then closes every session gracefully
- * (bounded by a short deadline). Returns 0. */
+ * (bounded by a short deadline). Returns 0; -1 at once on the
+ * application's loop, which the application runs. */
 int transport_run(sio_transport *t);
 /* Async-signal-safe and thread-safe. */
 void transport_stop(sio_transport *t);
 /* Thread-safe: on_wake will run on the loop thread. */
 void transport_wake(sio_transport *t);
-/* Frees everything; only after transport_run returned (or was never called). */
+/* Frees everything; only after transport_run returned (or was never
+ * called). On the application's loop: on the loop thread while the loop is
+ * not running (after uv_run returned); the loop is run without waiting until
+ * the transport's handles are closed, so other handles' callbacks may run. */
 void transport_free(sio_transport *t);
 /* The engine's clock: milliseconds, monotonic. */
 int64_t transport_now_ms(void);
