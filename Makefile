@@ -34,7 +34,7 @@ CPPFLAGS += -Iinclude -Isrc -DJSMN_STRICT -DJSMN_PARENT_LINKS
 # (include/sio_api.h), so that only the public API is exported.
 CFLAGS  += $(STD) $(WARN) $(OPT) $(DEPS) $(SANFLAGS) -fPIC -fvisibility=hidden
 LDFLAGS += $(SANFLAGS)
-LWS_LIBS  = $(shell pkg-config --libs libwebsockets libuv 2>/dev/null || echo -lwebsockets -luv)
+LWS_LIBS  = $(shell pkg-config --libs libwebsockets libuv hiredis 2>/dev/null || echo -lwebsockets -luv -lhiredis)
 TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 CURL_LIBS = $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 
@@ -47,7 +47,7 @@ CURL_LIBS = $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 # Programs and examples link libsio.a: they can only use the public API.
 VERSION  := $(shell sed -n 's/^\#define SIO_VERSION_STRING "\(.*\)"/\1/p' include/sio_version.h)
 MAJOR    := $(firstword $(subst ., ,$(VERSION)))
-LIB_SRC  := $(sort $(wildcard src/util/*.c src/eio/*.c src/sio/*.c src/transport/*.c src/api/*.c))
+LIB_SRC  := $(sort $(wildcard src/util/*.c src/eio/*.c src/sio/*.c src/transport/*.c src/cluster/*.c src/api/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libsio.a
 LIB_SO   := $(BUILD)/libsio.so.$(VERSION)
