@@ -68,8 +68,12 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 INTEG_SRC := $(sort $(wildcard tests/integration/test_*.c))
 INTEGS   := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
-TOOL_SRC := $(sort $(wildcard tools/*.c))
-TOOLS    := $(TOOL_SRC:tools/%.c=$(BUILD)/%)
+# The load generator (docs/benchmarks.md): a folder with a file per job,
+# tools/loadgen/ -> build/sio_loadgen. It is standalone: no project header,
+# nothing of the library.
+LOADGEN_SRC := $(sort $(wildcard tools/loadgen/*.c))
+LOADGEN_OBJ := $(LOADGEN_SRC:%.c=$(BUILD)/obj/%.o)
+TOOLS    := $(BUILD)/sio_loadgen
 DOC_SRC  := $(sort $(wildcard docs/examples/*.c))
 DOCS_BIN := $(DOC_SRC:docs/examples/%.c=$(BUILD)/examples/%)
 
@@ -151,8 +155,8 @@ $(INTEGS): $(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(IN
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $< $(INTEG_SUPPORT) $(LIB_INTERNAL) $(LWS_LIBS) $(TEST_LIBS) $(CURL_LIBS) -lpthread -lm -o $@
 
-$(TOOLS): $(BUILD)/%: $(BUILD)/obj/tools/%.o $(LIB)
-	$(CC) $(LDFLAGS) $< $(LIB) $(LWS_LIBS) -lm -o $@
+$(BUILD)/sio_loadgen: $(LOADGEN_OBJ)
+	$(CC) $(LDFLAGS) $^ -lm -o $@
 
 $(DOCS_BIN): $(BUILD)/examples/%: $(BUILD)/obj/docs/examples/%.o $(LIB)
 	@mkdir -p $(dir $@)

@@ -51,6 +51,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/signals.h"
 #include "sio.h"
 
 #define N_WORKERS 4
@@ -451,13 +452,6 @@ static void on_stats(sio_socket *s, const char *event, const sio_args *args, sio
 
 /* --- main ------------------------------------------------------------------- */
 
-static void on_signal(int sig)
-{
-    (void)sig;
-    if (server)
-        sio_server_stop(server);
-}
-
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -539,11 +533,7 @@ int main(int argc, char **argv)
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    signals_stop_sio(server, 0);
 
     int rc = 1;
     if (n_threads == N_WORKERS + 1) {

@@ -41,22 +41,13 @@
  *               server's allow_request refuses any handshake that has an
  *               x-refuse header.
  * One file per namespace (namespaces.h). */
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../common/server_flags.h"
+#include "../common/signals.h"
 #include "namespaces.h"
 #include "sio.h"
-
-static sio_server *server;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    if (server)
-        sio_server_stop(server);
-}
 
 int main(int argc, char **argv)
 {
@@ -67,7 +58,7 @@ int main(int argc, char **argv)
     int status = server_flags_parse(&f, argc, argv, &o, NULL);
     if (status >= 0)
         return status;
-    server = sio_server_new(&o);
+    sio_server *server = sio_server_new(&o);
     if (!server)
         return 1;
     echo_setup(sio_of(server, "/"));
@@ -83,11 +74,7 @@ int main(int argc, char **argv)
         sio_server_free(server);
         return 1;
     }
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    signals_stop_sio(server, 0);
     fprintf(stderr, "sio-echo listening on port %d, path %s\n", sio_server_port(server), o.path);
     int rc = sio_server_run(server);
     async_worker_finish();

@@ -7,27 +7,18 @@
  *     (emit_api.c).
  * Logs go to stderr, one line each, with a UTC timestamp and a level (log.c). */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../common/server_flags.h"
+#include "../common/signals.h"
 #include "chat.h"
 #include "client_bundle.h"
 #include "emit_api.h"
 #include "log.h"
 #include "sio.h"
 #include "static_files.h"
-
-static sio_server *server;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    if (server)
-        sio_server_stop(server);
-}
 
 /* Every HTTP request outside the Socket.IO path. Returning false answers 404
  * (the library logs it). */
@@ -119,6 +110,7 @@ int main(int argc, char **argv)
         logmsg(L_WARN, "static directory %s: %s: static files will answer 404", s.static_dir, strerror(errno));
 
     char why[256];
+    sio_server *server;
     if (sio_server_create(&o, &server, why, sizeof(why)) != SIO_OK) {
         logmsg(L_ERROR, "%s", why);
         client_bundle_free();
@@ -132,12 +124,7 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESETHAND; /* a second signal ends the process at once */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    signals_stop_sio(server, SIGNALS_ONCE); /* a second signal ends the process at once */
 
     fprintf(stderr, "sio-server listening on port %d\n", sio_server_port(server));
     const char *root = static_files_root();
@@ -145,8 +132,8 @@ int main(int argc, char **argv)
            emit_api_enabled() ? "on" : "off");
     int rc = sio_server_run(server);
     logmsg(L_INFO, "stopped");
+    signals_forget();
     sio_server_free(server);
-    server = NULL;
     client_bundle_free();
     return rc;
 }
