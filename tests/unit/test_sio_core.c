@@ -157,7 +157,7 @@ static void on_disconnecting_record(sio_socket *s, const char *reason, void *use
         sio_disconnect(s, true);
     if (D.broadcast) {
         const char *rooms[] = {D.broadcast};
-        sio_target to = {rooms, 1, NULL, 0, NULL, false};
+        sio_target to = {.rooms = rooms, .n_rooms = 1};
         assert_true(sio_broadcast(sio_socket_namespace(s), &to, "left", "[1]", NULL, 0) >= 1);
     }
 }
