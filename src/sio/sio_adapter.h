@@ -30,6 +30,7 @@
 #include <stddef.h>
 
 #include "sio.h"
+#include "util/buf.h"
 
 typedef struct sio_adapter sio_adapter;
 typedef struct sio_op sio_op;
