@@ -177,6 +177,16 @@ const void *sio_args_binary(const sio_args *a, size_t k, size_t *len)
     return a->bins[k].data ? a->bins[k].data : (const void *)"";
 }
 
+bool sio_args_is_array(const char *text, const json_limits *lim)
+{
+    json_doc d;
+    if (json_parse(&d, text, strlen(text), lim) != JSON_OK)
+        return false;
+    bool array = json_type_of(&d, 0) == JSON_ARRAY;
+    json_doc_free(&d);
+    return array;
+}
+
 int sio_args_with_json(sio_server *srv, const char *json, size_t len,
                        void (*fn)(const sio_args *args, void *user), void *user)
 {

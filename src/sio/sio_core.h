@@ -228,6 +228,8 @@ void sio_socket_fail_acks(sio_socket *s);
 int sio_socket_expect_ack(sio_socket *s, int64_t id, unsigned timeout_ms, sio_ack_cb cb, void *user);
 /* Stops awaiting ack `id` (its callback is not called); a no-op when not awaited. */
 void sio_socket_forget_ack(sio_socket *s, int64_t id);
+/* Whether text (NUL-terminated) is valid JSON and an array. */
+bool sio_args_is_array(const char *text, const json_limits *lim);
 /* Runs fn with the arguments of a JSON array (validated), or returns
  * SIO_EINVAL (not an array) or SIO_ENOMEM. */
 int sio_args_with_json(sio_server *srv, const char *json, size_t len,

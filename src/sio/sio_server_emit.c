@@ -40,14 +40,7 @@ static int check_server_event(sio_server *srv, const char *event, const char *ar
 {
     if (!event || sio_is_reserved_event(event, strlen(event)))
         return SIO_EINVAL;
-    if (!args_json)
-        return SIO_OK;
-    json_doc d;
-    if (json_parse(&d, args_json, strlen(args_json), &srv->lim.json) != JSON_OK)
-        return SIO_EINVAL;
-    bool array = json_type_of(&d, 0) == JSON_ARRAY;
-    json_doc_free(&d);
-    return array ? SIO_OK : SIO_EINVAL;
+    return !args_json || sio_args_is_array(args_json, &srv->lim.json) ? SIO_OK : SIO_EINVAL;
 }
 
 int sio_server_side_emit(sio_namespace *nsp, const char *event, const char *args_json)
