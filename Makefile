@@ -145,7 +145,7 @@ prog_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/programs/$(1)/*.c))
 $(DIR_PROGS): $(BUILD)/%: $$(call prog_objs,$$*) $(COMMON_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LIB) $(LWS_LIBS) -lm -o $@
 
-UNIT_SUPPORT := $(BUILD)/obj/tests/unit/support/fixtures.o
+UNIT_SUPPORT := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard tests/unit/support/*.c)))
 $(BUILD)/tests/unit/test_%: $(BUILD)/obj/tests/unit/test_%.o $(UNIT_SUPPORT) $(LIB_INTERNAL)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $< $(UNIT_SUPPORT) $(LIB_INTERNAL) $(LWS_LIBS) $(TEST_LIBS) -lm -o $@

@@ -183,6 +183,11 @@ typedef struct sio_options {
      * or to close what keeps the loop running. */
     void (*on_stopped)(sio_server *srv, void *user);
     void *on_stopped_user;
+    /* How long server-wide operations wait for the other servers' answers
+     * (sio_fetch_sockets, sio_server_side_emit_with_ack, and
+     * sio_broadcast_with_ack without a timeout of its own); Node's
+     * requestsTimeout. ms, default 5000. */
+    unsigned requests_timeout;
 } sio_options;
 
 /* Fills `o` with the defaults above. */
@@ -377,6 +382,12 @@ SIO_API const char *sio_socket_auth(const sio_socket *s);
 SIO_API const char *sio_socket_query(const sio_socket *s);
 SIO_API void sio_socket_set_data(sio_socket *s, void *data);
 SIO_API void *sio_socket_data(const sio_socket *s);
+/* Node's socket.data: a JSON value that travels with the socket to the
+ * servers that fetch it (sio_fetch_sockets). Copied after validation.
+ * Returns SIO_OK, SIO_EINVAL (not JSON, or NULL) or SIO_ENOMEM. */
+SIO_API int sio_socket_set_data_json(sio_socket *s, const char *json);
+/* The socket's JSON data; "{}" until set, as in Node. */
+SIO_API const char *sio_socket_data_json(const sio_socket *s);
 /* Keep a handle past the disconnect callback; every ref needs an unref. */
 SIO_API sio_socket *sio_socket_ref(sio_socket *s);
 SIO_API void sio_socket_unref(sio_socket *s);
@@ -464,6 +475,9 @@ typedef struct sio_target {
     size_t n_except;
     const sio_socket *exclude; /* this socket is skipped (socket.broadcast) */
     bool is_volatile;
+    bool local;          /* this server's sockets only, never other servers' */
+    unsigned timeout_ms; /* sio_broadcast_with_ack and sio_fetch_sockets:
+                          * how long to wait; 0: requests_timeout */
 } sio_target;
 
 /* Emits to every socket of the namespace in the target. The packet is
@@ -474,6 +488,83 @@ SIO_API int sio_broadcast(sio_namespace *nsp, const sio_target *to, const char *
 /* Disconnects every socket in `room` (all of the namespace when NULL).
  * Returns how many. */
 SIO_API int sio_disconnect_room(sio_namespace *nsp, const char *room, bool close_client);
+
+/* --- server-wide operations ---------------------------------------------------
+ *
+ * These reach the sockets of every server of a cluster (through the
+ * namespace's adapter; on a single server, this one's), unless the target
+ * is `local`. Those that wait for answers call back once, on the loop
+ * thread and never from inside the call that started them: with err 0 when
+ * every server answered, or SIO_ACK_TIMEOUT with what arrived in time, or
+ * SIO_ECLOSED when the server was freed first. They return SIO_OK (or the
+ * number of this server's sockets reached) or an error, and then do not
+ * call back. */
+
+/* A socket found by sio_fetch_sockets, on this server or another (Node's
+ * RemoteSocket). Valid during the callback only. */
+typedef struct sio_remote_socket sio_remote_socket;
+SIO_API const char *sio_remote_socket_id(const sio_remote_socket *r);
+/* Its handshake as a JSON object with Node's keys: headers, time, address,
+ * xdomain, secure, issued, url, query, auth. */
+SIO_API const char *sio_remote_socket_handshake(const sio_remote_socket *r);
+SIO_API size_t sio_remote_socket_room_count(const sio_remote_socket *r);
+/* Room i (its own room, its id, first); NULL past the end. */
+SIO_API const char *sio_remote_socket_room(const sio_remote_socket *r, size_t i);
+/* Its JSON data (sio_socket_set_data_json). */
+SIO_API const char *sio_remote_socket_data(const sio_remote_socket *r);
+/* The socket itself when it is this server's and still connected, else
+ * NULL (reach another server's socket with a broadcast to its id). */
+SIO_API sio_socket *sio_remote_socket_local(const sio_remote_socket *r);
+
+typedef void (*sio_fetch_cb)(sio_namespace *nsp, const sio_remote_socket *const *sockets, size_t n, int err,
+                             void *user);
+/* The sockets of the target (rooms, except, exclude, local, timeout_ms;
+ * NULL: all of the namespace) on every server. */
+SIO_API int sio_fetch_sockets(sio_namespace *nsp, const sio_target *to, sio_fetch_cb cb, void *user);
+/* Makes the sockets of the target join, or leave, `rooms`. Returns the
+ * number of this server's sockets concerned, or an error. */
+SIO_API int sio_sockets_join(sio_namespace *nsp, const sio_target *to, const char *const *rooms, size_t n);
+SIO_API int sio_sockets_leave(sio_namespace *nsp, const sio_target *to, const char *const *rooms, size_t n);
+/* Disconnects the sockets of the target ("server namespace disconnect");
+ * with `close_client`, their whole connections. Returns the number of this
+ * server's sockets concerned, or an error. */
+SIO_API int sio_disconnect_sockets(sio_namespace *nsp, const sio_target *to, bool close_client);
+
+/* The answers to an operation with acks, each the JSON text of one value:
+ * the first argument of each client's ack (sio_broadcast_with_ack), or each
+ * server's reply (sio_server_side_emit_with_ack). Valid during the call. */
+typedef void (*sio_replies_cb)(sio_namespace *nsp, const char *const *replies, size_t n, int err, void *user);
+/* A broadcast whose every recipient, on every server, is asked for an ack
+ * (Node's io.timeout(ms).emit(..., cb)). The callback runs once all have
+ * answered, or after to->timeout_ms (0: requests_timeout) with the replies
+ * so far. Returns the number of this server's recipients, or an error. */
+SIO_API int sio_broadcast_with_ack(sio_namespace *nsp, const sio_target *to, const char *event,
+                                   const char *args_json, const sio_binary *bins, size_t nbins,
+                                   sio_replies_cb cb, void *user);
+
+/* Emits an event to the other servers of the cluster (Node's
+ * serverSideEmit): their handlers (sio_on_server_event) get it; this
+ * server's do not. No binary arguments. Returns SIO_OK or an error. */
+SIO_API int sio_server_side_emit(sio_namespace *nsp, const char *event, const char *args_json);
+/* The same, collecting one reply per server, within requests_timeout (on
+ * a single server: none, at once). */
+SIO_API int sio_server_side_emit_with_ack(sio_namespace *nsp, const char *event, const char *args_json,
+                                          sio_replies_cb cb, void *user);
+/* A handler for a server-side event another server emitted. `ack` is
+ * non-NULL when that server waits for a reply: answer it once with
+ * sio_server_ack_send (now, or later after sio_server_ack_retain). */
+typedef struct sio_server_ack sio_server_ack;
+typedef void (*sio_server_event_cb)(sio_namespace *nsp, const char *event, const sio_args *args,
+                                    sio_server_ack *ack, void *user);
+/* A later call for the same event replaces the handler. Returns SIO_OK,
+ * SIO_EINVAL or SIO_ENOMEM. */
+SIO_API int sio_on_server_event(sio_namespace *nsp, const char *event, sio_server_event_cb cb, void *user);
+/* Answers with one JSON value (NULL: null), once; `ack` is consumed in
+ * every case. Returns SIO_OK, SIO_EINVAL (not JSON: nothing is sent) or
+ * SIO_ESTATE (already answered). */
+SIO_API int sio_server_ack_send(sio_server_ack *ack, const char *value_json);
+SIO_API sio_server_ack *sio_server_ack_retain(sio_server_ack *ack);
+SIO_API void sio_server_ack_discard(sio_server_ack *ack);
 
 /* --- from any thread --------------------------------------------------------- */
 

@@ -177,6 +177,34 @@ const void *sio_args_binary(const sio_args *a, size_t k, size_t *len)
     return a->bins[k].data ? a->bins[k].data : (const void *)"";
 }
 
+bool sio_args_is_array(const char *text, const json_limits *lim)
+{
+    json_doc d;
+    if (json_parse(&d, text, strlen(text), lim) != JSON_OK)
+        return false;
+    bool array = json_type_of(&d, 0) == JSON_ARRAY;
+    json_doc_free(&d);
+    return array;
+}
+
+int sio_args_with_json(sio_server *srv, const char *json, size_t len,
+                       void (*fn)(const sio_args *args, void *user), void *user)
+{
+    json_doc d;
+    if (json_parse(&d, json, len, &srv->lim.json) != JSON_OK)
+        return SIO_EINVAL;
+    int rc = SIO_EINVAL;
+    sio_args args;
+    if (json_type_of(&d, 0) == JSON_ARRAY) {
+        rc = args_init(&args, &d, 0, 0, NULL, 0) == 0 ? SIO_OK : SIO_ENOMEM;
+        if (rc == SIO_OK)
+            fn(&args, user);
+        args_free(&args);
+    }
+    json_doc_free(&d);
+    return rc;
+}
+
 /* --- acks the client asked for ---------------------------------------------------------- */
 
 static void ack_free(sio_ack *ack)

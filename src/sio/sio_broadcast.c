@@ -1,120 +1,124 @@
-/* Broadcast: one encoding shared by every recipient's send queue. */
+/* The public operations on a target of sockets (broadcasts, fetch, join,
+ * leave, disconnect): each turns the target into a sio_bcast and hands it
+ * to the namespace's adapter, which decides which servers it reaches. */
 #include "sio/sio_core.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* Marks every socket of the except-rooms with `mark`. */
-static void mark_except(sio_namespace *nsp, const sio_target *to, uint64_t mark)
+int sio_bcast_from_target(sio_namespace *nsp, const sio_target *to, sio_bcast *b, const char ***owned)
 {
-    for (size_t i = 0; to && i < to->n_except; i++) {
-        sio_room *r = strmap_get(&nsp->rooms, to->except[i], strlen(to->except[i]));
-        for (size_t k = 0; r && k < r->n; k++)
-            r->members[k]->mark = mark;
-        sio_socket *own = sio_own_room_member(nsp, to->except[i]);
-        if (own)
-            own->mark = mark;
+    *owned = NULL;
+    *b = (sio_bcast){.timeout_ms = nsp->srv->opt.requests_timeout};
+    if (!to)
+        return SIO_OK;
+    b->rooms = to->rooms;
+    b->n_rooms = to->rooms ? to->n_rooms : 0;
+    b->except = to->except;
+    b->n_except = to->except ? to->n_except : 0;
+    b->exclude = to->exclude;
+    b->flags = (to->local ? SIO_BCAST_LOCAL : 0) | (to->is_volatile ? SIO_BCAST_VOLATILE : 0);
+    if (to->timeout_ms)
+        b->timeout_ms = to->timeout_ms;
+    if (to->exclude) {
+        /* Other servers know the excluded socket by its room, as Node
+         * sends socket.broadcast's. */
+        const char **ex = malloc((b->n_except + 1) * sizeof(*ex));
+        if (!ex)
+            return SIO_ENOMEM;
+        if (b->n_except)
+            memcpy(ex, b->except, b->n_except * sizeof(*ex));
+        ex[b->n_except] = to->exclude->id;
+        b->except = ex;
+        b->n_except++;
+        *owned = ex;
     }
+    return SIO_OK;
 }
 
-/* Adds `s` to the list unless it is skipped or already there. Returns 0,
- * or -1 when out of memory. */
-static int add_target(sio_socket ***list, size_t *n, size_t *cap, sio_socket *s, const sio_target *to,
-                      uint64_t skip, uint64_t sent)
-{
-    if (s->mark == skip || s->mark == sent || (to && s == to->exclude))
-        return 0;
-    s->mark = sent;
-    if (*n == *cap) {
-        size_t c = *cap ? *cap * 2 : 16;
-        sio_socket **l = realloc(*list, c * sizeof(*l));
-        if (!l)
-            return -1;
-        *list = l;
-        *cap = c;
-    }
-    (*list)[(*n)++] = sio_socket_ref(s);
-    return 0;
-}
-
-static void release_targets(sio_socket **list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        sio_socket_unref(list[i]);
-    free(list);
-}
-
-/* Collects the target sockets, each once, with a reference each: sending
- * may close a client (a full queue), which changes the rooms and may drop
- * the last other reference to a socket. Marks: except-room members get
- * `skip`, collected sockets `sent`, so a socket in several target rooms is
- * collected once. Returns the count, or -1 when out of memory. */
-static int collect_targets(sio_namespace *nsp, const sio_target *to, sio_socket ***out)
-{
-    size_t n = 0, cap = 0;
-    sio_socket **list = NULL;
-    sio_server *srv = nsp->srv;
-    uint64_t skip = ++srv->epoch, sent = ++srv->epoch;
-    mark_except(nsp, to, skip);
-    size_t nrooms = to && to->n_rooms ? to->n_rooms : 1;
-    int rc = 0;
-    for (size_t i = 0; i < nrooms && rc == 0; i++) {
-        const char *name = to && to->n_rooms ? to->rooms[i] : NULL;
-        sio_room *r = name ? strmap_get(&nsp->rooms, name, strlen(name)) : &nsp->all;
-        for (size_t k = 0; r && k < r->n && rc == 0; k++)
-            rc = add_target(&list, &n, &cap, r->members[k], to, skip, sent);
-        sio_socket *own = name ? sio_own_room_member(nsp, name) : NULL;
-        if (own && rc == 0)
-            rc = add_target(&list, &n, &cap, own, to, skip, sent);
-    }
-    if (rc) {
-        release_targets(list, n);
-        return -1;
-    }
-    *out = list;
-    return (int)n;
-}
+/* The arguments every operation below starts with. */
+#define WITH_BCAST(nsp, to, b, call)                                                                       \
+    do {                                                                                                   \
+        const char **owned_;                                                                               \
+        if (sio_bcast_from_target((nsp), (to), &(b), &owned_) != SIO_OK)                                   \
+            return SIO_ENOMEM;                                                                             \
+        int rc_ = (call);                                                                                  \
+        free(owned_);                                                                                      \
+        return rc_;                                                                                        \
+    } while (0)
 
 int sio_broadcast(sio_namespace *nsp, const sio_target *to, const char *event, const char *args_json,
                   const sio_binary *bins, size_t nbins)
 {
-    sio_server *srv = nsp->srv;
-    sio_msg *m, **atts;
-    int rc = sio_encode_packet(srv, SIO_PKT_EVENT, nsp->name, -1, event, args_json, bins, nbins, &m, &atts);
-    if (rc != SIO_OK)
-        return rc;
-    sio_socket **list;
-    int n = collect_targets(nsp, to, &list);
-    int count = 0;
-    bool is_volatile = to && to->is_volatile;
-    for (int i = 0; i < n; i++)
-        if (list[i]->state == SOCK_CONNECTED &&
-            sio_socket_deliver(list[i], m, atts, nbins, is_volatile) == SIO_OK)
-            count++;
-    if (n > 0)
-        release_targets(list, (size_t)n);
-    sio_release_msgs(m, atts, nbins);
-    if (n < 0)
-        return SIO_ENOMEM;
-    srv->stats.broadcast_recipients += (uint64_t)count;
-    return count;
+    if (!event)
+        return SIO_EINVAL;
+    sio_bcast b;
+    sio_adapter_packet p = {event, args_json, bins, nbins};
+    WITH_BCAST(nsp, to, b, nsp->adapter->ops->broadcast(nsp->adapter, &b, &p));
 }
 
 int sio_disconnect_room(sio_namespace *nsp, const char *room, bool close_client)
 {
-    sio_target to = {0};
     const char *rooms[1] = {room};
-    if (room) {
-        to.rooms = rooms;
-        to.n_rooms = 1;
-    }
-    sio_socket **list;
-    int n = collect_targets(nsp, &to, &list);
-    if (n < 0)
+    sio_target to = {.rooms = rooms, .n_rooms = room ? 1 : 0};
+    return sio_disconnect_sockets(nsp, &to, close_client);
+}
+
+int sio_sockets_join(sio_namespace *nsp, const sio_target *to, const char *const *rooms, size_t n)
+{
+    if (n && !rooms)
+        return SIO_EINVAL;
+    sio_bcast b;
+    WITH_BCAST(nsp, to, b, nsp->adapter->ops->add_sockets(nsp->adapter, &b, rooms, n));
+}
+
+int sio_sockets_leave(sio_namespace *nsp, const sio_target *to, const char *const *rooms, size_t n)
+{
+    if (n && !rooms)
+        return SIO_EINVAL;
+    sio_bcast b;
+    WITH_BCAST(nsp, to, b, nsp->adapter->ops->del_sockets(nsp->adapter, &b, rooms, n));
+}
+
+int sio_disconnect_sockets(sio_namespace *nsp, const sio_target *to, bool close_client)
+{
+    sio_bcast b;
+    WITH_BCAST(nsp, to, b, nsp->adapter->ops->disconnect_sockets(nsp->adapter, &b, close_client));
+}
+
+/* Starts an op and hands it to the adapter; an op the adapter refused ends
+ * without calling back. */
+static int start_op(sio_namespace *nsp, const sio_bcast *b, const sio_adapter_packet *p, sio_op_kind kind,
+                    sio_op_done done)
+{
+    bool acks = p != NULL;
+    sio_op *op = sio_op_new(nsp, kind, done, b->timeout_ms, acks);
+    if (!op)
         return SIO_ENOMEM;
-    for (int i = 0; i < n; i++)
-        sio_disconnect(list[i], close_client);
-    if (n > 0)
-        release_targets(list, (size_t)n);
-    return n;
+    sio_adapter *a = nsp->adapter;
+    int rc = acks ? a->ops->broadcast_with_ack(a, b, p, op) : a->ops->fetch_sockets(a, b, op);
+    if (rc < 0)
+        sio_op_abandon(op);
+    return rc;
+}
+
+int sio_broadcast_with_ack(sio_namespace *nsp, const sio_target *to, const char *event,
+                           const char *args_json, const sio_binary *bins, size_t nbins, sio_replies_cb cb,
+                           void *user)
+{
+    if (!event || !cb)
+        return SIO_EINVAL;
+    sio_bcast b;
+    sio_adapter_packet p = {event, args_json, bins, nbins};
+    sio_op_done done = {.replies = cb, .user = user};
+    WITH_BCAST(nsp, to, b, start_op(nsp, &b, &p, SIO_OP_REPLIES, done));
+}
+
+int sio_fetch_sockets(sio_namespace *nsp, const sio_target *to, sio_fetch_cb cb, void *user)
+{
+    if (!cb)
+        return SIO_EINVAL;
+    sio_bcast b;
+    sio_op_done done = {.fetch = cb, .user = user};
+    WITH_BCAST(nsp, to, b, start_op(nsp, &b, NULL, SIO_OP_FETCH, done));
 }

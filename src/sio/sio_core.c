@@ -20,7 +20,11 @@ static sio_namespace *nsp_new(sio_server *srv, const char *name, size_t len)
     strmap_init(&nsp->rooms);
     strmap_init(&nsp->sockets);
     strmap_init(&nsp->events);
-    if (!nsp->name || strmap_put(&srv->nsps, nsp->name, len, nsp)) {
+    strmap_init(&nsp->server_events);
+    if (!nsp->name || !(nsp->adapter = srv->adapter_new(nsp, srv->adapter_user)) ||
+        strmap_put(&srv->nsps, nsp->name, len, nsp)) {
+        if (nsp->adapter)
+            nsp->adapter->ops->destroy(nsp->adapter);
         free(nsp->name);
         free(nsp);
         return NULL;
@@ -44,6 +48,10 @@ static void nsp_free(sio_namespace *nsp)
     for (size_t i = 0; strmap_next(&nsp->events, &i, &slot);)
         free(slot->val);
     strmap_free(&nsp->events);
+    for (size_t i = 0; strmap_next(&nsp->server_events, &i, &slot);)
+        free(slot->val);
+    strmap_free(&nsp->server_events);
+    nsp->adapter->ops->destroy(nsp->adapter);
     free(nsp->all.members);
     free(nsp->mw);
     free(nsp->name);
@@ -208,6 +216,7 @@ void sio_options_init(sio_options *o)
         .transports = SIO_TRANSPORT_POLLING | SIO_TRANSPORT_WEBSOCKET,
         .allow_upgrades = d.allow_upgrades,
         .allow_eio3 = d.allow_eio3,
+        .requests_timeout = 5000,
     };
 }
 
@@ -219,7 +228,11 @@ sio_server *sio_core_new(const sio_options *o)
     srv->opt = *o;
     sio_codec_limits_default(&srv->lim);
     srv->lim.max_attachments = o->max_attachments;
+    if (!srv->opt.requests_timeout)
+        srv->opt.requests_timeout = 5000;
+    srv->adapter_new = sio_adapter_memory_new;
     strmap_init(&srv->nsps);
+    strmap_init(&srv->ops);
     timer_heap_init(&srv->timers);
     pthread_mutex_init(&srv->post_lock, NULL);
     if (!sio_of(srv, "/")) {
@@ -234,6 +247,8 @@ void sio_core_free(sio_server *srv)
     if (!srv)
         return;
     sio_core_close_posts(srv);
+    sio_op_close_all(srv);
+    strmap_free(&srv->ops);
     const strmap_slot *slot;
     for (size_t i = 0; strmap_next(&srv->nsps, &i, &slot);) {
         sio_namespace *nsp = slot->val;
@@ -247,6 +262,37 @@ void sio_core_free(sio_server *srv)
     timer_heap_free(&srv->timers);
     pthread_mutex_destroy(&srv->post_lock);
     free(srv);
+}
+
+int sio_core_set_adapter(sio_server *srv, sio_adapter_new_fn fn, void *user)
+{
+    if (!fn) {
+        fn = sio_adapter_memory_new;
+        user = NULL;
+    }
+    /* All made first, so that a failure leaves every namespace as it was. */
+    size_t n = srv->nsps.count, k = 0;
+    sio_adapter **made = calloc(n ? n : 1, sizeof(*made));
+    const strmap_slot *slot;
+    for (size_t i = 0; made && strmap_next(&srv->nsps, &i, &slot); k++)
+        if (!(made[k] = fn(slot->val, user)))
+            break;
+    if (!made || k < n) {
+        for (size_t i = 0; made && i < k; i++)
+            made[i]->ops->destroy(made[i]);
+        free(made);
+        return SIO_ENOMEM;
+    }
+    k = 0;
+    for (size_t i = 0; strmap_next(&srv->nsps, &i, &slot); k++) {
+        sio_namespace *nsp = slot->val;
+        nsp->adapter->ops->destroy(nsp->adapter);
+        nsp->adapter = made[k];
+    }
+    free(made);
+    srv->adapter_new = fn;
+    srv->adapter_user = user;
+    return SIO_OK;
 }
 
 int64_t sio_core_next_deadline(sio_server *srv) { return timer_heap_next(&srv->timers); }
@@ -470,7 +516,6 @@ static void connect_socket(sio_client *c, sio_namespace *nsp, char *auth)
         free(auth);
         s->auth = NULL;
     }
-    s->next_ack_id = 0;
     s->next_in_client = c->sockets;
     c->sockets = s;
 

@@ -13,6 +13,7 @@
 
 #include "eio/eio_engine.h"
 #include "sio.h"
+#include "sio/sio_adapter.h"
 #include "sio/sio_codec.h"
 #include "util/msg.h"
 #include "util/rand_id.h"
@@ -92,6 +93,11 @@ struct sio_namespace {
     void *on_disconnecting_user;
     sio_middleware *mw;
     size_t n_mw;
+    sio_adapter *adapter; /* where broadcasts and server-wide operations go */
+    /* Ack ids of the namespace's sockets: one counter, so that a broadcast
+     * with acks can use one id for all its recipients (as Node does). */
+    int64_t next_ack_id;
+    strmap server_events; /* event name -> sio_server_handler* */
 };
 
 enum sio_socket_state { SOCK_CONNECTING, SOCK_CONNECTED, SOCK_DISCONNECTED };
@@ -122,12 +128,12 @@ struct sio_socket {
     sio_socket *next_in_client;
     char *auth; /* NULL for {} */
     void *data;
+    char *data_json; /* sio_socket_set_data_json; NULL for {} */
     sio_membership *mem; /* mem[0] is the namespace's `all` once connected */
     uint32_t n_mem, cap_mem;
     sio_msg **early; /* emits made before the CONNECT reply */
     uint32_t n_early, cap_early;
     sio_pending_ack *acks;
-    int64_t next_ack_id;
     sio_packet_mw *pmw; /* sio_socket_use */
     uint32_t n_pmw;
     sio_decision *decision; /* an asynchronous middleware's, while it is awaited */
@@ -174,6 +180,10 @@ struct sio_server {
     pthread_mutex_t post_lock;
     sio_post *post_head, *post_tail;
     bool post_closed;
+    /* The namespaces' adapters, and the operations awaiting answers. */
+    sio_adapter_new_fn adapter_new;
+    void *adapter_user;
+    strmap ops; /* id -> sio_op* */
     /* The transport, for the API layer. */
     void *transport;
     void (*wake)(void *transport);
@@ -222,5 +232,38 @@ int sio_socket_deliver(sio_socket *s, sio_msg *m, sio_msg **atts, size_t n, bool
 void sio_dispatch_event(sio_socket *s, const sio_packet *pkt, sio_buf *bins, unsigned n_bins);
 void sio_dispatch_ack(sio_socket *s, const sio_packet *pkt, sio_buf *bins, unsigned n_bins);
 void sio_socket_fail_acks(sio_socket *s);
+/* Awaits the ack `id` from the socket: cb runs once, as for
+ * sio_emit_with_ack (timeout_ms 0: no timeout of its own). Returns SIO_OK or
+ * SIO_ENOMEM. */
+int sio_socket_expect_ack(sio_socket *s, int64_t id, unsigned timeout_ms, sio_ack_cb cb, void *user);
+/* Stops awaiting ack `id` (its callback is not called); a no-op when not awaited. */
+void sio_socket_forget_ack(sio_socket *s, int64_t id);
+/* Whether text (NUL-terminated) is valid JSON and an array. */
+bool sio_args_is_array(const char *text, const json_limits *lim);
+/* Runs fn with the arguments of a JSON array (validated), or returns
+ * SIO_EINVAL (not an array) or SIO_ENOMEM. */
+int sio_args_with_json(sio_server *srv, const char *json, size_t len,
+                       void (*fn)(const sio_args *args, void *user), void *user);
+/* Ops that wait for answers (sio_op.c). */
+typedef enum sio_op_kind { SIO_OP_FETCH, SIO_OP_REPLIES } sio_op_kind;
+typedef struct sio_op_done {
+    sio_fetch_cb fetch;  /* SIO_OP_FETCH */
+    sio_replies_cb replies; /* SIO_OP_REPLIES */
+    void *user;
+} sio_op_done;
+/* A new op of `nsp` that ends after timeout_ms; NULL when out of memory.
+ * `local_pending`: the local part answers through sio_op_sink (a
+ * broadcast with acks). */
+sio_op *sio_op_new(sio_namespace *nsp, sio_op_kind kind, sio_op_done done, unsigned timeout_ms,
+                   bool local_pending);
+/* Drops an op whose adapter call failed, without calling back. */
+void sio_op_abandon(sio_op *op);
+/* Ends every op with SIO_ECLOSED (the server is being freed). */
+void sio_op_close_all(sio_server *srv);
+/* Fills the sio_bcast of a public target (NULL: the whole namespace).
+ * When the target excludes a socket, its id is added to the except-rooms in
+ * an array put in *owned for the caller to free (else *owned is NULL).
+ * Returns SIO_OK or SIO_ENOMEM. */
+int sio_bcast_from_target(sio_namespace *nsp, const sio_target *to, sio_bcast *b, const char ***owned);
 
 #endif

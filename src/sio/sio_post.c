@@ -70,16 +70,9 @@ int sio_post_emit(sio_server *srv, const char *nsp, const char *socket_id, const
 {
     if (!event || sio_is_reserved_event(event, strlen(event)))
         return SIO_EINVAL;
-    if (args_json) {
-        /* Validated here so that a bad call fails in the caller's thread. */
-        json_doc d;
-        if (json_parse(&d, args_json, strlen(args_json), NULL) != JSON_OK)
-            return SIO_EINVAL;
-        bool array = json_type_of(&d, 0) == JSON_ARRAY;
-        json_doc_free(&d);
-        if (!array)
-            return SIO_EINVAL;
-    }
+    /* Validated here so that a bad call fails in the caller's thread. */
+    if (args_json && !sio_args_is_array(args_json, NULL))
+        return SIO_EINVAL;
     sio_post *p = calloc(1, sizeof(*p));
     if (!p)
         return SIO_ENOMEM;

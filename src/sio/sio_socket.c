@@ -17,6 +17,20 @@ const sio_request *sio_socket_request(const sio_socket *s) { return s->req; }
 void sio_socket_set_data(sio_socket *s, void *data) { s->data = data; }
 void *sio_socket_data(const sio_socket *s) { return s->data; }
 
+int sio_socket_set_data_json(sio_socket *s, const char *json)
+{
+    if (!json || json_validate(json, strlen(json), &s->nsp->srv->lim.json) != JSON_OK)
+        return SIO_EINVAL;
+    char *copy = strdup(json);
+    if (!copy)
+        return SIO_ENOMEM;
+    free(s->data_json);
+    s->data_json = copy;
+    return SIO_OK;
+}
+
+const char *sio_socket_data_json(const sio_socket *s) { return s->data_json ? s->data_json : "{}"; }
+
 sio_socket *sio_socket_ref(sio_socket *s)
 {
     s->refs++;
@@ -35,6 +49,7 @@ void sio_socket_unref(sio_socket *s)
     sio_request_unref(s->req);
     sio_nsp_release(s->nsp);
     free(s->auth);
+    free(s->data_json);
     free(s->id);
     free(s);
 }
@@ -394,6 +409,33 @@ static void on_ack_timeout(sio_timer *t, int64_t now)
     free(a);
 }
 
+int sio_socket_expect_ack(sio_socket *s, int64_t id, unsigned timeout_ms, sio_ack_cb cb, void *user)
+{
+    sio_pending_ack *a = calloc(1, sizeof(*a));
+    if (!a)
+        return SIO_ENOMEM;
+    *a = (sio_pending_ack){s->acks, sio_socket_ref(s), id, cb, user, {0}};
+    sio_timer_init(&a->timer, on_ack_timeout);
+    s->acks = a;
+    if (timeout_ms)
+        timer_heap_arm(&s->nsp->srv->timers, &a->timer, s->nsp->srv->clock() + timeout_ms);
+    return SIO_OK;
+}
+
+void sio_socket_forget_ack(sio_socket *s, int64_t id)
+{
+    for (sio_pending_ack **pp = &s->acks; *pp; pp = &(*pp)->next) {
+        sio_pending_ack *a = *pp;
+        if (a->id == id) {
+            *pp = a->next;
+            timer_heap_cancel(&s->nsp->srv->timers, &a->timer);
+            sio_socket_unref(a->s);
+            free(a);
+            return;
+        }
+    }
+}
+
 int sio_emit_with_ack(sio_socket *s, const char *event, const char *args_json, const sio_binary *bins,
                       size_t nbins, unsigned timeout_ms, sio_ack_cb cb, void *user)
 {
@@ -403,21 +445,12 @@ int sio_emit_with_ack(sio_socket *s, const char *event, const char *args_json, c
         s->nsp->srv->stats.emits_after_close++;
         return SIO_ECLOSED;
     }
-    sio_pending_ack *a = calloc(1, sizeof(*a));
-    if (!a)
-        return SIO_ENOMEM;
-    int64_t id = s->next_ack_id++;
+    int64_t id = s->nsp->next_ack_id++;
     int rc = emit(s, event, args_json, bins, nbins, id, false);
-    if (rc != SIO_OK) {
-        free(a);
+    if (rc != SIO_OK)
         return rc;
-    }
-    *a = (sio_pending_ack){s->acks, sio_socket_ref(s), id, cb, user, {0}};
-    sio_timer_init(&a->timer, on_ack_timeout);
-    s->acks = a;
-    if (timeout_ms)
-        timer_heap_arm(&s->nsp->srv->timers, &a->timer, s->nsp->srv->clock() + timeout_ms);
-    return SIO_OK;
+    rc = sio_socket_expect_ack(s, id, timeout_ms, cb, user);
+    return rc;
 }
 
 void sio_socket_fail_acks(sio_socket *s)

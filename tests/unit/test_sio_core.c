@@ -32,49 +32,7 @@
 #include "sio/sio_core.h"
 #include "util/msg.h"
 
-/* --- fake clock and transport ------------------------------------------- */
-
-static int64_t fake_now;
-static eio_engine *current_engine;
-static int64_t fake_clock(void) { return fake_now; }
-
-#define MAX_CLIENTS 16
-
-typedef struct fake_transport {
-    int want_writes;
-    int closes;
-    eio_conn *last_closed;
-} fake_transport;
-
-static void ft_want_write(void *ctx, eio_conn *c)
-{
-    (void)c;
-    ((fake_transport *)ctx)->want_writes++;
-}
-
-static void ft_close_conn(void *ctx, eio_conn *c)
-{
-    fake_transport *ft = ctx;
-    assert_null(c->session); /* the engine let go first */
-    ft->closes++;
-    ft->last_closed = c;
-}
-
-typedef struct client {
-    eio_conn conn;
-    eio_session *es; /* valid while the session is open */
-    char eio_sid[SIO_ID_LEN + 1];
-} client;
-
-typedef struct env {
-    sio_server *srv;
-    eio_engine *eng;
-    fake_transport ft;
-    eio_transport_ops ops;
-    long msg_base;
-    client cl[MAX_CLIENTS];
-    size_t n_cl;
-} env;
+#include "support/sio_harness.h"
 
 /* --- what the application callbacks saw ---------------------------------- */
 
@@ -157,7 +115,7 @@ static void on_disconnecting_record(sio_socket *s, const char *reason, void *use
         sio_disconnect(s, true);
     if (D.broadcast) {
         const char *rooms[] = {D.broadcast};
-        sio_target to = {rooms, 1, NULL, 0, NULL, false};
+        sio_target to = {.rooms = rooms, .n_rooms = 1};
         assert_true(sio_broadcast(sio_socket_namespace(s), &to, "left", "[1]", NULL, 0) >= 1);
     }
 }
@@ -229,181 +187,16 @@ static void on_ack_record(sio_socket *s, const sio_args *reply, int err, void *u
 static int setup(void **state)
 {
     memset(&R, 0, sizeof(R));
-    env *e = calloc(1, sizeof(*e));
-    assert_non_null(e);
-    e->msg_base = sio_msg_live_count();
-    fake_now = 1000;
-    *state = e;
+    *state = env_new();
     return 0;
-}
-
-/* Creates the core and the engine. NULL options: defaults. */
-static void env_start(env *e, const sio_options *so, const eio_options *eo)
-{
-    sio_options o;
-    if (so)
-        o = *so;
-    else
-        sio_options_init(&o);
-    e->srv = sio_core_new(&o);
-    assert_non_null(e->srv);
-    e->srv->clock = fake_clock;
-    e->ops = (eio_transport_ops){&e->ft, ft_want_write, ft_close_conn};
-    eio_handler h = sio_core_engine_handler(e->srv);
-    e->eng = eio_engine_new(eo, &e->ops, &h);
-    assert_non_null(e->eng);
-    e->srv->eng = e->eng;
-    current_engine = e->eng;
 }
 
 static int teardown(void **state)
 {
-    env *e = *state;
-    /* The transport drops every connection: the sessions close, and the
-     * core lets go of their clients and sockets. */
-    for (size_t i = 0; i < e->n_cl; i++)
-        eio_conn_closed(&e->cl[i].conn);
-    if (e->eng) {
-        eio_engine_reap(e->eng);
-        eio_engine_free(e->eng);
-        current_engine = NULL;
-    }
-    sio_core_free(e->srv);
-    long live = sio_msg_live_count();
-    long base = e->msg_base;
-    free(e);
-    if (live != base)
-        fail_msg("%ld sio_msg(s) leaked", live - base);
+    env_free(*state);
     return 0;
 }
 
-/* A new WebSocket session; its open packet is read and checked. */
-static client *client_open_raw(env *e)
-{
-    assert_true(e->n_cl < MAX_CLIENTS);
-    client *c = &e->cl[e->n_cl++];
-    memset(c, 0, sizeof(*c));
-    c->es = eio_engine_handshake(e->eng, EIO_WEBSOCKET, &c->conn, fake_now);
-    assert_non_null(c->es);
-    assert_ptr_equal(c->conn.session, c->es);
-    snprintf(c->eio_sid, sizeof(c->eio_sid), "%s", eio_session_sid(c->es));
-    return c;
-}
-
-static void expect_text(client *c, const char *want);
-
-static client *client_open(env *e)
-{
-    client *c = client_open_raw(e);
-    sio_msg *m = eio_conn_next_frame(&c->conn);
-    assert_non_null(m);
-    assert_false(m->binary);
-    char prefix[64];
-    snprintf(prefix, sizeof(prefix), "0{\"sid\":\"%s\"", c->eio_sid);
-    assert_true(m->len > strlen(prefix));
-    assert_memory_equal(m->data, prefix, strlen(prefix));
-    sio_msg_unref(m);
-    return c;
-}
-
-/* As the transport does after every event: the engine reports the
- * sessions that closed. */
-static void settle(void)
-{
-    if (current_engine)
-        eio_engine_deliver_closes(current_engine);
-}
-
-static int client_send(client *c, const char *text)
-{
-    int rc = eio_conn_ws_recv(&c->conn, (const unsigned char *)text, strlen(text), false, fake_now);
-    settle();
-    return rc;
-}
-
-static int client_send_bin(client *c, const void *p, size_t n)
-{
-    int rc = eio_conn_ws_recv(&c->conn, p, n, true, fake_now);
-    settle();
-    return rc;
-}
-
-static void conn_gone(eio_conn *c)
-{
-    eio_conn_closed(c);
-    settle();
-}
-
-static void expect_text(client *c, const char *want)
-{
-    sio_msg *m = eio_conn_next_frame(&c->conn);
-    if (!m)
-        fail_msg("no frame, want '%s'", want);
-    if (m->binary || m->len != strlen(want) || memcmp(m->data, want, m->len) != 0) {
-        char got[512];
-        snprintf(got, sizeof(got), "%.*s", (int)m->len, (const char *)m->data);
-        bool bin = m->binary;
-        sio_msg_unref(m);
-        fail_msg("frame '%s'%s, want '%s'", got, bin ? " (binary)" : "", want);
-    }
-    sio_msg_unref(m);
-}
-
-static void expect_binary(client *c, const void *want, size_t n)
-{
-    sio_msg *m = eio_conn_next_frame(&c->conn);
-    assert_non_null(m);
-    assert_true(m->binary);
-    assert_int_equal(m->len, n);
-    if (n)
-        assert_memory_equal(m->data, want, n);
-    sio_msg_unref(m);
-}
-
-static void expect_none(client *c)
-{
-    sio_msg *m = eio_conn_next_frame(&c->conn);
-    if (m) {
-        char got[512];
-        snprintf(got, sizeof(got), "%.*s", (int)m->len, (const char *)m->data);
-        sio_msg_unref(m);
-        fail_msg("unexpected frame '%s'", got);
-    }
-}
-
-/* Drops what is queued; returns how many frames. */
-static int drain(client *c)
-{
-    int n = 0;
-    sio_msg *m;
-    while ((m = eio_conn_next_frame(&c->conn))) {
-        sio_msg_unref(m);
-        n++;
-    }
-    return n;
-}
-
-/* Reads `40[/nsp,]{"sid":"<id>"}` and returns the id in sid. */
-static void expect_connect_reply(client *c, const char *nsp, char sid[SIO_ID_LEN + 1])
-{
-    char prefix[128];
-    snprintf(prefix, sizeof(prefix), "40%s%s{\"sid\":\"", nsp && strcmp(nsp, "/") ? nsp : "",
-             nsp && strcmp(nsp, "/") ? "," : "");
-    sio_msg *m = eio_conn_next_frame(&c->conn);
-    if (!m)
-        fail_msg("no CONNECT reply for %s", nsp ? nsp : "/");
-    size_t pl = strlen(prefix);
-    if (m->binary || m->len != pl + SIO_ID_LEN + 2 || memcmp(m->data, prefix, pl) != 0 ||
-        memcmp(m->data + pl + SIO_ID_LEN, "\"}", 2) != 0) {
-        char got[256];
-        snprintf(got, sizeof(got), "%.*s", (int)m->len, (const char *)m->data);
-        sio_msg_unref(m);
-        fail_msg("CONNECT reply '%s', want '%s<20 chars>\"}'", got, prefix);
-    }
-    memcpy(sid, m->data + pl, SIO_ID_LEN);
-    sid[SIO_ID_LEN] = 0;
-    sio_msg_unref(m);
-}
 
 /* Connects c to nsp ("/" or "/x") and returns the new socket (the
  * namespace's connection handler must be on_conn_record). */

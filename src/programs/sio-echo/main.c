@@ -68,6 +68,7 @@ int main(int argc, char **argv)
     rooms_install(server);
     guarded_install(server);
     request_install(server);
+    cluster_install(server);
     int err = async_worker_start();
     if (err) {
         fprintf(stderr, "sio-echo: cannot start the worker thread: %s\n", strerror(err));

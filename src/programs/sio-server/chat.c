@@ -173,7 +173,7 @@ static void on_message(sio_socket *s, const char *event, const sio_args *args, s
     sio_jw_array_end(w);
     const char *out_args = sio_jw_text(w, NULL);
     const char *rooms[] = {room};
-    sio_target to = {rooms, 1, NULL, 0, NULL, false};
+    sio_target to = {.rooms = rooms, .n_rooms = 1};
     int n = out_args ? sio_broadcast(sio_socket_namespace(s), &to, "message", out_args, NULL, 0)
                      : sio_jw_error(w);
     sio_jw_free(w);

@@ -63,8 +63,8 @@ bool emit_api_handle(const sio_http_request *req, sio_http_response *res)
     int n = 0;
     /* Only namespaces that exist: sio_of would create a new one. */
     if (strcmp(r.nsp, "/") == 0) {
-        sio_target to = {(const char *const *)r.rooms, r.n_rooms, (const char *const *)r.except, r.n_except,
-                         NULL, false};
+        sio_target to = {.rooms = (const char *const *)r.rooms, .n_rooms = r.n_rooms,
+                         .except = (const char *const *)r.except, .n_except = r.n_except};
         n = sio_broadcast(sio_of(server, "/"), &to, r.event, r.data, NULL, 0);
     }
     bool done;
