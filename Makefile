@@ -35,6 +35,10 @@ CPPFLAGS += -Iinclude -Isrc -DJSMN_STRICT -DJSMN_PARENT_LINKS
 CFLAGS  += $(STD) $(WARN) $(OPT) $(DEPS) $(SANFLAGS) -fPIC -fvisibility=hidden
 LDFLAGS += $(SANFLAGS)
 LWS_LIBS  = $(shell pkg-config --libs libwebsockets libuv 2>/dev/null || echo -lwebsockets -luv)
+# The cluster layer (src/cluster/) and only it uses msgpack-c (the Redis
+# adapter's wire format); tools/libsio.pc.in names it for static linking.
+MSGPACK_LIBS = $(shell pkg-config --libs msgpack 2>/dev/null || echo -lmsgpackc)
+LIB_LIBS  = $(LWS_LIBS) $(MSGPACK_LIBS)
 TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 CURL_LIBS = $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 
@@ -47,7 +51,7 @@ CURL_LIBS = $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 # Programs and examples link libsio.a: they can only use the public API.
 VERSION  := $(shell sed -n 's/^\#define SIO_VERSION_STRING "\(.*\)"/\1/p' include/sio_version.h)
 MAJOR    := $(firstword $(subst ., ,$(VERSION)))
-LIB_SRC  := $(sort $(wildcard src/util/*.c src/eio/*.c src/sio/*.c src/transport/*.c src/api/*.c))
+LIB_SRC  := $(sort $(wildcard src/util/*.c src/eio/*.c src/sio/*.c src/cluster/*.c src/transport/*.c src/api/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libsio.a
 LIB_SO   := $(BUILD)/libsio.so.$(VERSION)
@@ -104,7 +108,7 @@ $(LIB): $(BUILD)/libsio.o
 	$(AR) rcs $@ $<
 
 $(LIB_SO): $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,libsio.so.$(MAJOR) $(LDFLAGS) $^ $(LWS_LIBS) -lm -lpthread -o $@
+	$(CC) -shared -Wl,-soname,libsio.so.$(MAJOR) $(LDFLAGS) $^ $(LIB_LIBS) -lm -lpthread -o $@
 	ln -sf $(notdir $@) $(BUILD)/libsio.so.$(MAJOR)
 	ln -sf libsio.so.$(MAJOR) $(BUILD)/libsio.so
 
@@ -135,28 +139,28 @@ uninstall:
 # Program file names use '_', binaries use '-': src/programs/eio_echo.c -> build/eio-echo
 .SECONDEXPANSION:
 $(FILE_PROGS): $$(BUILD)/obj/src/programs/$$(subst -,_,$$(notdir $$@)).o $(COMMON_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) $< $(COMMON_OBJ) $(LIB) $(LWS_LIBS) -lm -o $@
+	$(CC) $(LDFLAGS) $< $(COMMON_OBJ) $(LIB) $(LIB_LIBS) -lm -o $@
 
 prog_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/programs/$(1)/*.c))
 $(DIR_PROGS): $(BUILD)/%: $$(call prog_objs,$$*) $(COMMON_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LIB) $(LWS_LIBS) -lm -o $@
+	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LIB) $(LIB_LIBS) -lm -o $@
 
 UNIT_SUPPORT := $(BUILD)/obj/tests/unit/support/fixtures.o
 $(BUILD)/tests/unit/test_%: $(BUILD)/obj/tests/unit/test_%.o $(UNIT_SUPPORT) $(LIB_INTERNAL)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(UNIT_SUPPORT) $(LIB_INTERNAL) $(LWS_LIBS) $(TEST_LIBS) -lm -o $@
+	$(CC) $(LDFLAGS) $< $(UNIT_SUPPORT) $(LIB_INTERNAL) $(LIB_LIBS) $(TEST_LIBS) -lm -o $@
 
 INTEG_SUPPORT := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard tests/integration/support/*.c)))
 $(INTEGS): $(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(INTEG_SUPPORT) $(LIB_INTERNAL)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(INTEG_SUPPORT) $(LIB_INTERNAL) $(LWS_LIBS) $(TEST_LIBS) $(CURL_LIBS) -lpthread -lm -o $@
+	$(CC) $(LDFLAGS) $< $(INTEG_SUPPORT) $(LIB_INTERNAL) $(LIB_LIBS) $(TEST_LIBS) $(CURL_LIBS) -lpthread -lm -o $@
 
 $(TOOLS): $(BUILD)/%: $(BUILD)/obj/tools/%.o $(LIB)
-	$(CC) $(LDFLAGS) $< $(LIB) $(LWS_LIBS) -lm -o $@
+	$(CC) $(LDFLAGS) $< $(LIB) $(LIB_LIBS) -lm -o $@
 
 $(DOCS_BIN): $(BUILD)/examples/%: $(BUILD)/obj/docs/examples/%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(LIB) $(LWS_LIBS) -lm -o $@
+	$(CC) $(LDFLAGS) $< $(LIB) $(LIB_LIBS) -lm -o $@
 
 deps:
 	@bash tools/install-deps.sh
@@ -233,7 +237,7 @@ FUZZ_SECONDS ?= 20
 FUZZ_ARGS    ?=
 FUZZ_BUILD   := build-fuzz
 FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_LIB_SRC := $(sort $(wildcard src/util/*.c src/eio/*.c src/sio/*.c)) src/transport/http_framing.c \
+FUZZ_LIB_SRC := $(sort $(wildcard src/util/*.c src/eio/*.c src/sio/*.c src/cluster/*.c)) src/transport/http_framing.c \
                 src/api/sio_json.c src/programs/sio-server/emit_request.c
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_LIB     := $(FUZZ_BUILD)/libsio-fuzz.a
@@ -249,7 +253,7 @@ $(FUZZ_LIB): $(FUZZ_LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(FUZZ_BINS): $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(FUZZ_LIB) -lm -o $@
+	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(FUZZ_LIB) $(MSGPACK_LIBS) -lm -o $@
 
 fuzz-build: $(FUZZ_BINS)
 
