@@ -227,6 +227,7 @@ static int broadcast_from(const msgpack_object *o, sio_redis_broadcast *m)
     int rc;
     if ((rc = dup_str(&a[0], &m->uid)) || (rc = get_packet(&a[1], &m->packet)) || (rc = get_opts(&a[2], &m->opts)))
         return rc;
+    m->opts.has_flags = true; /* a broadcast's flags are there, if only empty */
     return SIO_REDIS_OK;
 }
 
