@@ -198,6 +198,21 @@ static int pack_string(from_json *f, int i)
     return SIO_REDIS_OK;
 }
 
+/* A number token made of digits only that fits in 64 bits unsigned. */
+static bool get_uint64(const json_doc *d, int i, uint64_t *out)
+{
+    const char *p = json_tok_start(d, i);
+    size_t n = json_tok_len(d, i);
+    uint64_t v = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (p[k] < '0' || p[k] > '9' || v > (UINT64_MAX - (uint64_t)(p[k] - '0')) / 10)
+            return false;
+        v = v * 10 + (uint64_t)(p[k] - '0');
+    }
+    *out = v;
+    return n > 0;
+}
+
 /* Integers as integers, whatever their spelling (2.0 and 2e0 are 2 to
  * JavaScript, so notepack writes them as integers too); other numbers as
  * float 64. */
@@ -207,6 +222,11 @@ static int pack_number(from_json *f, int i)
     double dv;
     if (json_get_int(f->d, i, &iv)) {
         TRY_PACK(msgpack_pack_int64(f->pk, iv));
+        return SIO_REDIS_OK;
+    }
+    uint64_t uv;
+    if (get_uint64(f->d, i, &uv)) { /* 2^63 and more: MessagePack holds them exactly, so do we */
+        TRY_PACK(msgpack_pack_uint64(f->pk, uv));
         return SIO_REDIS_OK;
     }
     if (!json_get_double(f->d, i, &dv))
