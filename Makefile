@@ -72,13 +72,16 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 INTEG_SRC := $(sort $(wildcard tests/integration/test_*.c))
 INTEGS   := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
+# Small programs the Node tests run, reaching inside the library.
+TEST_TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(subst _,-,$(TEST_TOOL_SRC)))
 TOOL_SRC := $(sort $(wildcard tools/*.c))
 TOOLS    := $(TOOL_SRC:tools/%.c=$(BUILD)/%)
 DOC_SRC  := $(sort $(wildcard docs/examples/*.c))
 DOCS_BIN := $(DOC_SRC:docs/examples/%.c=$(BUILD)/examples/%)
 
 .PHONY: install uninstall all run test unit integration interop asan asan-clang tsan deps check-layers clean bench fuzz fuzz-build fuzz-seeds soak
-all: $(LIB) $(LIB_SO) $(PROGS) $(UNITS) $(INTEGS) $(TOOLS) $(DOCS_BIN)
+all: $(LIB) $(LIB_SO) $(PROGS) $(UNITS) $(INTEGS) $(TOOLS) $(TEST_TOOLS) $(DOCS_BIN)
 
 # Objects are rebuilt when the compiler or its flags change (a stamp holds
 # them), not only when a source does: an object built without -fPIC cannot
@@ -155,6 +158,10 @@ $(INTEGS): $(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(IN
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $< $(INTEG_SUPPORT) $(LIB_INTERNAL) $(LIB_LIBS) $(TEST_LIBS) $(CURL_LIBS) -lpthread -lm -o $@
 
+$(TEST_TOOLS): $(BUILD)/tests/tools/%: $$(BUILD)/obj/tests/tools/$$(subst -,_,$$*).o $(LIB_INTERNAL)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $< $(LIB_INTERNAL) $(LIB_LIBS) -lm -o $@
+
 $(TOOLS): $(BUILD)/%: $(BUILD)/obj/tools/%.o $(LIB)
 	$(CC) $(LDFLAGS) $< $(LIB) $(LIB_LIBS) -lm -o $@
 
@@ -180,7 +187,7 @@ unit: $(UNITS)
 integration: $(PROGS) $(INTEGS)
 	@bash tools/run-tests.sh integration $(BUILD)
 
-interop: $(PROGS)
+interop: $(PROGS) $(TEST_TOOLS)
 	@bash tools/run-tests.sh interop $(BUILD)
 
 test: deps

@@ -15,9 +15,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import msgpack from 'notepack.io';
-import { Emitter } from '@socket.io/redis-emitter';
-import { io as ioc } from 'socket.io-client';
-import { startRedis, startNodeNode, waitNumSub, captureCluster, redisClient } from './cluster_support.mjs';
+import { startRedis } from './cluster_support.mjs';
+import { captureEveryMessage } from './cluster_traffic.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PROTO = path.resolve(HERE, '..', '..', 'proto', 'redis');
@@ -73,65 +72,9 @@ for (const [name, value] of Object.entries(built)) write('notepack', `${name}.mp
 
 // ---- Captured from a live node through Redis ----
 const redis = await startRedis();
-const nodes = [];
-let client;
-let cap;
 try {
-  nodes.push(await startNodeNode(redis.url), await startNodeNode(redis.url));
-  const [a, b] = nodes;
-  await waitNumSub(redis.url, 'socket.io-request#/#', 2);
-  cap = await captureCluster(redis.url);
-  client = ioc(b.url, { auth: { rooms: ['r1'], data: { name: 'bob' } }, transports: ['websocket'] });
-  client.on('ev', (...args) => {
-    const ack = args[args.length - 1];
-    if (typeof ack === 'function') ack({ back: 'yes' });
-  });
-  await new Promise((resolve, reject) => { client.on('connect', resolve); client.on('connect_error', reject); });
-
-  const on = (prefix) => (m) => m.channel.startsWith(prefix);
-  const json = (m) => m.bytes[0] === 0x7b ? JSON.parse(m.bytes) : null;
-  const save = async (name, pred) => write('captured', `${name}.bin`, (await cap.next(pred)).bytes);
-
-  await a.cmd('emit', { rooms: ['r1'], except: ['x'], event: 'ev', args: [1, 1.5, 'é', { $bin: '0102' }, { k: [true, null] }] });
-  await save('broadcast-room', on('socket.io#/#r1#'));
-  await a.cmd('emit', { event: 'ev', args: [], volatile: true, rooms: ['r1', 'r2'] });
-  await save('broadcast-rooms-volatile', on('socket.io#/#'));
-  await a.cmd('fetchSockets', { rooms: ['r1'] });
-  await save('request-fetch', (m) => on('socket.io-request#/#')(m) && json(m)?.type === 5);
-  await save('response-fetch', (m) => on('socket.io-response#/#')(m) && Array.isArray(json(m)?.sockets));
-  await a.cmd('serverSideEmit', { event: 'sse', args: [1, 'two'] });
-  await save('request-sse', (m) => on('socket.io-request#/#')(m) && json(m)?.type === 6);
-  await a.cmd('serverSideEmit', { event: 'sse', args: [1], ack: true });
-  await save('request-sse-ack', (m) => on('socket.io-request#/#')(m) && json(m)?.type === 6 && json(m).requestId);
-  await save('response-sse', (m) => on('socket.io-response#/#')(m) && json(m)?.type === 6);
-  await a.cmd('socketsJoin', { rooms: ['r1'], join: ['r9'] });
-  await save('request-join', (m) => on('socket.io-request#/#')(m) && json(m)?.type === 2);
-  await a.cmd('socketsLeave', { except: ['r2'], leave: ['r9'] });
-  await save('request-leave', (m) => on('socket.io-request#/#')(m) && json(m)?.type === 3);
-  await a.cmd('emitWithAck', { rooms: ['r1'], event: 'ev', args: [{ $bin: 'ff' }] });
-  await save('request-broadcast', (m) => on('socket.io-request#/#')(m) && m.bytes[0] !== 0x7b);
-  await save('response-client-count', (m) => on('socket.io-response#/#')(m) && json(m)?.type === 8);
-  await save('response-broadcast-ack', (m) => on('socket.io-response#/#')(m) && m.bytes[0] !== 0x7b);
-
-  const pub = await redisClient(redis.url);
-  const emitter = new Emitter(pub);
-  emitter.to('r1').except('x').volatile.emit('ev', 'from emitter', Buffer.from([7]));
-  await save('emitter-broadcast', (m) => on('socket.io#/#r1#')(m) && msgpack.decode(m.bytes)[0] === 'emitter');
-  emitter.in('r1').socketsJoin(['r7', 'r8']);
-  await save('emitter-join', (m) => on('socket.io-request#/#')(m) && json(m)?.type === 2 && !json(m).uid);
-  emitter.except('r2').socketsLeave('r7');
-  await save('emitter-leave', (m) => on('socket.io-request#/#')(m) && json(m)?.type === 3 && !json(m).uid);
-  emitter.serverSideEmit('sse', { from: 'emitter' });
-  await save('emitter-sse', (m) => on('socket.io-request#/#')(m) && json(m)?.uid === 'emitter');
-  emitter.in('r1').disconnectSockets(true);
-  await save('emitter-disconnect', (m) => on('socket.io-request#/#')(m) && json(m)?.type === 4 && !json(m).uid);
-  await a.cmd('disconnectSockets', { rooms: ['r1'], close: false });
-  await save('request-disconnect', (m) => on('socket.io-request#/#')(m) && json(m)?.type === 4 && json(m).uid);
-  await pub.quit();
+  for (const m of await captureEveryMessage(redis.url)) write('captured', `${m.name}.bin`, m.bytes);
 } finally {
-  client?.close();
-  await cap?.stop();
-  for (const n of nodes) await n.stop();
   await redis.stop();
 }
 console.log(`wrote ${PROTO}`);
