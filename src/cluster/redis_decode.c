@@ -209,6 +209,25 @@ static int unpack(const void *p, size_t n, bool json_ok, sio_buf *scratch, msgpa
     return sio_redis_mp_unpack(p, n, u);
 }
 
+/* Decodes one message: unpacks it, zeroes *out and fills it with `from`;
+ * on failure releases what was filled with `release`, leaving it zeroed. */
+static int decode(const void *p, size_t n, bool json_ok, int (*from)(const msgpack_object *, void *), void *out,
+                  size_t size, void (*release)(void *))
+{
+    memset(out, 0, size);
+    sio_buf scratch;
+    sio_buf_init(&scratch, 0);
+    msgpack_unpacked u;
+    int rc = unpack(p, n, json_ok, &scratch, &u);
+    if (rc == SIO_REDIS_OK)
+        rc = from(&u.data, out);
+    msgpack_unpacked_destroy(&u);
+    sio_buf_free(&scratch);
+    if (rc)
+        release(out);
+    return rc;
+}
+
 /* ---- Broadcasts ---- */
 
 void sio_redis_broadcast_free(sio_redis_broadcast *m)
@@ -219,8 +238,14 @@ void sio_redis_broadcast_free(sio_redis_broadcast *m)
     memset(m, 0, sizeof(*m));
 }
 
-static int broadcast_from(const msgpack_object *o, sio_redis_broadcast *m)
+static void broadcast_release(void *m)
 {
+    sio_redis_broadcast_free(m);
+}
+
+static int broadcast_from(const msgpack_object *o, void *out)
+{
+    sio_redis_broadcast *m = out;
     if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 3)
         return SIO_REDIS_E_SHAPE;
     const msgpack_object *a = o->via.array.ptr;
@@ -233,15 +258,7 @@ static int broadcast_from(const msgpack_object *o, sio_redis_broadcast *m)
 
 int sio_redis_broadcast_decode(const void *p, size_t n, sio_redis_broadcast *out)
 {
-    memset(out, 0, sizeof(*out));
-    msgpack_unpacked u;
-    int rc = unpack(p, n, false, NULL, &u);
-    if (rc == SIO_REDIS_OK)
-        rc = broadcast_from(&u.data, out);
-    msgpack_unpacked_destroy(&u);
-    if (rc)
-        sio_redis_broadcast_free(out);
-    return rc;
+    return decode(p, n, false, broadcast_from, out, sizeof(*out), broadcast_release);
 }
 
 /* ---- Requests ---- */
@@ -259,8 +276,14 @@ void sio_redis_request_free(sio_redis_request *r)
     memset(r, 0, sizeof(*r));
 }
 
-static int request_from(const msgpack_object *o, sio_redis_request *r)
+static void request_release(void *r)
 {
+    sio_redis_request_free(r);
+}
+
+static int request_from(const msgpack_object *o, void *out)
+{
+    sio_redis_request *r = out;
     if (o->type != MSGPACK_OBJECT_MAP)
         return SIO_REDIS_E_SHAPE;
     const msgpack_object *type = map_get(o, "type");
@@ -293,18 +316,7 @@ static int request_from(const msgpack_object *o, sio_redis_request *r)
 
 int sio_redis_request_decode(const void *p, size_t n, sio_redis_request *out)
 {
-    memset(out, 0, sizeof(*out));
-    sio_buf scratch;
-    sio_buf_init(&scratch, 0);
-    msgpack_unpacked u;
-    int rc = unpack(p, n, true, &scratch, &u);
-    if (rc == SIO_REDIS_OK)
-        rc = request_from(&u.data, out);
-    msgpack_unpacked_destroy(&u);
-    sio_buf_free(&scratch);
-    if (rc)
-        sio_redis_request_free(out);
-    return rc;
+    return decode(p, n, true, request_from, out, sizeof(*out), request_release);
 }
 
 /* ---- Responses ---- */
@@ -368,8 +380,14 @@ static int sockets_from(const msgpack_object *o, sio_redis_response *r)
     return SIO_REDIS_OK;
 }
 
-static int response_from(const msgpack_object *o, sio_redis_response *r)
+static void response_release(void *r)
 {
+    sio_redis_response_free(r);
+}
+
+static int response_from(const msgpack_object *o, void *out)
+{
+    sio_redis_response *r = out;
     if (o->type != MSGPACK_OBJECT_MAP)
         return SIO_REDIS_E_SHAPE;
     const msgpack_object *type = map_get(o, "type");
@@ -404,16 +422,5 @@ static int response_from(const msgpack_object *o, sio_redis_response *r)
 
 int sio_redis_response_decode(const void *p, size_t n, sio_redis_response *out)
 {
-    memset(out, 0, sizeof(*out));
-    sio_buf scratch;
-    sio_buf_init(&scratch, 0);
-    msgpack_unpacked u;
-    int rc = unpack(p, n, true, &scratch, &u);
-    if (rc == SIO_REDIS_OK)
-        rc = response_from(&u.data, out);
-    msgpack_unpacked_destroy(&u);
-    sio_buf_free(&scratch);
-    if (rc)
-        sio_redis_response_free(out);
-    return rc;
+    return decode(p, n, true, response_from, out, sizeof(*out), response_release);
 }

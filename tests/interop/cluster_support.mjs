@@ -17,11 +17,11 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
+import { stopProcess } from './support.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const HOST = '127.0.0.1';
 const START_DEADLINE_MS = 10_000;
-const STOP_DEADLINE_MS = 5_000;
 const OUTPUT_CAP = 64 * 1024;
 
 // Children still running when the test process exits are killed.
@@ -94,21 +94,7 @@ async function startChild(cmd, args, ready, what) {
     });
   }
 
-  async function stop() {
-    if (!exitInfo) {
-      proc.kill('SIGTERM');
-      const t = await Promise.race([
-        exited,
-        new Promise((r) => setTimeout(() => r(null), STOP_DEADLINE_MS).unref()),
-      ]);
-      if (t === null) {
-        proc.kill('SIGKILL');
-        await exited;
-        exitInfo.forced = true;
-      }
-    }
-    return exitInfo;
-  }
+  const stop = () => stopProcess(proc, exited, () => !exitInfo);
   return { proc, exited, output: () => out, stop };
 }
 
