@@ -34,7 +34,13 @@ CPPFLAGS += -Iinclude -Isrc -DJSMN_STRICT -DJSMN_PARENT_LINKS
 # (include/sio_api.h), so that only the public API is exported.
 CFLAGS  += $(STD) $(WARN) $(OPT) $(DEPS) $(SANFLAGS) -fPIC -fvisibility=hidden
 LDFLAGS += $(SANFLAGS)
-LWS_LIBS  = $(shell pkg-config --libs libwebsockets libuv hiredis 2>/dev/null || echo -lwebsockets -luv -lhiredis)
+LWS_LIBS  = $(shell pkg-config --libs libwebsockets libuv 2>/dev/null || echo -lwebsockets -luv)
+# The cluster layer (src/cluster/) and only it uses msgpack-c (the Redis
+# adapter's wire format) and hiredis (its client); tools/libsio.pc.in names
+# them for static linking.
+MSGPACK_LIBS = $(shell pkg-config --libs msgpack 2>/dev/null || echo -lmsgpackc)
+HIREDIS_LIBS = $(shell pkg-config --libs hiredis 2>/dev/null || echo -lhiredis)
+LIB_LIBS  = $(LWS_LIBS) $(MSGPACK_LIBS) $(HIREDIS_LIBS)
 TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 CURL_LIBS = $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 
@@ -47,7 +53,7 @@ CURL_LIBS = $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 # Programs and examples link libsio.a: they can only use the public API.
 VERSION  := $(shell sed -n 's/^\#define SIO_VERSION_STRING "\(.*\)"/\1/p' include/sio_version.h)
 MAJOR    := $(firstword $(subst ., ,$(VERSION)))
-LIB_SRC  := $(sort $(wildcard src/util/*.c src/eio/*.c src/sio/*.c src/transport/*.c src/cluster/*.c src/api/*.c))
+LIB_SRC  := $(sort $(wildcard src/util/*.c src/eio/*.c src/sio/*.c src/cluster/*.c src/transport/*.c src/api/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libsio.a
 LIB_SO   := $(BUILD)/libsio.so.$(VERSION)
@@ -74,11 +80,14 @@ INTEGS   := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 LOADGEN_SRC := $(sort $(wildcard tools/loadgen/*.c))
 LOADGEN_OBJ := $(LOADGEN_SRC:%.c=$(BUILD)/obj/%.o)
 TOOLS    := $(BUILD)/sio_loadgen
+# Small programs the Node tests run, reaching inside the library.
+TEST_TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(subst _,-,$(TEST_TOOL_SRC)))
 DOC_SRC  := $(sort $(wildcard docs/examples/*.c))
 DOCS_BIN := $(DOC_SRC:docs/examples/%.c=$(BUILD)/examples/%)
 
 .PHONY: install uninstall all run test unit integration interop asan asan-clang tsan deps check-layers clean bench fuzz fuzz-build fuzz-seeds soak
-all: $(LIB) $(LIB_SO) $(PROGS) $(UNITS) $(INTEGS) $(TOOLS) $(DOCS_BIN)
+all: $(LIB) $(LIB_SO) $(PROGS) $(UNITS) $(INTEGS) $(TOOLS) $(TEST_TOOLS) $(DOCS_BIN)
 
 # Objects are rebuilt when the compiler or its flags change (a stamp holds
 # them), not only when a source does: an object built without -fPIC cannot
@@ -108,7 +117,7 @@ $(LIB): $(BUILD)/libsio.o
 	$(AR) rcs $@ $<
 
 $(LIB_SO): $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,libsio.so.$(MAJOR) $(LDFLAGS) $^ $(LWS_LIBS) -lm -lpthread -o $@
+	$(CC) -shared -Wl,-soname,libsio.so.$(MAJOR) $(LDFLAGS) $^ $(LIB_LIBS) -lm -lpthread -o $@
 	ln -sf $(notdir $@) $(BUILD)/libsio.so.$(MAJOR)
 	ln -sf libsio.so.$(MAJOR) $(BUILD)/libsio.so
 
@@ -139,28 +148,32 @@ uninstall:
 # Program file names use '_', binaries use '-': src/programs/eio_echo.c -> build/eio-echo
 .SECONDEXPANSION:
 $(FILE_PROGS): $$(BUILD)/obj/src/programs/$$(subst -,_,$$(notdir $$@)).o $(COMMON_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) $< $(COMMON_OBJ) $(LIB) $(LWS_LIBS) -lm -o $@
+	$(CC) $(LDFLAGS) $< $(COMMON_OBJ) $(LIB) $(LIB_LIBS) -lm -o $@
 
 prog_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/programs/$(1)/*.c))
 $(DIR_PROGS): $(BUILD)/%: $$(call prog_objs,$$*) $(COMMON_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LIB) $(LWS_LIBS) -lm -o $@
+	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LIB) $(LIB_LIBS) -lm -o $@
 
 UNIT_SUPPORT := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard tests/unit/support/*.c)))
 $(BUILD)/tests/unit/test_%: $(BUILD)/obj/tests/unit/test_%.o $(UNIT_SUPPORT) $(LIB_INTERNAL)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(UNIT_SUPPORT) $(LIB_INTERNAL) $(LWS_LIBS) $(TEST_LIBS) -lm -o $@
+	$(CC) $(LDFLAGS) $< $(UNIT_SUPPORT) $(LIB_INTERNAL) $(LIB_LIBS) $(TEST_LIBS) -lm -o $@
 
 INTEG_SUPPORT := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard tests/integration/support/*.c)))
 $(INTEGS): $(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(INTEG_SUPPORT) $(LIB_INTERNAL)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(INTEG_SUPPORT) $(LIB_INTERNAL) $(LWS_LIBS) $(TEST_LIBS) $(CURL_LIBS) -lpthread -lm -o $@
+	$(CC) $(LDFLAGS) $< $(INTEG_SUPPORT) $(LIB_INTERNAL) $(LIB_LIBS) $(TEST_LIBS) $(CURL_LIBS) -lpthread -lm -o $@
+
+$(TEST_TOOLS): $(BUILD)/tests/tools/%: $$(BUILD)/obj/tests/tools/$$(subst -,_,$$*).o $(LIB_INTERNAL)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $< $(LIB_INTERNAL) $(LIB_LIBS) -lm -o $@
 
 $(BUILD)/sio_loadgen: $(LOADGEN_OBJ)
 	$(CC) $(LDFLAGS) $^ -lm -o $@
 
 $(DOCS_BIN): $(BUILD)/examples/%: $(BUILD)/obj/docs/examples/%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(LIB) $(LWS_LIBS) -lm -o $@
+	$(CC) $(LDFLAGS) $< $(LIB) $(LIB_LIBS) -lm -o $@
 
 deps:
 	@bash tools/install-deps.sh
@@ -180,7 +193,7 @@ unit: $(UNITS)
 integration: $(PROGS) $(INTEGS)
 	@bash tools/run-tests.sh integration $(BUILD)
 
-interop: $(PROGS)
+interop: $(PROGS) $(TEST_TOOLS)
 	@bash tools/run-tests.sh interop $(BUILD)
 
 test: deps
@@ -237,7 +250,7 @@ FUZZ_SECONDS ?= 20
 FUZZ_ARGS    ?=
 FUZZ_BUILD   := build-fuzz
 FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_LIB_SRC := $(sort $(wildcard src/util/*.c src/eio/*.c src/sio/*.c)) src/transport/http_framing.c \
+FUZZ_LIB_SRC := $(sort $(wildcard src/util/*.c src/eio/*.c src/sio/*.c src/cluster/*.c)) src/transport/http_framing.c \
                 src/api/sio_json.c src/programs/sio-server/emit_request.c
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_LIB     := $(FUZZ_BUILD)/libsio-fuzz.a
@@ -253,7 +266,7 @@ $(FUZZ_LIB): $(FUZZ_LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(FUZZ_BINS): $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(FUZZ_LIB) -lm -o $@
+	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(FUZZ_LIB) $(MSGPACK_LIBS) -lm -o $@
 
 fuzz-build: $(FUZZ_BINS)
 

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Check the layering rules of the design (DESIGN.md, "Layers"):
 #   - only files under src/transport/ include libwebsockets.h (src/, include/)
+#   - only files under src/cluster/ include msgpack-c's headers (msgpack.h,
+#     msgpack/...) or hiredis's (hiredis/..., hiredis.h, async.h)
+#   - src/cluster/ (the Redis adapter) sits on the core: it includes nothing
+#     from src/transport, src/api, src/programs; and only src/api/ and
+#     src/cluster/ itself include from src/cluster
 #   - src/util/ includes nothing from src/eio, src/sio, src/transport
 #   - src/eio/ includes nothing from src/sio, src/transport
 #   - src/sio/ includes nothing from src/transport
@@ -59,7 +64,7 @@ resolve() { # including_file kind(quote|angle) name
     done
     # Not (yet) in the tree: judge by the name, as the build would find it.
     case $name in
-        util/*|eio/*|sio/*|transport/*|api/*|programs/*) echo "src/$name" ;;
+        util/*|eio/*|sio/*|cluster/*|transport/*|api/*|programs/*) echo "src/$name" ;;
         ../*|./*) [ "$kind" = quote ] && realpath -m --relative-to="$root" "$dir/$name" ;;
     esac
 }
@@ -69,6 +74,7 @@ layer_of() { # repo-relative path -> util|eio|sio|transport|api|programs|include
         src/util/*) echo util ;;
         src/eio/*) echo eio ;;
         src/sio/*) echo sio ;;
+        src/cluster/*) echo cluster ;;
         src/transport/*) echo transport ;;
         src/api/*) echo api ;;
         src/programs/*) echo programs ;;
@@ -97,16 +103,27 @@ for f in "${files[@]}"; do
             bad "$where: only src/transport/ may include libwebsockets.h"
             continue
         fi
+        case $name in
+            msgpack.h|msgpack/*|hiredis.h|hiredis/*|async.h|adapters/*)
+                if [ "$from" != cluster ]; then
+                    bad "$where: only src/cluster/ may include msgpack-c or hiredis headers"
+                    continue
+                fi ;;
+        esac
         target=$(resolve "$f" "$kind" "$name")
         to=other
         [ -n "$target" ] && to=$(layer_of "$target")
         case $from:$to in
-            util:eio|util:sio|util:transport|util:api|util:programs)
+            util:eio|util:sio|util:cluster|util:transport|util:api|util:programs)
                 bad "$where: src/util/ may not include from src/$to/" ;;
-            eio:sio|eio:transport|eio:api|eio:programs)
+            eio:sio|eio:cluster|eio:transport|eio:api|eio:programs)
                 bad "$where: src/eio/ may not include from src/$to/" ;;
-            sio:transport|sio:api|sio:programs)
+            sio:cluster|sio:transport|sio:api|sio:programs)
                 bad "$where: src/sio/ may not include from src/$to/" ;;
+            cluster:transport|cluster:api|cluster:programs)
+                bad "$where: src/cluster/ may not include from src/$to/" ;;
+            transport:cluster)
+                bad "$where: src/transport/ may not include from src/cluster/" ;;
             programs:include|include:include) ;;
             programs:programs)
                 case $f in

@@ -18,7 +18,7 @@ cd "$root"
 out=${1:-build-fuzz/corpus}
 proto=proto
 
-targets=(base64 emit_request eio_payload eio_payload3 http_framing json jsonp query session sio_decode)
+targets=(base64 emit_request eio_payload eio_payload3 http_framing json jsonp query redis_decode session sio_decode)
 for t in "${targets[@]}"; do
     mkdir -p "$out/$t"
     rm -f "$out/$t"/seed-*
@@ -50,6 +50,7 @@ while read -r f; do
     seed eio_payload3 "$(tag "$f")" < "$f"
 done < <(fixtures eio/v3_text_valid eio/v3_text_invalid eio/v3_binary_valid eio/v3_binary_invalid)
 while read -r f; do seed json "$(tag "$f")" < "$f"; done < <(fixtures json)
+while read -r f; do seed redis_decode "$(tag "$f")" < "$f"; done < <(fixtures redis/notepack redis/captured)
 
 # --- derived seeds ------------------------------------------------------------------
 # A Socket.IO packet is an Engine.IO message; its payload is JSON.

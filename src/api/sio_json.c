@@ -456,24 +456,15 @@ void sio_jw_double(sio_json_writer *w, double v)
             jw_fail(w, SIO_EINVAL);
         return;
     }
-    /* %.17g always reads back exactly; a shorter form often does too. The
-     * text goes through the project's JSON reader, which converts in the C
-     * locale whatever the application's locale says. */
-    char text[40];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(text, sizeof(text), "%.*g", prec, v);
-        for (char *c = text; *c; c++)
-            if (*c == ',')
-                *c = '.'; /* a locale's decimal comma */
-        json_doc d;
-        double back;
-        bool same = json_parse(&d, text, strlen(text), NULL) == JSON_OK && json_get_double(&d, 0, &back) &&
-                    back == v;
-        json_doc_free(&d);
-        if (same)
-            break;
+    sio_buf text;
+    sio_buf_init(&text, 0);
+    if (json_write_double(&text, v)) {
+        if (w)
+            jw_fail(w, SIO_ENOMEM);
+    } else {
+        jw_scalar(w, (const char *)text.data, text.len);
     }
-    jw_scalar(w, text, strlen(text));
+    sio_buf_free(&text);
 }
 
 void sio_jw_bool(sio_json_writer *w, bool v)

@@ -26,6 +26,7 @@
 #include <locale.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -818,4 +819,28 @@ int json_write_string(sio_buf *b, const char *s, size_t n)
 fail:
     b->len = orig;
     return -1;
+}
+
+int json_write_double(sio_buf *b, double v)
+{
+    if (!isfinite(v))
+        return -1;
+    /* %.17g always reads back exactly; a shorter form often does too. The
+     * text is read back the way the JSON reader reads numbers, in the C
+     * locale whatever the application's locale says. */
+    char text[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(text, sizeof(text), "%.*g", prec, v);
+        for (char *c = text; *c; c++)
+            if (*c == ',')
+                *c = '.'; /* a locale's decimal comma */
+        json_doc d;
+        double back;
+        bool same = json_parse(&d, text, strlen(text), NULL) == JSON_OK && json_get_double(&d, 0, &back) &&
+                    back == v;
+        json_doc_free(&d);
+        if (same)
+            break;
+    }
+    return sio_buf_puts(b, text);
 }

@@ -100,5 +100,9 @@ bool json_get_double(const json_doc *d, int i, double *out);
 /* Writer: appends a JSON string literal (with quotes) for the UTF-8 bytes
  * s[0..n), escaping '"', '\\' and control characters. Returns 0 or -1 (OOM). */
 int json_write_string(sio_buf *b, const char *s, size_t n);
+/* Writer: appends the shortest of %.15g, %.16g, %.17g that reads back as
+ * exactly v (a '.' whatever the locale). v must be finite. Returns 0 or -1
+ * (out of memory, or v not finite). */
+int json_write_double(sio_buf *b, double v);
 
 #endif

@@ -106,21 +106,7 @@ export async function startServer(binaryName, args = [], opts = {}) {
     await Promise.race([exited, new Promise((r) => setTimeout(r, 20))]);
   }
 
-  async function stop() {
-    if (!exitInfo) {
-      proc.kill('SIGTERM');
-      const t = await Promise.race([
-        exited,
-        new Promise((r) => setTimeout(() => r(null), STOP_DEADLINE_MS).unref()),
-      ]);
-      if (t === null) {
-        proc.kill('SIGKILL');
-        await exited;
-        exitInfo.forced = true;
-      }
-    }
-    return exitInfo;
-  }
+  const stop = () => stopProcess(proc, exited, () => !exitInfo);
 
   return {
     port,
@@ -133,6 +119,25 @@ export async function startServer(binaryName, args = [], opts = {}) {
     describeExit,
     stop,
   };
+}
+
+/**
+ * Ends a spawned child that `running()` says still runs: SIGTERM, then
+ * SIGKILL after 5 s. Resolves with what `exited` resolves with (its exit
+ * information), marked `forced` when SIGKILL was needed.
+ */
+export async function stopProcess(proc, exited, running) {
+  if (!running()) return exited;
+  proc.kill('SIGTERM');
+  const t = await Promise.race([
+    exited,
+    new Promise((r) => setTimeout(() => r(null), STOP_DEADLINE_MS).unref()),
+  ]);
+  if (t !== null) return t;
+  proc.kill('SIGKILL');
+  const info = await exited;
+  info.forced = true;
+  return info;
 }
 
 function listen(emitter, event, fn) {
