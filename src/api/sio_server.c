@@ -47,6 +47,13 @@ static void on_lws_log(void *ctx, int level, const char *line)
     srv->opt.log(level, text, srv->opt.log_user);
 }
 
+/* The transport's own lines, as they are. */
+static void on_notice(void *ctx, int level, const char *line)
+{
+    sio_server *srv = ctx;
+    srv->opt.log(level, line, srv->opt.log_user);
+}
+
 static void on_refused(void *ctx, unsigned status, const char *what, const char *path)
 {
     sio_server *srv = ctx;
@@ -74,7 +81,8 @@ static void tick(void *ctx, int64_t now) { sio_core_tick(ctx, now); }
 
 _Static_assert(SIO_ENOMEM == (int)TRANSPORT_ENOMEM && SIO_EADDRINUSE == (int)TRANSPORT_EADDRINUSE &&
                    SIO_EADDRNOTAVAIL == (int)TRANSPORT_EADDRNOTAVAIL && SIO_EACCES == (int)TRANSPORT_EACCES &&
-                   SIO_EEVENTLOOP == (int)TRANSPORT_EEVENTLOOP && SIO_ELISTEN == (int)TRANSPORT_ELISTEN,
+                   SIO_EEVENTLOOP == (int)TRANSPORT_EEVENTLOOP && SIO_ELISTEN == (int)TRANSPORT_ELISTEN &&
+                   SIO_ETLS == (int)TRANSPORT_ETLS,
                "the public codes are the transport's");
 
 sio_server *sio_server_new(const sio_options *o)
@@ -158,6 +166,7 @@ int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t 
     tc.timer_ctx = srv;
     if (o->log) {
         tc.log = on_lws_log;
+        tc.notice = on_notice;
         tc.log_ctx = srv;
     }
     tc.trusted_proxies = o->trusted_proxies;
@@ -171,6 +180,8 @@ int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t 
     tc.compress_threshold = o->http_compression ? (o->http_compression_threshold ? o->http_compression_threshold : 1)
                                                 : 0;
     tc.cookie = cookie;
+    tc.tls_cert = o->tls_cert;
+    tc.tls_key = o->tls_key;
     tc.app_loop = o->uv_loop;
     tc.on_stopped = on_stopped;
     tc.stopped_ctx = srv;
@@ -202,6 +213,7 @@ int sio_server_run(sio_server *srv)
 }
 
 void sio_server_stop(sio_server *srv) { transport_stop(srv->transport); }
+void sio_server_reload_tls(sio_server *srv) { transport_reload_tls(srv->transport); }
 
 void sio_server_free(sio_server *srv)
 {

@@ -76,6 +76,7 @@ int main(int argc, char **argv)
         return 1;
     }
     signals_stop_sio(server, 0);
+    signals_reload_tls_on_hup();
     fprintf(stderr, "sio-echo listening on port %d, path %s\n", sio_server_port(server), o.path);
     int rc = sio_server_run(server);
     async_worker_finish();
