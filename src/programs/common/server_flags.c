@@ -31,6 +31,7 @@ enum {
     F_TRUST_PROXY,
     F_KEEP_HEADER,
     F_CLEANUP_CHILDREN,
+    F_REDIS,
     F_HELP,
 };
 
@@ -56,6 +57,7 @@ static const struct option common[] = {
     {"trust-proxy", required_argument, 0, F_TRUST_PROXY},
     {"keep-header", required_argument, 0, F_KEEP_HEADER},
     {"cleanup-empty-child-namespaces", no_argument, 0, F_CLEANUP_CHILDREN},
+    {"redis", required_argument, 0, F_REDIS},
     {"help", no_argument, 0, F_HELP},
 };
 #define N_COMMON (sizeof(common) / sizeof(common[0]))
@@ -67,7 +69,8 @@ static const char **origins, **proxies, **headers;
 /* Flags of the Socket.IO programs only. */
 static bool sio_only(int val)
 {
-    return val == F_CONNECT_TIMEOUT || val == F_TRUST_PROXY || val == F_KEEP_HEADER || val == F_CLEANUP_CHILDREN;
+    return val == F_CONNECT_TIMEOUT || val == F_TRUST_PROXY || val == F_KEEP_HEADER || val == F_CLEANUP_CHILDREN ||
+           val == F_REDIS;
 }
 
 static void usage(const server_flags *f, FILE *out, bool sio)
@@ -89,7 +92,10 @@ static void usage(const server_flags *f, FILE *out, bool sio)
               "                         (repeatable), for the client's address\n"
               "  --keep-header NAME     keep this request header of the handshake too (repeatable;\n"
               "                         the ones libwebsockets knows by name are always kept)\n"
-              "  --cleanup-empty-child-namespaces  drop a dynamic namespace with its last socket\n",
+              "  --cleanup-empty-child-namespaces  drop a dynamic namespace with its last socket\n"
+              "  --redis URL            join a cluster through Redis, as a node of Node's\n"
+              "                         @socket.io/redis-adapter: redis://[:password@]host[:port][/db]\n"
+              "                         (or set SIO_REDIS_URL)\n",
               out);
     fputs("  --max-payload BYTES    largest message (maxHttpBufferSize), default 1000000\n"
           "  --cors-origin ORIGIN   allow this origin (repeatable; * for any;\n"
@@ -192,6 +198,8 @@ int server_flags_parse(const server_flags *f, int argc, char **argv, sio_options
     const char *prog = f->prog;
     size_t n_origins = 0, n_proxies = 0, n_headers = 0;
     int status = -1, ch;
+    if (sio && getenv("SIO_REDIS_URL") && *getenv("SIO_REDIS_URL"))
+        sio->redis_url = getenv("SIO_REDIS_URL"); /* a --redis below wins */
     optind = 1;
     while (status < 0 && (ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         const char *v = optarg;
@@ -265,6 +273,7 @@ int server_flags_parse(const server_flags *f, int argc, char **argv, sio_options
         case F_TRUST_PROXY: proxies[n_proxies++] = v; break;
         case F_KEEP_HEADER: headers[n_headers++] = v; break;
         case F_CLEANUP_CHILDREN: sio->cleanup_empty_child_namespaces = true; break;
+        case F_REDIS: sio->redis_url = v; break;
         case 'h':
         case F_HELP:
             usage(f, stdout, sio != NULL);
