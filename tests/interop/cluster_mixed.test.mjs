@@ -12,7 +12,7 @@ import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { io } from 'socket.io-client';
 import { Emitter } from '@socket.io/redis-emitter';
-import { redisClient, startCNode, startNodeNode, startRedis, waitNumSub } from './cluster_support.mjs';
+import { redisClient, startCNode, startNodeNode, startRedis, waitNumSub, waitOutput } from './cluster_support.mjs';
 import { collector, norm, stopChecked, tracker, waitFor, withTimeout } from './support.mjs';
 
 const T = { timeout: 30_000 };
@@ -294,6 +294,7 @@ describe('mixed cluster: two C nodes and a Node node through Redis', () => {
     assert.deepEqual(all.sockets.map((s) => s.id).sort(), [a.id, a2.id, b.id].sort());
     // One line per change of state.
     for (const c of [c1, c2]) {
+      await waitOutput(c, /Redis is up[\s\S]*Redis is up/);
       assert.equal(c.output().match(/Redis is down/g)?.length, 1, c.output());
       assert.equal(c.output().match(/Redis is up/g)?.length, 2, c.output());
     }

@@ -255,3 +255,31 @@ export async function captureCluster(url) {
 export async function startCNode(redisUrl, binary = 'sio-echo', args = []) {
   return startServer(binary, ['--host', HOST, '--redis', redisUrl, ...args]);
 }
+
+/**
+ * Resolves once a started process's output (server.output()) matches `re`,
+ * checked again at each piece of output; rejects after `ms`.
+ */
+export function waitOutput(server, re, ms = 5000) {
+  return new Promise((resolve, reject) => {
+    const streams = [server.proc.stdout, server.proc.stderr];
+    const check = () => {
+      if (!re.test(server.output())) return false;
+      finish();
+      resolve();
+      return true;
+    };
+    const timer = setTimeout(() => {
+      finish();
+      reject(new Error(`no output matching ${re} after ${ms} ms:\n${server.output()}`));
+    }, ms);
+    // Our listener runs after the one that keeps the output.
+    const onData = () => setImmediate(check);
+    const finish = () => {
+      clearTimeout(timer);
+      for (const s of streams) s.off('data', onData);
+    };
+    for (const s of streams) s.on('data', onData);
+    check();
+  });
+}
