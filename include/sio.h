@@ -213,6 +213,15 @@ typedef struct sio_options {
      * sio_broadcast_with_ack without a timeout of its own); Node's
      * requestsTimeout. ms, default 5000. */
     unsigned requests_timeout;
+    /* Joins a cluster through Redis, as one more node of Node's
+     * @socket.io/redis-adapter 8.3 (same channels, messages and server
+     * ids): "redis://[[user]:password@]host[:port][/db]". Broadcasts and the
+     * server-wide operations then reach the sockets of every node, and
+     * @socket.io/redis-emitter reaches this server's. Redis need not be up:
+     * the server serves its own clients meanwhile and joins when it comes
+     * (state changes go to `log`). A bad URL makes sio_server_create fail
+     * (SIO_EINVAL). NULL (default): this server alone. */
+    const char *redis_url;
 } sio_options;
 
 /* Fills `o` with the defaults above. */

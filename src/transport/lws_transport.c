@@ -499,6 +499,17 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
 bool transport_on_app_loop(const sio_transport *t) { return t->uv != &t->own_loop; }
 
 eio_engine *transport_engine(sio_transport *t) { return t->eng; }
+void *transport_uv_loop(sio_transport *t) { return t->uv; }
+/* lws's libuv plugin re-arms its timer for a newly scheduled sul only after
+ * one of its own events (its idle handle): a deadline moved earlier here
+ * would wait for the next one. Waking lws's service makes that event. */
+void transport_settle(sio_transport *t)
+{
+    int64_t before = t->scheduled;
+    transport_after_event(t);
+    if (t->scheduled < before)
+        lws_cancel_service(t->ctx);
+}
 int transport_port(const sio_transport *t) { return t->port; }
 
 int transport_run(sio_transport *t)

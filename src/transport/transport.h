@@ -163,6 +163,13 @@ void transport_reload_tls(sio_transport *t);
  * not running (after uv_run returned); the loop is run without waiting until
  * the transport's handles are closed, so other handles' callbacks may run. */
 void transport_free(sio_transport *t);
+/* The libuv loop (a uv_loop_t *) the transport runs on: its own or the
+ * application's. Other handles of the server (the link to Redis) go there. */
+void *transport_uv_loop(sio_transport *t);
+/* For work done in a loop callback that is not the transport's (a message
+ * from another server): reaps the sessions it closed and re-arms the
+ * timer for the deadlines it moved, as after the transport's own events. */
+void transport_settle(sio_transport *t);
 /* The engine's clock: milliseconds, monotonic. */
 int64_t transport_now_ms(void);
 

@@ -49,6 +49,13 @@
 #include "namespaces.h"
 #include "sio.h"
 
+/* The library's log lines, only in a cluster: Redis's comings and goings. */
+static void log_line(int level, const char *line, void *user)
+{
+    if (strncmp(line, "cluster:", 8) == 0)
+        fprintf(stderr, "sio-echo: %s\n", line);
+}
+
 int main(int argc, char **argv)
 {
     sio_options o;
@@ -58,6 +65,8 @@ int main(int argc, char **argv)
     int status = server_flags_parse(&f, argc, argv, &o, NULL);
     if (status >= 0)
         return status;
+    if (o.redis_url)
+        o.log = log_line;
     sio_server *server = sio_server_new(&o);
     if (!server)
         return 1;
