@@ -208,6 +208,12 @@ typedef struct sio_options {
      * HTTP. sio_server_reload_tls() reads them again. */
     const char *tls_cert;
     const char *tls_key;
+    /* WebSocket permessage-deflate for clients that ask for it (Node's
+     * perMessageDeflate): messages of at least per_message_deflate_threshold
+     * bytes (1024) go compressed. Default off, as in Node: each connection
+     * that uses it holds a zlib stream pair (about 300 KB). */
+    bool per_message_deflate;
+    size_t per_message_deflate_threshold;
     /* How long server-wide operations wait for the other servers' answers
      * (sio_fetch_sockets, sio_server_side_emit_with_ack, and
      * sio_broadcast_with_ack without a timeout of its own); Node's

@@ -237,6 +237,8 @@ int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t 
     tc.compress_threshold = o->http_compression ? (o->http_compression_threshold ? o->http_compression_threshold : 1)
                                                 : 0;
     tc.cookie = cookie;
+    tc.per_message_deflate = o->per_message_deflate;
+    tc.deflate_threshold = o->per_message_deflate_threshold;
     tc.tls_cert = o->tls_cert;
     tc.tls_key = o->tls_key;
     tc.app_loop = o->uv_loop;

@@ -219,6 +219,7 @@ void sio_options_init(sio_options *o)
         .requests_timeout = 5000,
         .http_compression = true,
         .http_compression_threshold = 1024,
+        .per_message_deflate_threshold = 1024,
         .cookie_path = "/",
         .cookie_same_site = "Lax",
         .cookie_http_only = true,

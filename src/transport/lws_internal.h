@@ -10,6 +10,7 @@
 #include "eio/eio_codec.h"
 #include "transport/http_compress.h"
 #include "transport/http_framing.h"
+#include "transport/ws_deflate.h"
 
 #include <libwebsockets.h>
 #include <stdatomic.h>
@@ -50,6 +51,8 @@ struct sio_transport {
     http_encoder enc; /* polling responses' compression */
     sio_buf zout;     /* a compressed response is made here */
     sio_buf cookie;   /* the Set-Cookie value of the handshake being answered */
+    sio_buf wsz;      /* a WebSocket message inflated, or compressed, is made here */
+    ws_deflater deflater; /* permessage-deflate: one compressor for all connections */
     /* WebSockets with frames queued since the last flush (see want_write). */
     struct pss **flush;
     size_t n_flush, cap_flush;
@@ -113,6 +116,9 @@ typedef struct pss {
     bool jsonp;           /* a JSONP poll or post (Engine.IO v3) */
     bool handshake;       /* the polling handshake: the response may set the cookie */
     bool cookie;          /* the response sets the transport's `cookie` */
+    bool deflate;         /* a WebSocket with permessage-deflate (ws_deflate.h) */
+    bool rx_deflated;     /* the message being read came compressed (RSV1) */
+    ws_inflater *inflater; /* made with the first compressed message */
     const char *content_encoding; /* of the response body, or NULL */
     uint32_t jsonp_index;
     int8_t pending_error; /* eio_error to answer once a refused POST's body is drained */
@@ -182,6 +188,10 @@ void transport_http_closed(pss *p);
 void transport_held_hangups(sio_transport *t);
 
 /* lws_ws.c */
+/* permessage-deflate's pass-through lws extension (lws_ws.c), and the
+ * per-connection decision to take a client's offer. */
+extern const struct lws_extension transport_deflate_extension[];
+int transport_ws_confirm_extension(pss *p, struct lws *wsi, const char *name);
 int transport_ws_filter(pss *p, struct lws *wsi);
 int transport_ws_established(pss *p, struct lws *wsi);
 int transport_ws_receive(pss *p, struct lws *wsi, const void *in, size_t len);

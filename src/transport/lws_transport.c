@@ -204,6 +204,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (p && p->kind == K_HTTP)
             transport_http_closed(p);
         break;
+    case LWS_CALLBACK_CONFIRM_EXTENSION_OKAY:
+        rc = transport_ws_confirm_extension(p, wsi, in);
+        break;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         rc = transport_ws_filter(p, wsi);
         break;
@@ -252,7 +255,9 @@ void transport_config_defaults(transport_config *c)
     c->request_timeout_ms = 300000;
     c->keep_alive_secs = 5;
     c->compress_threshold = 1024;
+    c->deflate_threshold = 1024;
 }
+
 
 /* Runs the loop without waiting until nothing is left in it (bounded: a
  * handle that never closes must not hang the shutdown). */
@@ -403,6 +408,7 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
     sio_buf_init(&t->ws_out, 0);
     sio_buf_init(&t->zout, 0);
     sio_buf_init(&t->cookie, 0);
+    sio_buf_init(&t->wsz, 0);
     eio_transport_ops ops = {t, transport_want_write, close_conn};
     t->eng = eio_engine_new(eopt, &ops, h);
     if (!t->eng)
@@ -443,6 +449,13 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
         return failed(t, why, TRANSPORT_EEVENTLOOP, "cannot create a libuv event loop");
     void *loops[1] = {t->uv};
     info.foreign_loops = loops;
+    if (cfg->per_message_deflate) {
+        /* Negotiated through a pass-through extension (ws_deflate.h): lws
+         * then lets compressed frames through, and the binding inflates
+         * them, validating their UTF-8 itself once inflated. */
+        info.extensions = transport_deflate_extension;
+        info.options &= ~(uint64_t)LWS_SERVER_OPTION_VALIDATE_UTF8;
+    }
     info.max_http_header_pool = 0; /* as many header tables as connections */
     info.max_http_header_data = LWS_HEADER_TABLE;
     connection_limits(cfg, &info.fd_limit_per_thread, &t->max_connections);
@@ -558,6 +571,8 @@ void transport_free(sio_transport *t)
     sio_buf_free(&t->ws_out);
     sio_buf_free(&t->zout);
     sio_buf_free(&t->cookie);
+    ws_deflater_free(&t->deflater);
+    sio_buf_free(&t->wsz);
     http_encoder_free(&t->enc);
     for (size_t i = 0; i < t->n_own_addrs; i++)
         free(t->own_addrs[i]);

@@ -2,6 +2,8 @@
  * frames out gathered into one send() per connection after each round. */
 #include "transport/lws_internal.h"
 
+#include "util/utf8.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,10 +111,55 @@ int transport_ws_filter(pss *p, struct lws *wsi)
     return 0;
 }
 
+/* --- permessage-deflate (ws_deflate.h) ---------------------------------------- */
+
+/* The parameters lws may echo back when a client offers them (lws echoes
+ * only options without a value): both are what the binding does anyway. */
+static const struct lws_ext_options deflate_options[] = {
+    {"server_no_context_takeover", EXTARG_NONE},
+    {"client_no_context_takeover", EXTARG_NONE},
+    {NULL, 0},
+};
+
+/* The pass-through extension: it transforms nothing (every payload is left
+ * as it is, PMDR_UNKNOWN), so that frames keep their RSV1 bit and bytes,
+ * which the binding inflates itself. */
+static int deflate_passthrough(struct lws_context *ctx, const struct lws_extension *ext, struct lws *wsi,
+                               enum lws_extension_callback_reasons reason, void *user, void *in, size_t len)
+{
+    if (reason == LWS_EXT_CB_CONSTRUCT)
+        *(const struct lws_ext_options **)in = deflate_options;
+    return 0;
+}
+
+const struct lws_extension transport_deflate_extension[] = {
+    {"permessage-deflate", deflate_passthrough, NULL},
+    {NULL, NULL, NULL},
+};
+
+/* Whether this client's permessage-deflate offer is one to take. */
+static bool deflate_offered(struct lws *wsi)
+{
+    char *ext = transport_header_dup(wsi, WSI_TOKEN_EXTENSIONS);
+    bool ok = ws_deflate_acceptable(ext);
+    free(ext);
+    return ok;
+}
+
+/* lws asks before it accepts an extension: 0 takes it. */
+int transport_ws_confirm_extension(pss *p, struct lws *wsi, const char *name)
+{
+    return p && p->t->cfg.per_message_deflate && name && strcmp(name, "permessage-deflate") == 0 &&
+                   deflate_offered(wsi)
+               ? 0
+               : 1;
+}
+
 int transport_ws_established(pss *p, struct lws *wsi)
 {
     sio_transport *t = p->t;
     p->kind = K_WS;
+    p->deflate = t->cfg.per_message_deflate && deflate_offered(wsi);
     sio_buf_init(&p->body, SIO_HEADROOM);
     query q;
     transport_read_query(wsi, &q, EIO_METHOD_GET, true);
@@ -145,30 +192,59 @@ static int closed_by_engine(struct lws *wsi)
     return -1;
 }
 
+/* A whole message: inflated when it came compressed, its UTF-8 checked when
+ * lws does not (with permessage-deflate on), then to the engine. */
+static int receive_message(pss *p, struct lws *wsi, const unsigned char *in, size_t len, bool binary, size_t max)
+{
+    sio_transport *t = p->t;
+    if (p->rx_deflated) {
+        if (!p->inflater && !(p->inflater = calloc(1, sizeof(*p->inflater))))
+            return -1;
+        int rc = ws_inflate_message(p->inflater, in, len, max, &t->wsz);
+        if (rc == WS_INFLATE_TOO_BIG) {
+            lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
+            return -1;
+        }
+        if (rc == WS_INFLATE_BAD) {
+            lws_close_reason(wsi, LWS_CLOSE_STATUS_INVALID_PAYLOAD, (unsigned char *)"bad deflate data", 16);
+            return -1;
+        }
+        if (rc != WS_INFLATE_OK)
+            return -1;
+        in = t->wsz.data;
+        len = t->wsz.len;
+    }
+    if (t->cfg.per_message_deflate && !binary && !sio_utf8_valid(in, len)) {
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_INVALID_PAYLOAD, (unsigned char *)"bad utf8", 8);
+        return -1;
+    }
+    int rc = eio_conn_ws_recv(&p->conn, in, len, binary, transport_now_ms());
+    if (t->wsz.cap > 65536)
+        sio_buf_free(&t->wsz);
+    return rc ? closed_by_engine(wsi) : 0;
+}
+
 int transport_ws_receive(pss *p, struct lws *wsi, const void *in, size_t len)
 {
     size_t max = eio_engine_options(p->t->eng)->max_payload;
     bool first = lws_is_first_fragment(wsi), last = lws_is_final_fragment(wsi) &&
                                                    !lws_remaining_packet_payload(wsi);
     bool binary = lws_frame_is_binary(wsi);
-    int64_t now = transport_now_ms();
-    /* The frame header announces the whole size: refuse it before reading. */
+    if (first && p->body.len == 0)
+        p->rx_deflated = p->deflate && (lws_get_reserved_bits(wsi) & 0x40);
+    /* The frame header announces the whole size: refuse it before reading
+     * (compressed, it is the size on the wire; inflating checks the rest). */
     if (p->body.len + len + lws_remaining_packet_payload(wsi) > max)
         goto too_big;
-    if (first && last && p->body.len == 0) { /* the common case: no copy */
-        if (len > max)
-            goto too_big;
-        return eio_conn_ws_recv(&p->conn, in, len, binary, now) ? closed_by_engine(wsi) : 0;
-    }
-    if (p->body.len + len > max)
-        goto too_big;
+    if (first && last && p->body.len == 0) /* the common case: no copy */
+        return receive_message(p, wsi, in, len, binary, max);
     if (sio_buf_append(&p->body, in, len))
         return -1;
     if (!last)
         return 0;
-    int rc = eio_conn_ws_recv(&p->conn, p->body.data, p->body.len, binary, now);
+    int rc = receive_message(p, wsi, p->body.data, p->body.len, binary, max);
     sio_buf_free(&p->body);
-    return rc ? closed_by_engine(wsi) : 0;
+    return rc;
 too_big:
     lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
     return -1;
@@ -178,14 +254,13 @@ too_big:
  * a burst of broadcasts to a client costs one system call, not one each. */
 #define WS_COALESCE_MAX (64 * 1024)
 
-/* Appends a whole unmasked server frame (RFC 6455 5.2) to `out`. `type` is
- * the Engine.IO v3 binary type byte, or -1. */
-static int append_ws_frame(sio_buf *out, const sio_msg *m, int type)
+/* Appends the header of a whole unmasked server frame (RFC 6455 5.2) of n
+ * payload bytes to `out`, with room reserved for the payload. */
+static int append_ws_header(sio_buf *out, bool binary, bool compressed, size_t n)
 {
-    size_t n = m->len + (type >= 0);
     unsigned char h[10];
     size_t hl = 2;
-    h[0] = 0x80 | (m->binary ? 0x2 : 0x1); /* FIN, text or binary */
+    h[0] = 0x80 | (compressed ? 0x40 : 0) | (binary ? 0x2 : 0x1); /* FIN, RSV1, text or binary */
     if (n < 126) {
         h[1] = (unsigned char)n;
     } else if (n <= 0xffff) {
@@ -203,10 +278,35 @@ static int append_ws_frame(sio_buf *out, const sio_msg *m, int type)
         return -1;
     memcpy(out->data + out->len, h, hl);
     out->len += hl;
+    return 0;
+}
+
+/* Appends a whole frame of the message. `type` is the Engine.IO v3 binary
+ * type byte, or -1. */
+static int append_ws_frame(sio_buf *out, const sio_msg *m, int type)
+{
+    if (append_ws_header(out, m->binary, false, m->len + (type >= 0)))
+        return -1;
     if (type >= 0)
         out->data[out->len++] = (unsigned char)type;
     memcpy(out->data + out->len, m->data, m->len);
     out->len += m->len;
+    return 0;
+}
+
+/* The same, compressed (permessage-deflate): made in the transport's
+ * buffer, then framed with RSV1. */
+static int append_deflated_frame(sio_transport *t, sio_buf *out, const sio_msg *m, int type)
+{
+    unsigned char tb = (unsigned char)type;
+    sio_buf_reset(&t->wsz);
+    if (ws_deflate_message(&t->deflater, &tb, type >= 0, m->data, m->len, &t->wsz) ||
+        append_ws_header(out, m->binary, true, t->wsz.len))
+        return -1;
+    memcpy(out->data + out->len, t->wsz.data, t->wsz.len);
+    out->len += t->wsz.len;
+    if (t->wsz.cap > 65536)
+        sio_buf_free(&t->wsz);
     return 0;
 }
 
@@ -238,7 +338,14 @@ static int write_frames(pss *p, struct lws *wsi)
         budget = m->len >= budget ? 0 : budget - m->len;
         /* v3 binary frames start with the message type byte. */
         int type = m->binary && v3 ? EIO_MESSAGE : -1;
-        if (m->len < WS_COALESCE_MAX) {
+        /* With permessage-deflate, a message of the threshold or more goes
+         * compressed, a smaller one as it is (RFC 7692 allows both), as
+         * Node's ws does. */
+        if (p->deflate && m->len >= p->t->cfg.deflate_threshold) {
+            rc = append_deflated_frame(p->t, out, m, type);
+            if (rc == 0 && out->len >= WS_COALESCE_MAX)
+                rc = flush_ws_frames(wsi, out);
+        } else if (m->len < WS_COALESCE_MAX) {
             rc = append_ws_frame(out, m, type);
             if (rc == 0 && out->len >= WS_COALESCE_MAX)
                 rc = flush_ws_frames(wsi, out);
@@ -314,6 +421,11 @@ void transport_flush_writes(sio_transport *t)
 /* The WebSocket closed: the engine lets go of it. */
 void transport_ws_closed(pss *p)
 {
+    if (p->inflater) {
+        ws_inflater_free(p->inflater);
+        free(p->inflater);
+        p->inflater = NULL;
+    }
     transport_unlist_flush(p->t, p);
     eio_conn_closed(&p->conn);
     sio_buf_free(&p->body);

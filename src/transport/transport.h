@@ -115,6 +115,13 @@ typedef struct transport_config {
      * key, PEM files; both NULL: plain HTTP. transport_reload_tls reads the
      * same files again. */
     const char *tls_cert, *tls_key;
+    /* permessage-deflate (RFC 7692, Node's perMessageDeflate) offered to
+     * WebSocket clients that ask for it; messages of at least
+     * deflate_threshold bytes then go compressed (by lws's extension),
+     * smaller ones as they are. Off by default, as in Node: it costs a zlib
+     * stream pair per connection. */
+    bool per_message_deflate;
+    size_t deflate_threshold;
 } transport_config;
 
 void transport_config_defaults(transport_config *c);

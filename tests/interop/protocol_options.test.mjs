@@ -11,12 +11,19 @@
 //   requests that accept neither, and --no-http-compression are sent as
 //   they are; --http-compression-threshold moves the threshold.
 //
-// Raw requests go through node:http, which does not decompress, so the
-// encoding on the wire is what is checked. Nothing sleeps to synchronise.
+// - permessage-deflate (--per-message-deflate, off by default as in Node):
+//   negotiated when offered; messages of 1024 bytes or more go compressed
+//   (RSV1) and inflate to the packet, smaller ones as they are, the same
+//   messages as Node compresses; socket.io-client 4.x negotiates it.
+//
+// Raw requests go through node:http, which does not decompress, and raw
+// WebSocket frames are read off a TCP socket, so what is checked is the
+// encoding on the wire. Nothing sleeps to synchronise.
 
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import zlib from 'node:zlib';
 import { Server } from 'socket.io';
 import { io } from 'socket.io-client';
@@ -199,5 +206,172 @@ describe('httpCompression threshold: --http-compression-threshold 100', () => {
     const s = await session(server.url);
     assert.equal((await echoPoll(s, 'z'.repeat(200), 'gzip')).headers['content-encoding'], 'gzip');
     assert.equal((await echoPoll(s, 'z'.repeat(50), 'gzip')).headers['content-encoding'], undefined);
+  }));
+});
+
+// ---------------------------------------------------------------------------
+// permessage-deflate (--per-message-deflate, Node's perMessageDeflate), seen
+// on the wire by a client of raw frames: RSV1 marks a compressed message.
+
+/** A WebSocket on a raw socket that offers permessage-deflate and reads frames. */
+async function rawDeflateSocket(server, offer = 'permessage-deflate; client_max_window_bits') {
+  const sock = net.connect(server.port, '127.0.0.1');
+  await new Promise((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
+  sock.write(`GET ${PATH}?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n` +
+    'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n' +
+    `${offer ? `Sec-WebSocket-Extensions: ${offer}\r\n` : ''}\r\n`);
+  let buf = Buffer.alloc(0);
+  const waiters = [];
+  sock.on('data', (d) => { buf = Buffer.concat([buf, d]); for (const w of [...waiters]) w(); });
+  /** Resolves with the next piece `take(buf)` can parse (it returns [value, used] or null). */
+  const next = (take, what) => withTimeout(new Promise((resolve) => {
+    const check = () => {
+      const r = take(buf);
+      if (!r) return;
+      waiters.splice(waiters.indexOf(check), 1);
+      buf = buf.subarray(r[1]);
+      resolve(r[0]);
+    };
+    waiters.push(check);
+    check();
+  }), REQ_MS, what);
+  const head = await next((b) => {
+    const end = b.indexOf('\r\n\r\n');
+    return end < 0 ? null : [b.subarray(0, end).toString('latin1'), end + 4];
+  }, 'the 101 answer');
+  const frame = () => next((b) => {
+    if (b.length < 2) return null;
+    let len = b[1] & 0x7f;
+    let at = 2;
+    if (len === 126) { if (b.length < 4) return null; len = b.readUInt16BE(2); at = 4; }
+    if (len === 127) { if (b.length < 10) return null; len = Number(b.readBigUInt64BE(2)); at = 10; }
+    if (b.length < at + len) return null;
+    return [{ fin: !!(b[0] & 0x80), rsv1: !!(b[0] & 0x40), opcode: b[0] & 0x0f, payload: b.subarray(at, at + len) }, at + len];
+  }, 'a frame');
+  // What the server compressed so far: its window, when it keeps it from one
+  // message to the next (Node does), is given back as the dictionary.
+  let history = Buffer.alloc(0);
+  /** The next whole message (fragments joined), inflated when RSV1 says so. */
+  const message = async () => {
+    const first = await frame();
+    const parts = [first.payload];
+    for (let f = first; !f.fin;) { f = await frame(); parts.push(f.payload); }
+    const raw = Buffer.concat(parts);
+    let text = raw;
+    if (first.rsv1) {
+      text = zlib.inflateRawSync(Buffer.concat([raw, Buffer.from([0, 0, 0xff, 0xff])]), {
+        finishFlush: zlib.constants.Z_SYNC_FLUSH, ...(history.length ? { dictionary: history } : {}),
+      });
+      history = Buffer.concat([history, text]).subarray(-32768);
+    }
+    return { compressed: first.rsv1, text: text.toString() };
+  };
+  /** One masked text frame; `rsv1` marks its payload (bytes) as compressed. */
+  const send = (payload, rsv1 = false) => {
+    const p = Buffer.from(payload);
+    const mask = Buffer.from([1, 2, 3, 4]);
+    const b0 = 0x81 | (rsv1 ? 0x40 : 0);
+    const h = p.length < 126 ? Buffer.from([b0, 0x80 | p.length])
+      : Buffer.from([b0, 0x80 | 126, p.length >> 8, p.length & 0xff]);
+    sock.write(Buffer.concat([h, mask, Buffer.from(p.map((c, i) => c ^ mask[i % 4]))]));
+  };
+  /** The status code of the server's close frame, skipping other frames. */
+  const closeCode = async () => {
+    for (;;) {
+      const f = await frame();
+      if (f.opcode === 8) return f.payload.length >= 2 ? f.payload.readUInt16BE(0) : 1005;
+    }
+  };
+  return { head, message, send, closeCode, close: () => sock.destroy() };
+}
+
+describe('permessage-deflate on: sio-echo --per-message-deflate', () => {
+  const server = suiteServer('sio-echo', ['--path', PATH, '--per-message-deflate'], closeAll);
+
+  it('negotiated when offered; 1024 bytes or more go compressed and inflate to the packet, smaller ones ' +
+    'go as they are; with server_no_context_takeover offered, exactly the messages Node compresses', T,
+  () => diag(server, async () => {
+    const check = async (base, offer) => {
+      const ws = await rawDeflateSocket({ port: Number(new URL(base).port) }, offer);
+      track(ws);
+      assert.match(ws.head, /^HTTP\/1\.1 101/);
+      assert.match(ws.head, /sec-websocket-extensions: permessage-deflate/i);
+      const open = await ws.message();
+      ws.send('40');
+      assert.match((await ws.message()).text, /^40\{"sid":/);
+      const got = [];
+      const echo = async () => { // sio-echo greets with "auth" first; Node's test server does not
+        for (;;) {
+          const m = await ws.message();
+          if (!m.text.startsWith('42["auth"')) return m;
+        }
+      };
+      for (const text of ['small', BIG, 'z'.repeat(1100), 'y'.repeat(900)]) {
+        ws.send(`42${JSON.stringify(['message', text])}`);
+        const m = await echo();
+        assert.equal(m.text, `42${JSON.stringify(['message-back', text])}`);
+        got.push(m.compressed);
+      }
+      return [open.compressed, ...got];
+    };
+    // open, 'small', 5000, 1100, 900 bytes
+    assert.deepEqual(await check(server.url), [false, false, true, true, false]);
+    // Node's ws applies the threshold only when the server gives up its
+    // window (server_no_context_takeover); with it, the same messages.
+    const offer = 'permessage-deflate; server_no_context_takeover; client_max_window_bits';
+    const node = await nodeServer({ perMessageDeflate: { threshold: 1024 } });
+    assert.deepEqual(await check(server.url, offer), await check(node, offer));
+  }));
+
+  it('socket.io-client 4.x over WebSocket negotiates it; binary and text echo intact', T,
+    () => diag(server, async () => {
+      const s = track(io(server.url, { path: PATH, forceNew: true, reconnection: false, transports: ['websocket'] }));
+      await waitFor(s, 'connect', 5000, { rejectOn: ['connect_error'] });
+      assert.match(s.io.engine.transport.ws.extensions || '', /permessage-deflate/);
+      const bin = Buffer.alloc(20000, 7);
+      const reply = await withTimeout(new Promise((r) => s.emit('message-with-ack', BIG, bin, (...a) => r(a))), 5000, 'ack');
+      assert.equal(reply[0], BIG);
+      assert.deepEqual(Buffer.from(reply[1]), bin);
+    }));
+
+  for (const [what, payload, rsv1, code] of [
+    ['data that is not deflate', Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff]), true, 1007],
+    ['a message that inflates past --max-payload (1 MB of zeros)',
+      zlib.deflateRawSync(Buffer.alloc(1 << 21), { level: 9 }), true, 1009],
+    ['an uncompressed text message that is not UTF-8', Buffer.from([0x34, 0xc3, 0x28]), false, 1007],
+  ]) {
+    it(`${what}: closed with ${code}, and the server goes on`, T, () => diag(server, async () => {
+      const ws = await rawDeflateSocket(server);
+      track(ws);
+      await ws.message();
+      ws.send(payload, rsv1);
+      assert.equal(await ws.closeCode(), code);
+      const s = track(io(server.url, { path: PATH, forceNew: true, reconnection: false, transports: ['websocket'] }));
+      await waitFor(s, 'connect', 5000, { rejectOn: ['connect_error'] });
+    }));
+  }
+
+  it('a client that does not offer it gets plain frames', T, () => diag(server, async () => {
+    const ws = await rawDeflateSocket(server, null);
+    track(ws);
+    assert.doesNotMatch(ws.head, /sec-websocket-extensions/i);
+    await ws.message();
+    ws.send('40');
+    await ws.message();
+    ws.send(`42${JSON.stringify(['message', BIG])}`);
+    assert.equal((await ws.message()).compressed, false);
+  }));
+});
+
+describe('permessage-deflate off by default', () => {
+  const server = suiteServer('sio-echo', ['--path', PATH], closeAll);
+
+  it('an offer is declined, as by Node by default', T, () => diag(server, async () => {
+    const ws = await rawDeflateSocket(server);
+    track(ws);
+    assert.doesNotMatch(ws.head, /sec-websocket-extensions/i);
+    const node = await rawDeflateSocket({ port: Number(new URL(await nodeServer({})).port) });
+    track(node);
+    assert.doesNotMatch(node.head, /sec-websocket-extensions/i);
   }));
 });

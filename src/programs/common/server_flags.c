@@ -40,6 +40,8 @@ enum {
     F_HTTP_COMPRESSION_THRESHOLD,
     F_TLS_CERT,
     F_TLS_KEY,
+    F_PER_MESSAGE_DEFLATE,
+    F_DEFLATE_THRESHOLD,
     F_REDIS,
     F_HELP,
 };
@@ -75,6 +77,8 @@ static const struct option common[] = {
     {"http-compression-threshold", required_argument, 0, F_HTTP_COMPRESSION_THRESHOLD},
     {"tls-cert", required_argument, 0, F_TLS_CERT},
     {"tls-key", required_argument, 0, F_TLS_KEY},
+    {"per-message-deflate", no_argument, 0, F_PER_MESSAGE_DEFLATE},
+    {"per-message-deflate-threshold", required_argument, 0, F_DEFLATE_THRESHOLD},
     {"redis", required_argument, 0, F_REDIS},
     {"help", no_argument, 0, F_HELP},
 };
@@ -88,7 +92,7 @@ static const char **origins, **proxies, **headers;
 static bool sio_only(int val)
 {
     return val == F_CONNECT_TIMEOUT || val == F_TRUST_PROXY || val == F_KEEP_HEADER || val == F_CLEANUP_CHILDREN ||
-           (val >= F_COOKIE && val <= F_TLS_KEY) || val == F_REDIS;
+           (val >= F_COOKIE && val <= F_DEFLATE_THRESHOLD) || val == F_REDIS;
 }
 
 static void usage(const server_flags *f, FILE *out, bool sio)
@@ -121,6 +125,8 @@ static void usage(const server_flags *f, FILE *out, bool sio)
               "  --http-compression-threshold BYTES  compress responses from this size, default 1024\n"
               "  --tls-cert FILE        serve HTTPS and WSS with this PEM certificate (chain) ...\n"
               "  --tls-key FILE         ... and this PEM private key; SIGHUP reads both again\n"
+              "  --per-message-deflate  offer WebSocket compression (permessage-deflate; off by default)\n"
+              "  --per-message-deflate-threshold BYTES  compress messages from this size, default 1024\n"
               "  --redis URL            join a cluster through Redis, as a node of Node's\n"
               "                         @socket.io/redis-adapter: redis://[:password@]host[:port][/db]\n"
               "                         (or set SIO_REDIS_URL)\n",
@@ -309,6 +315,11 @@ int server_flags_parse(const server_flags *f, int argc, char **argv, sio_options
         case F_NO_HTTP_COMPRESSION: sio->http_compression = false; break;
         case F_TLS_CERT: sio->tls_cert = v; break;
         case F_TLS_KEY: sio->tls_key = v; break;
+        case F_PER_MESSAGE_DEFLATE: sio->per_message_deflate = true; break;
+        case F_DEFLATE_THRESHOLD:
+            sio->per_message_deflate_threshold =
+                (size_t)server_flags_number(prog, "per-message-deflate-threshold", v, 1, 1L << 30);
+            break;
         case F_HTTP_COMPRESSION_THRESHOLD:
             sio->http_compression_threshold =
                 (size_t)server_flags_number(prog, "http-compression-threshold", v, 1, 1L << 30);
