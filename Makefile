@@ -253,6 +253,7 @@ FUZZ_ARGS    ?=
 FUZZ_BUILD   := build-fuzz
 FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_LIB_SRC := $(sort $(wildcard src/util/*.c src/eio/*.c src/sio/*.c src/cluster/*.c)) src/transport/http_framing.c \
+                src/transport/http_compress.c src/transport/ws_deflate.c \
                 src/api/sio_json.c src/programs/sio-server/emit_request.c
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_LIB     := $(FUZZ_BUILD)/libsio-fuzz.a
@@ -268,7 +269,7 @@ $(FUZZ_LIB): $(FUZZ_LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(FUZZ_BINS): $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(FUZZ_LIB) $(MSGPACK_LIBS) -lm -o $@
+	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(FUZZ_LIB) $(MSGPACK_LIBS) $(ZLIB_LIBS) -lm -o $@
 
 fuzz-build: $(FUZZ_BINS)
 

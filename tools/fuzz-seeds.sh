@@ -18,7 +18,7 @@ cd "$root"
 out=${1:-build-fuzz/corpus}
 proto=proto
 
-targets=(base64 emit_request eio_payload eio_payload3 http_framing json jsonp query redis_decode session sio_decode)
+targets=(base64 compression emit_request eio_payload eio_payload3 http_framing json jsonp query redis_decode session sio_decode)
 for t in "${targets[@]}"; do
     mkdir -p "$out/$t"
     rm -f "$out/$t"/seed-*
@@ -280,4 +280,13 @@ done
   rec $TEXT 1; rec $DROP_WS ''
 } | seed session scenario-timers
 
+# Compressed messages as clients send them (a split byte first), and headers.
+for text in 'hello hello hello hello' '42["message","the same words, the same words"]' ''; do
+    node -e 'const z = require("zlib"); const d = z.deflateRawSync(Buffer.from(process.argv[1]), { finishFlush: z.constants.Z_SYNC_FLUSH }); process.stdout.write(Buffer.concat([Buffer.from([5]), d.subarray(0, d.length - 4)]))' "$text" \
+        | seed compression "deflated-${#text}"
+done
+printf '\x00gzip, deflate, br' | seed compression accept-encoding
+printf '\x00permessage-deflate; client_max_window_bits' | seed compression offer
+
 echo "fuzz-seeds: $(for t in "${targets[@]}"; do printf '%s %s, ' "$t" "$(ls "$out/$t" | grep -c '^seed-')"; done | sed 's/, $//')"
+
