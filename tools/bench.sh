@@ -286,7 +286,8 @@ cost_row() {
 }
 
 # chat_workloads CLIENTS: sio-server's room chat (Node: server.mjs --chat),
-# bursts of 1 and 16 messages to a room of every client: one process alone,
+# bursts of 1 and 16 messages to a room of every client, 10 s each (a burst
+# of 16 to 10,000 clients takes Node about 2 s): one process alone,
 # one process with --redis, two processes joined through Redis; then what
 # Redis costs one process.
 chat_workloads() {
@@ -298,7 +299,7 @@ chat_workloads() {
                 chat-redis) n=chat1-redis-c$c-32B-k$k ;;
                 cluster) n=cluster2-redis-c$c-32B-k$k ;;
             esac
-            run "$n" $kind --mode broadcast --chat bench --clients "$c" --payload 32 --burst $k --duration $D \
+            run "$n" $kind --mode broadcast --chat bench --clients "$c" --payload 32 --burst $k --duration 10 \
                 --connect-timeout 60 --burst-timeout 10 &&
                 { row "$n" "deliveries/s" deliveries_per_s higher
                   row "$n" "burst p99 until last client (ms)" burst_p99_us lower 0.001
