@@ -86,13 +86,13 @@ sio_request *transport_capture_request(sio_transport *t, struct lws *wsi)
     const char *q = transport_handshake_query(wsi, &args);
     int rc = sio_buf_puts(&url, path) || (q && *q && (sio_buf_putc(&url, '?') || sio_buf_puts(&url, q))) ||
              sio_buf_putc(&url, 0);
-    rc = rc || sio_request_set(&r->url, (const char *)url.data) || sio_request_set(&r->peer, peer) ||
-         sio_request_set(&r->address, address);
+    rc = rc || sio_request_set(r, &r->url, (const char *)url.data) || sio_request_set(r, &r->peer, peer) ||
+         sio_request_set(r, &r->address, address);
     sio_buf_free(&url);
     sio_buf_free(&args);
     if (rc)
         goto oom;
-    return r;
+    return sio_request_seal(r);
 oom:
     sio_request_unref(r);
     return NULL;

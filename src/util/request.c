@@ -10,8 +10,14 @@
 sio_request *sio_request_new(void)
 {
     sio_request *r = calloc(1, sizeof(*r));
-    if (r)
+    if (r && !(r->text = calloc(1, 1))) {
+        free(r);
+        return NULL;
+    }
+    if (r) {
         r->refs = 1;
+        r->text_len = r->text_cap = 1; /* offset 0: "" */
+    }
     return r;
 }
 
@@ -26,48 +32,89 @@ void sio_request_unref(sio_request *r)
 {
     if (!r || --r->refs)
         return;
-    for (size_t i = 0; i < r->n_headers; i++) {
-        free(r->headers[i].name);
-        free(r->headers[i].value);
+    if (!r->sealed) {
+        free(r->headers);
+        free(r->text);
     }
-    free(r->headers);
-    free(r->address);
-    free(r->peer);
-    free(r->url);
     free(r);
 }
 
-int sio_request_set(char **field, const char *value)
+/* Appends a NUL-terminated copy of s[0..n) to the text; its offset, or 0
+ * when out of memory (or too long). */
+static uint32_t add_text(sio_request *r, const char *s, size_t n)
 {
-    char *copy = strdup(value ? value : "");
-    if (!copy)
+    if (r->sealed || n >= UINT32_MAX / 2 - r->text_len)
+        return 0;
+    if (r->text_len + n + 1 > r->text_cap) {
+        size_t cap = r->text_cap;
+        while (cap < r->text_len + n + 1)
+            cap = cap < 64 ? 256 : 2 * cap;
+        char *t = realloc(r->text, cap);
+        if (!t)
+            return 0;
+        r->text = t;
+        r->text_cap = (uint32_t)cap;
+    }
+    uint32_t off = r->text_len;
+    memcpy(r->text + off, s, n);
+    r->text[off + n] = 0;
+    r->text_len += (uint32_t)n + 1;
+    return off;
+}
+
+int sio_request_set(sio_request *r, uint32_t *field, const char *value)
+{
+    if (!value || !*value) {
+        *field = 0;
+        return 0;
+    }
+    uint32_t off = add_text(r, value, strlen(value));
+    if (!off)
         return -1;
-    free(*field);
-    *field = copy;
+    *field = off;
     return 0;
 }
 
 int sio_request_add_header(sio_request *r, const char *name, size_t name_len, const char *value,
                            size_t value_len)
 {
+    if (r->sealed)
+        return -1;
     if (r->n_headers == r->cap_headers) {
-        size_t cap = r->cap_headers ? 2 * r->cap_headers : 8;
+        uint32_t cap = r->cap_headers ? 2 * r->cap_headers : 8;
         sio_request_field *h = realloc(r->headers, cap * sizeof(*h));
         if (!h)
             return -1;
         r->headers = h;
         r->cap_headers = cap;
     }
-    char *n = strndup(name, name_len), *v = strndup(value, value_len);
-    if (!n || !v) {
-        free(n);
-        free(v);
+    uint32_t n = add_text(r, name, name_len);
+    uint32_t v = n ? add_text(r, value, value_len) : 0;
+    if (!n || !v)
         return -1;
-    }
-    for (char *c = n; *c; c++)
+    for (char *c = r->text + n; *c; c++)
         *c = (char)tolower((unsigned char)*c);
     r->headers[r->n_headers++] = (sio_request_field){n, v};
     return 0;
+}
+
+sio_request *sio_request_seal(sio_request *r)
+{
+    size_t fields = r->n_headers * sizeof(sio_request_field);
+    sio_request *z = malloc(sizeof(*z) + fields + r->text_len);
+    if (!z)
+        return r;
+    *z = *r;
+    z->headers = r->n_headers ? (sio_request_field *)(z + 1) : NULL;
+    z->text = (char *)(z + 1) + fields;
+    if (fields)
+        memcpy(z->headers, r->headers, fields);
+    memcpy(z->text, r->text, r->text_len);
+    z->cap_headers = z->n_headers;
+    z->text_cap = z->text_len;
+    z->sealed = true;
+    sio_request_unref(r);
+    return z;
 }
 
 /* --- addresses ------------------------------------------------------------------- */
@@ -207,8 +254,8 @@ const char *sio_request_header(const sio_request *r, const char *name)
     if (!r || !name)
         return NULL;
     for (size_t i = 0; i < r->n_headers; i++)
-        if (strcasecmp(r->headers[i].name, name) == 0)
-            return r->headers[i].value;
+        if (strcasecmp(r->text + r->headers[i].name, name) == 0)
+            return r->text + r->headers[i].value;
     return NULL;
 }
 
@@ -222,8 +269,8 @@ const char *sio_request_header_at(const sio_request *r, size_t i, const char **v
     if (!r || i >= r->n_headers)
         return NULL;
     if (value)
-        *value = r->headers[i].value;
-    return r->headers[i].name;
+        *value = r->text + r->headers[i].value;
+    return r->text + r->headers[i].name;
 }
 
 char *sio_request_cookie(const sio_request *r, const char *name)
@@ -262,12 +309,12 @@ char *sio_request_cookie(const sio_request *r, const char *name)
 
 const char *sio_request_address(const sio_request *r)
 {
-    return r && r->address ? r->address : "";
+    return r ? r->text + r->address : "";
 }
 
 const char *sio_request_url(const sio_request *r)
 {
-    return r && r->url ? r->url : "";
+    return r ? r->text + r->url : "";
 }
 
 int64_t sio_request_time(const sio_request *r)

@@ -15,20 +15,27 @@
 
 #include "sio.h"
 
+/* A header: offsets of its lower-case name and of its value in `text`. */
 typedef struct sio_request_field {
-    char *name; /* lower case */
-    char *value;
+    uint32_t name, value;
 } sio_request_field;
 
+/* Every string of a request lives in one buffer, `text`, and is named by
+ * its offset there (offset 0 is an empty string): a session holds its
+ * request for its whole life, and one allocation per header name and value
+ * cost about 700 bytes a connection. */
 struct sio_request {
     uint32_t refs;
-    char *address; /* the client's address, after the trusted-proxy rule */
-    char *peer;    /* the TCP peer's address */
-    char *url;     /* path and query, as requested */
-    int64_t time_ms; /* when it arrived, ms since the Unix epoch */
     bool secure;
+    int64_t time_ms; /* when it arrived, ms since the Unix epoch */
+    uint32_t address; /* the client's address, after the trusted-proxy rule */
+    uint32_t peer;    /* the TCP peer's address */
+    uint32_t url;     /* path and query, as requested */
     sio_request_field *headers;
-    size_t n_headers, cap_headers;
+    uint32_t n_headers, cap_headers;
+    char *text;
+    uint32_t text_len, text_cap;
+    bool sealed; /* headers and text live in the same allocation (sio_request_seal) */
 };
 
 /* An empty request with one reference; NULL when out of memory. */
@@ -36,11 +43,16 @@ sio_request *sio_request_new(void);
 sio_request *sio_request_ref(sio_request *r);
 void sio_request_unref(sio_request *r);
 /* Appends a header (the name is lower-cased; a repeated name is kept twice,
- * lookups join the values). Returns 0 or -1 when out of memory. */
+ * a lookup finds the first). Returns 0 or -1 when out of memory. */
 int sio_request_add_header(sio_request *r, const char *name, size_t name_len, const char *value,
                            size_t value_len);
-/* Sets a string field (address, peer, url) to a copy; 0 or -1. */
-int sio_request_set(char **field, const char *value);
+/* Sets one of the string fields (&r->address, &r->peer, &r->url) to a copy
+ * of `value`; 0 or -1. */
+int sio_request_set(sio_request *r, uint32_t *field, const char *value);
+/* The complete request in one allocation, sized to its contents, in
+ * place of `r` (which must not be shared yet: one reference). Returns the
+ * new request, or `r` itself when out of memory. */
+sio_request *sio_request_seal(sio_request *r);
 
 /* Whether `addr` (IPv4 or IPv6 text) is in one of the ranges: addresses or
  * CIDR blocks ("10.0.0.0/8", "::1", "fd00::/8"); an IPv4-mapped IPv6

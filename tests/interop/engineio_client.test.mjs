@@ -6,7 +6,7 @@
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { Socket } from 'engine.io-client';
-import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag, tracker } from './support.mjs';
+import { waitFor, withTimeout, collector, fmt, diag, tracker, suiteServer } from './support.mjs';
 
 const PATH = '/engine.io/';
 const T = { timeout: 15_000 }; // per test
@@ -66,15 +66,7 @@ const TRANSPORT_CASES = [
 ];
 
 describe('engine.io-client <-> eio-echo', () => {
-  let server;
-  before(async () => {
-    server = await startServer('eio-echo', ['--path', PATH, '--ping-interval', '25000', '--ping-timeout', '20000']);
-  });
-  afterEach(closeAll);
-  after(async () => {
-    closeAll();
-    await stopChecked(server);
-  });
+  const server = suiteServer('eio-echo', ['--path', PATH, '--ping-interval', '25000', '--ping-timeout', '20000'], closeAll);
 
   for (const c of TRANSPORT_CASES) {
     describe(c.name, () => {
@@ -206,15 +198,7 @@ describe('engine.io-client <-> eio-echo', () => {
 });
 
 describe('heartbeat (ping-interval 200, ping-timeout 200)', () => {
-  let server;
-  before(async () => {
-    server = await startServer('eio-echo', ['--path', PATH, '--ping-interval', '200', '--ping-timeout', '200']);
-  });
-  afterEach(closeAll);
-  after(async () => {
-    closeAll();
-    await stopChecked(server);
-  });
+  const server = suiteServer('eio-echo', ['--path', PATH, '--ping-interval', '200', '--ping-timeout', '200'], closeAll);
 
   const cases = [
     ...TRANSPORT_CASES,

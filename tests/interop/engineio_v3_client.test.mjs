@@ -20,7 +20,7 @@ import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createRequire } from 'node:module';
-import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag, bytes, tracker } from './support.mjs';
+import { waitFor, withTimeout, collector, fmt, diag, bytes, tracker, suiteServer } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const eio3 = require('engine.io-client-v3');
@@ -236,15 +236,7 @@ class RawPolling3 {
 // ---------------------------------------------------------------------------
 
 describe('engine.io-client 3.5 <-> eio-echo', () => {
-  let server;
-  before(async () => {
-    server = await startServer('eio-echo', ['--path', PATH, '--ping-interval', '25000', '--ping-timeout', '20000']);
-  });
-  afterEach(closeAll);
-  after(async () => {
-    closeAll();
-    await stopChecked(server);
-  });
+  const server = suiteServer('eio-echo', ['--path', PATH, '--ping-interval', '25000', '--ping-timeout', '20000'], closeAll);
 
   for (const mode of MODES) {
     describe(mode.name, () => {
@@ -387,15 +379,7 @@ describe('engine.io-client 3.5 <-> eio-echo', () => {
 });
 
 describe('eio-echo with short timers (--ping-interval 300 --ping-timeout 200)', () => {
-  let server;
-  before(async () => {
-    server = await startServer('eio-echo', ['--path', PATH, '--ping-interval', '300', '--ping-timeout', '200']);
-  });
-  afterEach(closeAll);
-  after(async () => {
-    closeAll();
-    await stopChecked(server);
-  });
+  const server = suiteServer('eio-echo', ['--path', PATH, '--ping-interval', '300', '--ping-timeout', '200'], closeAll);
 
   for (const mode of MODES) {
     it(`heartbeat over ${mode.name}: the client's pings are answered for more than 2 s`, T, () => diag(server, async () => {

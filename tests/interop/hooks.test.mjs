@@ -36,7 +36,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { io as io4, Manager } from 'socket.io-client';
-import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag, bytes, tracker } from './support.mjs';
+import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag, bytes, tracker, suiteServer } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const io2 = require('socket.io-client-v2');
@@ -141,15 +141,7 @@ function connected(s, ms = 5000) {
 // ---------------------------------------------------------------------------
 
 describe('asynchronous middleware answered by a worker thread (sio-echo /async)', () => {
-  let server;
-  before(async () => {
-    server = await startServer('sio-echo', ['--path', PATH]);
-  });
-  afterEach(closeAll);
-  after(async () => {
-    closeAll();
-    await stopChecked(server);
-  });
+  const server = suiteServer('sio-echo', ['--path', PATH], closeAll);
 
   for (const client of CLIENTS) {
     for (const mode of [...MODES, UPGRADE]) {
@@ -263,17 +255,9 @@ describe('asynchronous middleware answered by a worker thread (sio-echo /async)'
 });
 
 describe('asynchronous namespace filter answered by a worker thread (sio-echo /async-dyn-*)', () => {
-  let server;
+  const server = suiteServer('sio-echo', ['--path', PATH], closeAll);
   let serial = 0;
   const fresh = () => `/async-dyn-${++serial}`; // a namespace that does not exist yet
-  before(async () => {
-    server = await startServer('sio-echo', ['--path', PATH]);
-  });
-  afterEach(closeAll);
-  after(async () => {
-    closeAll();
-    await stopChecked(server);
-  });
 
   for (const client of CLIENTS) {
     for (const mode of MODES) {
@@ -355,15 +339,7 @@ describe('sio-echo stopped while an asynchronous answer is pending', () => {
 });
 
 describe('an asynchronous answer slower than --connect-timeout 500', () => {
-  let server;
-  before(async () => {
-    server = await startServer('sio-echo', ['--path', PATH, '--connect-timeout', '500']);
-  });
-  afterEach(closeAll);
-  after(async () => {
-    closeAll();
-    await stopChecked(server);
-  });
+  const server = suiteServer('sio-echo', ['--path', PATH, '--connect-timeout', '500'], closeAll);
 
   for (const mode of MODES) {
     it(`socket.io-client 4.x, ${mode.name}: the connection is closed when the timeout passes`, T,
@@ -442,15 +418,7 @@ async function checkLeaving({ B, C, D }, expected) {
 }
 
 describe('the disconnecting hook sees the rooms (sio-echo /rooms)', () => {
-  let server;
-  before(async () => {
-    server = await startServer('sio-echo', ['--path', PATH]);
-  });
-  afterEach(closeAll);
-  after(async () => {
-    closeAll();
-    await stopChecked(server);
-  });
+  const server = suiteServer('sio-echo', ['--path', PATH], closeAll);
 
   for (const client of CLIENTS) {
     for (const mode of MODES) {
@@ -565,15 +533,7 @@ async function roomsChild(client, server, mode, rooms) {
 // ---------------------------------------------------------------------------
 
 describe('packet middlewares (sio-echo /guarded)', () => {
-  let server;
-  before(async () => {
-    server = await startServer('sio-echo', ['--path', PATH]);
-  });
-  afterEach(closeAll);
-  after(async () => {
-    closeAll();
-    await stopChecked(server);
-  });
+  const server = suiteServer('sio-echo', ['--path', PATH], closeAll);
 
   for (const client of CLIENTS) {
     for (const mode of MODES) {

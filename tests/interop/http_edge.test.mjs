@@ -29,7 +29,7 @@ import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { io } from 'socket.io-client';
 import { Socket as EioSocket } from 'engine.io-client';
-import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag, tracker } from './support.mjs';
+import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag, tracker, suiteServer } from './support.mjs';
 
 const T = { timeout: 20_000 }; // per test
 const REQ_MS = 5000; // per HTTP request
@@ -569,15 +569,7 @@ describe('sio-server', () => {
 // ---------------------------------------------------------------------------
 
 describe('sio-echo: long query strings (socket.io-client 4.x)', () => {
-  let server;
-  before(async () => {
-    server = await startServer('sio-echo', ['--path', SIO_PATH]);
-  });
-  afterEach(closeAll);
-  after(async () => {
-    closeAll();
-    await stopChecked(server);
-  });
+  const server = suiteServer('sio-echo', ['--path', SIO_PATH], closeAll);
 
   const MODES = [
     { name: 'polling', opts: { transports: ['polling'], upgrade: false }, final: 'polling' },

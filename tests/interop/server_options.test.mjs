@@ -24,7 +24,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import WebSocket from 'ws';
 import { io } from 'socket.io-client';
-import { startServer, waitFor, withTimeout, fmt, stopChecked, diag, tracker } from './support.mjs';
+import { startServer, waitFor, withTimeout, fmt, stopChecked, diag, tracker, suiteServer } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const io2 = require('socket.io-client-v2');
@@ -105,10 +105,7 @@ async function connected(socket) {
 // ---------------------------------------------------------------------------
 
 describe('transports: websocket only', () => {
-  let server;
-  before(async () => { server = await startServer('sio-echo', ['--transports', 'websocket']); });
-  after(async () => { await stopChecked(server); });
-  afterEach(closeAll);
+  const server = suiteServer('sio-echo', ['--transports', 'websocket'], closeAll);
 
   it('a client with transports ["websocket"] connects, and events and acks flow', T, () => diag(server, async () => {
     const s = await connected(client(server, { transports: ['websocket'] }));
@@ -132,10 +129,7 @@ describe('transports: websocket only', () => {
 });
 
 describe('transports: polling only', () => {
-  let server;
-  before(async () => { server = await startServer('sio-echo', ['--transports', 'polling']); });
-  after(async () => { await stopChecked(server); });
-  afterEach(closeAll);
+  const server = suiteServer('sio-echo', ['--transports', 'polling'], closeAll);
 
   it('the handshake offers no upgrade; a default client connects and stays on polling', T, () => diag(server, async () => {
     assert.deepEqual(openPacket(await fetchText(handshakeUrl(server))).upgrades, []);
@@ -220,10 +214,7 @@ describe('origin patterns', () => {
 });
 
 describe('allowEIO3 off', () => {
-  let server;
-  before(async () => { server = await startServer('sio-echo', ['--no-eio3']); });
-  after(async () => { await stopChecked(server); });
-  afterEach(closeAll);
+  const server = suiteServer('sio-echo', ['--no-eio3'], closeAll);
 
   it('socket.io-client 2.x is refused: 400 {"code":5,...} and a connect_error', T, () => diag(server, async () => {
     assertJsonError(await fetchText(handshakeUrl(server, 'EIO=3&transport=polling')), 400, UNSUPPORTED,
@@ -251,10 +242,7 @@ describe('allowEIO3 off', () => {
 });
 
 describe('allowUpgrades off', () => {
-  let server;
-  before(async () => { server = await startServer('sio-echo', ['--no-upgrades']); });
-  after(async () => { await stopChecked(server); });
-  afterEach(closeAll);
+  const server = suiteServer('sio-echo', ['--no-upgrades'], closeAll);
 
   it('the handshake offers no upgrade and a 4.x client stays on polling', T, () => diag(server, async () => {
     assert.deepEqual(openPacket(await fetchText(handshakeUrl(server))).upgrades, []);

@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { io, Manager } from 'socket.io-client';
 import { Socket as EioSocket } from 'engine.io-client';
-import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag, bytes, tracker, norm } from './support.mjs';
+import { waitFor, withTimeout, collector, fmt, diag, bytes, tracker, norm, suiteServer } from './support.mjs';
 
 const PATH = '/socket.io/';
 const T = { timeout: 20_000 }; // per test
@@ -101,15 +101,7 @@ const MIXED_ARGS = [
 // ---------------------------------------------------------------------------
 
 describe('socket.io-client <-> sio-echo', () => {
-  let server;
-  before(async () => {
-    server = await startServer('sio-echo', ['--path', PATH]);
-  });
-  afterEach(closeAll);
-  after(async () => {
-    closeAll();
-    await stopChecked(server);
-  });
+  const server = suiteServer('sio-echo', ['--path', PATH], closeAll);
 
   for (const mode of MODES) {
     describe(mode.name, () => {
@@ -370,16 +362,7 @@ describe('socket.io-client <-> sio-echo', () => {
 });
 
 describe('sio-echo with short timers (--ping-interval 300 --ping-timeout 200 --connect-timeout 500)', () => {
-  let server;
-  before(async () => {
-    server = await startServer('sio-echo',
-      ['--path', PATH, '--ping-interval', '300', '--ping-timeout', '200', '--connect-timeout', '500']);
-  });
-  afterEach(closeAll);
-  after(async () => {
-    closeAll();
-    await stopChecked(server);
-  });
+  const server = suiteServer('sio-echo', ['--path', PATH, '--ping-interval', '300', '--ping-timeout', '200', '--connect-timeout', '500'], closeAll);
 
   for (const mode of MODES) {
     describe(mode.name, () => {

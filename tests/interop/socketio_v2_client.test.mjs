@@ -27,7 +27,7 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { io as io4 } from 'socket.io-client';
-import { startServer, waitFor, withTimeout, collector, fmt, stopChecked, diag, bytes, tracker, norm } from './support.mjs';
+import { waitFor, withTimeout, collector, fmt, diag, bytes, tracker, norm, suiteServer } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const io2 = require('socket.io-client-v2');
@@ -154,15 +154,7 @@ const MIXED_ARGS = [
 // ---------------------------------------------------------------------------
 
 describe(`socket.io-client ${V2_VERSION} <-> sio-echo`, () => {
-  let server;
-  before(async () => {
-    server = await startServer('sio-echo', ['--path', PATH]);
-  });
-  afterEach(closeAll);
-  after(async () => {
-    closeAll();
-    await stopChecked(server);
-  });
+  const server = suiteServer('sio-echo', ['--path', PATH], closeAll);
 
   for (const mode of MODES) {
     describe(mode.name, () => {
@@ -511,15 +503,7 @@ describe(`socket.io-client ${V2_VERSION} <-> sio-echo`, () => {
 });
 
 describe('socket.io-client 2.x heartbeat (--ping-interval 300 --ping-timeout 200)', () => {
-  let server;
-  before(async () => {
-    server = await startServer('sio-echo', ['--path', PATH, '--ping-interval', '300', '--ping-timeout', '200']);
-  });
-  afterEach(closeAll);
-  after(async () => {
-    closeAll();
-    await stopChecked(server);
-  });
+  const server = suiteServer('sio-echo', ['--path', PATH, '--ping-interval', '300', '--ping-timeout', '200'], closeAll);
 
   for (const mode of MODES) {
     it(`${mode.name}: the client's pings are answered for more than 2 s`, T, () => diag(server, async () => {

@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after, afterEach } from 'node:test';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
@@ -230,6 +231,31 @@ export async function stopChecked(server) {
     `${r.forced ? ' (needed SIGKILL after 5 s)' : ''}\n${out}`);
   assert.doesNotMatch(out, /AddressSanitizer|LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer/,
     `sanitizer report in the server's output:\n${out}`);
+}
+
+/**
+ * The server of a describe block: started before its tests and stopped
+ * after them with stopChecked; `cleanup` (a tracker's closeAll, say) runs
+ * after each test and before the stop. Returns a stand-in that forwards to
+ * the started server (url, port, output(), proc, ...), so that the block's
+ * tests can hold it before it has started:
+ *   const server = suiteServer('sio-echo', ['--path', PATH], closeAll);
+ */
+export function suiteServer(prog, args, cleanup = () => {}) {
+  let started = null;
+  before(async () => { started = await startServer(prog, args); });
+  afterEach(cleanup);
+  after(async () => {
+    cleanup();
+    await stopChecked(started);
+  });
+  return new Proxy({}, {
+    get(_, key) {
+      if (!started) throw new Error(`${prog} is not started yet (${String(key)} read outside a test)`);
+      const v = started[key];
+      return typeof v === 'function' ? v.bind(started) : v;
+    },
+  });
 }
 
 /** Runs fn; on failure adds the server's state and output to the error. */

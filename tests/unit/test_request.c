@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,44 @@ static void test_headers_and_cookies(void **state)
     assert_true(sio_request_ref(r) == r);
     sio_request_unref(r);
     sio_request_unref(r);
+}
+
+/* A request sealed into one allocation reads the same, refuses changes,
+ * and frees with its last reference. */
+static void test_sealed(void **state)
+{
+    (void)state;
+    sio_request *r = sio_request_new();
+    assert_non_null(r);
+    assert_string_equal(sio_request_address(r), "");
+    for (int i = 0; i < 20; i++) { /* past the first capacities */
+        char name[16], value[64];
+        snprintf(name, sizeof(name), "X-H%d", i);
+        snprintf(value, sizeof(value), "value number %d of the header", i);
+        assert_int_equal(sio_request_add_header(r, name, strlen(name), value, strlen(value)), 0);
+    }
+    assert_int_equal(sio_request_set(r, &r->address, "10.0.0.1"), 0);
+    assert_int_equal(sio_request_set(r, &r->url, "/socket.io/?EIO=4&transport=polling"), 0);
+    assert_int_equal(sio_request_set(r, &r->peer, ""), 0);
+    r = sio_request_seal(r);
+    assert_int_equal(sio_request_header_count(r), 20);
+    const char *v = NULL;
+    assert_string_equal(sio_request_header_at(r, 19, &v), "x-h19");
+    assert_string_equal(v, "value number 19 of the header");
+    assert_string_equal(sio_request_header(r, "X-H7"), "value number 7 of the header");
+    assert_string_equal(sio_request_address(r), "10.0.0.1");
+    assert_string_equal(sio_request_url(r), "/socket.io/?EIO=4&transport=polling");
+    assert_int_equal(sio_request_add_header(r, "late", 4, "x", 1), -1);
+    assert_int_equal(sio_request_set(r, &r->peer, "10.0.0.2"), -1);
+    sio_request_ref(r);
+    sio_request_unref(r);
+    assert_string_equal(sio_request_header(r, "x-h0"), "value number 0 of the header");
+    sio_request_unref(r);
+
+    sio_request *empty = sio_request_seal(sio_request_new());
+    assert_int_equal(sio_request_header_count(empty), 0);
+    assert_null(sio_request_header(empty, "host"));
+    sio_request_unref(empty);
 }
 
 static void test_ranges(void **state)
@@ -118,6 +157,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_headers_and_cookies),
+        cmocka_unit_test(test_sealed),
         cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_forwarded_client),
     };
