@@ -241,6 +241,18 @@ fmt() { # number -> compact
         if (a >= 100) printf "%.0f", v; else if (a >= 10) printf "%.1f", v; else printf "%.2f", v }'
 }
 
+# compare OURS NODE higher|lower: "ratio better" (ours/node, and which is
+# better: ours, node, = or -).
+compare() {
+    awk -v a="$1" -v b="$2" -v d="$3" 'BEGIN {
+        r = (a == "" || b == "" || b + 0 == 0) ? "-" : sprintf("%.2f", a / b)
+        if (a == "" || b == "") w = "-"
+        else if (a + 0 == b + 0) w = "="
+        else if ((d == "higher") == (a + 0 > b + 0)) w = "ours"
+        else w = "node"
+        print r, w }'
+}
+
 # row NAME "metric label" KEY higher|lower [scale]
 row() {
     local name=$1 label=$2 key=$3 dir=$4 scale=${5:-1}
@@ -251,11 +263,7 @@ row() {
     [ -n "$o" ] && o=$(awk -v v="$o" -v s="$scale" 'BEGIN { print v * s }')
     [ -n "$n" ] && n=$(awk -v v="$n" -v s="$scale" 'BEGIN { print v * s }')
     local ratio better
-    ratio=$(awk -v a="$o" -v b="$n" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }')
-    better=$(awk -v a="$o" -v b="$n" -v d="$dir" 'BEGIN {
-        if (a == "" || b == "") { print "-"; exit }
-        if (a + 0 == b + 0) { print "="; exit }
-        if ((d == "higher") == (a + 0 > b + 0)) print "ours"; else print "node" }')
+    read -r ratio better < <(compare "$o" "$n" "$dir")
     local so sn
     so=$(fmt "$o"); sn=$(fmt "$n")
     eo=$(val "$fo" errors); en=$(val "$fn" errors)
@@ -277,11 +285,7 @@ cost_row() {
         r+=("$(awk -v b="$b" -v w="$w" 'BEGIN { if (b == "" || w == "" || b + 0 == 0) print ""; else printf "%.3f", w / b }')")
     done
     local ratio better
-    ratio=$(awk -v a="${r[0]}" -v b="${r[1]}" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }')
-    better=$(awk -v a="${r[0]}" -v b="${r[1]}" -v d="$dir" 'BEGIN {
-        if (a == "" || b == "") { print "-"; exit }
-        if (a + 0 == b + 0) { print "="; exit }
-        if ((d == "higher") == (a + 0 > b + 0)) print "ours"; else print "node" }')
+    read -r ratio better < <(compare "${r[0]}" "${r[1]}" "$dir")
     ROWS+=("| $name | $label | ${r[0]:--} | ${r[1]:--} | $ratio | $better |")
 }
 
