@@ -32,6 +32,7 @@ const SHARED = 'everyone';
 let redis;
 let cluster;
 const agents = [];
+const opened = []; // every client made, connected or not, closed at the end
 const clients = { polling: [], websocket: [], upgrade: [] };
 const all = () => [...clients.polling, ...clients.websocket, ...clients.upgrade];
 
@@ -51,6 +52,7 @@ async function connect(name, opts, from) {
     forceNew: true, reconnection: false, timeout: 5000, auth: { name },
     ...(agent && { agent, localAddress: agent.options.localAddress }), ...opts,
   });
+  opened.push(s);
   s.name = name;
   s.messages = collector(s, 'message');
   await waitFor(s, 'connect', 10_000, { rejectOn: ['connect_error'] });
@@ -98,7 +100,7 @@ describe('nginx in front of two sio-server processes joined through Redis', () =
   });
 
   after(async () => {
-    for (const s of all()) s.disconnect();
+    for (const s of opened) s.disconnect();
     for (const a of agents) a.destroy();
     try {
       await cluster?.stop();
