@@ -40,7 +40,9 @@ LWS_LIBS  = $(shell pkg-config --libs libwebsockets libuv 2>/dev/null || echo -l
 # them for static linking.
 MSGPACK_LIBS = $(shell pkg-config --libs msgpack 2>/dev/null || echo -lmsgpackc)
 HIREDIS_LIBS = $(shell pkg-config --libs hiredis 2>/dev/null || echo -lhiredis)
-LIB_LIBS  = $(LWS_LIBS) $(MSGPACK_LIBS) $(HIREDIS_LIBS)
+# zlib: the compression of polling responses (src/transport/http_compress.c).
+ZLIB_LIBS = $(shell pkg-config --libs zlib 2>/dev/null || echo -lz)
+LIB_LIBS  = $(LWS_LIBS) $(MSGPACK_LIBS) $(HIREDIS_LIBS) $(ZLIB_LIBS)
 TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 CURL_LIBS = $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 

@@ -183,6 +183,25 @@ typedef struct sio_options {
      * or to close what keeps the loop running. */
     void (*on_stopped)(sio_server *srv, void *user);
     void *on_stopped_user;
+    /* Polling responses of at least http_compression_threshold bytes are
+     * compressed with gzip or deflate, as the request accepts (Node's
+     * httpCompression); default on, 1024. */
+    bool http_compression;
+    size_t http_compression_threshold;
+    /* The cookie set with the session id on the polling handshake, for load
+     * balancers that stick a client to a server by cookie (Node's `cookie`
+     * option, written as Node writes it). cookie_name NULL (default): none;
+     * Node's `cookie: true` is the name "io" with the other defaults:
+     * path "/", HttpOnly, SameSite "Lax"; cookie_max_age in seconds, 0 for
+     * a session cookie. A name that is not a token, or another SameSite,
+     * makes sio_server_create fail (SIO_EINVAL). */
+    const char *cookie_name;
+    const char *cookie_path;      /* NULL: no Path */
+    const char *cookie_domain;    /* NULL (default): no Domain */
+    const char *cookie_same_site; /* "Lax", "Strict", "None", or NULL */
+    bool cookie_http_only;
+    bool cookie_secure;
+    long cookie_max_age;
     /* How long server-wide operations wait for the other servers' answers
      * (sio_fetch_sockets, sio_server_side_emit_with_ack, and
      * sio_broadcast_with_ack without a timeout of its own); Node's

@@ -105,6 +105,14 @@ int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t 
                      bad ? bad : "(null)");
         return SIO_EINVAL;
     }
+    http_cookie cookie = {o->cookie_name, o->cookie_path, o->cookie_domain, o->cookie_same_site,
+                          o->cookie_http_only, o->cookie_secure, o->cookie_max_age};
+    const char *fault;
+    if (cookie.name && !http_cookie_valid(&cookie, &fault)) {
+        if (why && why_len)
+            snprintf(why, why_len, "cookie \"%s\": %s", cookie.name, fault);
+        return SIO_EINVAL;
+    }
     sio_server *srv = sio_core_new(o);
     if (!srv)
         return SIO_ENOMEM;
@@ -160,6 +168,9 @@ int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t 
         tc.allow_request = allow_request;
         tc.allow_ctx = srv;
     }
+    tc.compress_threshold = o->http_compression ? (o->http_compression_threshold ? o->http_compression_threshold : 1)
+                                                : 0;
+    tc.cookie = cookie;
     tc.app_loop = o->uv_loop;
     tc.on_stopped = on_stopped;
     tc.stopped_ctx = srv;

@@ -217,6 +217,11 @@ void sio_options_init(sio_options *o)
         .allow_upgrades = d.allow_upgrades,
         .allow_eio3 = d.allow_eio3,
         .requests_timeout = 5000,
+        .http_compression = true,
+        .http_compression_threshold = 1024,
+        .cookie_path = "/",
+        .cookie_same_site = "Lax",
+        .cookie_http_only = true,
     };
 }
 

@@ -219,6 +219,44 @@ static bool refuse_head(pss *p, struct lws *wsi, size_t cap, const char *path, f
     return false;
 }
 
+/* Set-Cookie with the new session's id (engine.io's cookie option), made
+ * while the poll still knows its session (p->cookie, from take_cookie). */
+static int add_cookie(pss *p, unsigned char **q, unsigned char *end)
+{
+    sio_buf *v = &p->t->cookie;
+    return lws_add_http_header_by_name(p->wsi, (const unsigned char *)"set-cookie:", v->data, (int)v->len, q, end)
+               ? -1
+               : 0;
+}
+
+/* The handshake's cookie, for its response (see add_cookie). */
+static void take_cookie(pss *p)
+{
+    sio_transport *t = p->t;
+    sio_buf_reset(&t->cookie);
+    p->cookie = p->handshake && t->cfg.cookie.name && p->conn.session &&
+                http_cookie_write(&t->cfg.cookie, eio_session_sid(p->conn.session), &t->cookie) == 0;
+}
+
+/* Compresses a polling response's body when it is large enough and the
+ * request accepts gzip or deflate (engine.io's httpCompression). Left as it
+ * is when compression fails. */
+static void maybe_compress(pss *p)
+{
+    sio_transport *t = p->t;
+    if (!t->cfg.compress_threshold || p->body.len < t->cfg.compress_threshold)
+        return;
+    char *ae = transport_header_dup(p->wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING);
+    http_encoding e = http_pick_encoding(ae);
+    free(ae);
+    if (e == HTTP_ENC_IDENTITY || http_compress(&t->enc, e, p->body.data, p->body.len, &t->zout))
+        return;
+    sio_buf body = p->body; /* swap: the response's buffer is reused for the next */
+    p->body = t->zout;
+    t->zout = body;
+    p->content_encoding = http_encoding_name(e);
+}
+
 static int write_response(pss *p)
 {
     struct lws *wsi = p->wsi;
@@ -238,6 +276,13 @@ static int write_response(pss *p)
                                         (const unsigned char *)"Origin", 6, &q, end))
             return -1;
     }
+    if (p->content_encoding &&
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"content-encoding:",
+                                    (const unsigned char *)p->content_encoding,
+                                    (int)strlen(p->content_encoding), &q, end))
+        return -1;
+    if (p->cookie && add_cookie(p, &q, end))
+        return -1;
     if ((p->close_after || p->keep_alive_10) &&
         lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
                                      (const unsigned char *)(p->close_after ? "close" : "keep-alive"),
@@ -435,6 +480,7 @@ int transport_http_on_request(pss *p, struct lws *wsi, const char *path, size_t 
     /* The poll may be held far past lws's default HTTP timeout. */
     lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
     if (!s) {
+        p->handshake = true;
         sio_buf hq;
         sio_buf_init(&hq, 0);
         if (!eio_engine_handshake_version(t->eng, EIO_POLLING, transport_protocol_of(&q), q.req.b64,
@@ -537,6 +583,7 @@ int transport_http_writable(pss *p)
         return 0;
     sio_buf *out = &p->t->scratch;
     sio_buf_reset(out);
+    take_cookie(p); /* before the poll lets go of its session */
     if (eio_conn_take_payload(&p->conn, out) != 0)
         return 0; /* spurious */
     hold_end(p);
@@ -553,6 +600,9 @@ int transport_http_writable(pss *p)
     }
     if (out->cap > 65536)
         sio_buf_free(out);
+    maybe_compress(p);
+    if (p->t->zout.cap > 65536)
+        sio_buf_free(&p->t->zout);
     return write_response(p);
 }
 

@@ -8,6 +8,7 @@
 #include "transport/transport.h"
 
 #include "eio/eio_codec.h"
+#include "transport/http_compress.h"
 #include "transport/http_framing.h"
 
 #include <libwebsockets.h>
@@ -45,6 +46,9 @@ struct sio_transport {
     int64_t stop_deadline;
     sio_buf scratch; /* polling responses are built here */
     sio_buf ws_out;  /* WebSocket frames gathered for one send() */
+    http_encoder enc; /* polling responses' compression */
+    sio_buf zout;     /* a compressed response is made here */
+    sio_buf cookie;   /* the Set-Cookie value of the handshake being answered */
     /* WebSockets with frames queued since the last flush (see want_write). */
     struct pss **flush;
     size_t n_flush, cap_flush;
@@ -106,6 +110,9 @@ typedef struct pss {
     bool post;            /* a POST: its body is read */
     bool head;            /* a HEAD request: no body in the response */
     bool jsonp;           /* a JSONP poll or post (Engine.IO v3) */
+    bool handshake;       /* the polling handshake: the response may set the cookie */
+    bool cookie;          /* the response sets the transport's `cookie` */
+    const char *content_encoding; /* of the response body, or NULL */
     uint32_t jsonp_index;
     int8_t pending_error; /* eio_error to answer once a refused POST's body is drained */
     uint16_t status;

@@ -211,6 +211,7 @@ void transport_config_defaults(transport_config *c)
     c->max_http_body = 1u << 20;
     c->request_timeout_ms = 300000;
     c->keep_alive_secs = 5;
+    c->compress_threshold = 1024;
 }
 
 /* Runs the loop without waiting until nothing is left in it (bounded: a
@@ -360,6 +361,8 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
     t->scheduled = INT64_MAX;
     sio_buf_init(&t->scratch, 0);
     sio_buf_init(&t->ws_out, 0);
+    sio_buf_init(&t->zout, 0);
+    sio_buf_init(&t->cookie, 0);
     eio_transport_ops ops = {t, transport_want_write, close_conn};
     t->eng = eio_engine_new(eopt, &ops, h);
     if (!t->eng)
@@ -486,6 +489,9 @@ void transport_free(sio_transport *t)
     eio_engine_free(t->eng);
     sio_buf_free(&t->scratch);
     sio_buf_free(&t->ws_out);
+    sio_buf_free(&t->zout);
+    sio_buf_free(&t->cookie);
+    http_encoder_free(&t->enc);
     for (size_t i = 0; i < t->n_own_addrs; i++)
         free(t->own_addrs[i]);
     free(t->own_addrs);

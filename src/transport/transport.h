@@ -19,6 +19,7 @@
 
 #include "eio/eio_cors.h"
 #include "eio/eio_engine.h"
+#include "transport/http_cookie.h"
 #include "util/buf.h"
 
 typedef struct sio_transport sio_transport;
@@ -100,6 +101,13 @@ typedef struct transport_config {
     void *app_loop;
     void (*on_stopped)(void *ctx);
     void *stopped_ctx;
+    /* engine.io's httpCompression: polling responses of at least
+     * compress_threshold bytes are compressed when the request accepts gzip
+     * or deflate (http_compress.h); compress_threshold 0: never. */
+    size_t compress_threshold;
+    /* engine.io's cookie: set with the session id on the polling handshake
+     * when cookie.name is not NULL (http_cookie.h). */
+    http_cookie cookie;
 } transport_config;
 
 void transport_config_defaults(transport_config *c);

@@ -31,6 +31,13 @@ enum {
     F_TRUST_PROXY,
     F_KEEP_HEADER,
     F_CLEANUP_CHILDREN,
+    F_COOKIE,
+    F_COOKIE_PATH,
+    F_COOKIE_SAME_SITE,
+    F_COOKIE_MAX_AGE,
+    F_COOKIE_SECURE,
+    F_NO_HTTP_COMPRESSION,
+    F_HTTP_COMPRESSION_THRESHOLD,
     F_HELP,
 };
 
@@ -56,6 +63,13 @@ static const struct option common[] = {
     {"trust-proxy", required_argument, 0, F_TRUST_PROXY},
     {"keep-header", required_argument, 0, F_KEEP_HEADER},
     {"cleanup-empty-child-namespaces", no_argument, 0, F_CLEANUP_CHILDREN},
+    {"cookie", required_argument, 0, F_COOKIE},
+    {"cookie-path", required_argument, 0, F_COOKIE_PATH},
+    {"cookie-same-site", required_argument, 0, F_COOKIE_SAME_SITE},
+    {"cookie-max-age", required_argument, 0, F_COOKIE_MAX_AGE},
+    {"cookie-secure", no_argument, 0, F_COOKIE_SECURE},
+    {"no-http-compression", no_argument, 0, F_NO_HTTP_COMPRESSION},
+    {"http-compression-threshold", required_argument, 0, F_HTTP_COMPRESSION_THRESHOLD},
     {"help", no_argument, 0, F_HELP},
 };
 #define N_COMMON (sizeof(common) / sizeof(common[0]))
@@ -67,7 +81,8 @@ static const char **origins, **proxies, **headers;
 /* Flags of the Socket.IO programs only. */
 static bool sio_only(int val)
 {
-    return val == F_CONNECT_TIMEOUT || val == F_TRUST_PROXY || val == F_KEEP_HEADER || val == F_CLEANUP_CHILDREN;
+    return val == F_CONNECT_TIMEOUT || val == F_TRUST_PROXY || val == F_KEEP_HEADER || val == F_CLEANUP_CHILDREN ||
+           (val >= F_COOKIE && val <= F_HTTP_COMPRESSION_THRESHOLD);
 }
 
 static void usage(const server_flags *f, FILE *out, bool sio)
@@ -89,7 +104,15 @@ static void usage(const server_flags *f, FILE *out, bool sio)
               "                         (repeatable), for the client's address\n"
               "  --keep-header NAME     keep this request header of the handshake too (repeatable;\n"
               "                         the ones libwebsockets knows by name are always kept)\n"
-              "  --cleanup-empty-child-namespaces  drop a dynamic namespace with its last socket\n",
+              "  --cleanup-empty-child-namespaces  drop a dynamic namespace with its last socket\n"
+              "  --cookie NAME          set a cookie NAME=<session id> on the handshake (engine.io's\n"
+              "                         cookie option; \"io\" is Node's), for sticky load balancing\n"
+              "  --cookie-path PATH     its Path, default /\n"
+              "  --cookie-same-site V   Lax (default), Strict or None\n"
+              "  --cookie-max-age S     its Max-Age in seconds (default: a session cookie)\n"
+              "  --cookie-secure        mark it Secure\n"
+              "  --no-http-compression  never compress polling responses (gzip or deflate otherwise)\n"
+              "  --http-compression-threshold BYTES  compress responses from this size, default 1024\n",
               out);
     fputs("  --max-payload BYTES    largest message (maxHttpBufferSize), default 1000000\n"
           "  --cors-origin ORIGIN   allow this origin (repeatable; * for any;\n"
@@ -265,6 +288,16 @@ int server_flags_parse(const server_flags *f, int argc, char **argv, sio_options
         case F_TRUST_PROXY: proxies[n_proxies++] = v; break;
         case F_KEEP_HEADER: headers[n_headers++] = v; break;
         case F_CLEANUP_CHILDREN: sio->cleanup_empty_child_namespaces = true; break;
+        case F_COOKIE: sio->cookie_name = v; break;
+        case F_COOKIE_PATH: sio->cookie_path = v; break;
+        case F_COOKIE_SAME_SITE: sio->cookie_same_site = v; break;
+        case F_COOKIE_MAX_AGE: sio->cookie_max_age = server_flags_number(prog, "cookie-max-age", v, 0, 1L << 40); break;
+        case F_COOKIE_SECURE: sio->cookie_secure = true; break;
+        case F_NO_HTTP_COMPRESSION: sio->http_compression = false; break;
+        case F_HTTP_COMPRESSION_THRESHOLD:
+            sio->http_compression_threshold =
+                (size_t)server_flags_number(prog, "http-compression-threshold", v, 1, 1L << 30);
+            break;
         case 'h':
         case F_HELP:
             usage(f, stdout, sio != NULL);
