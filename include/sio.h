@@ -56,6 +56,7 @@ enum {
     SIO_EEVENTLOOP = -11,   /* no event loop: libuv, or libwebsockets' libuv plugin
                              * (Debian package libwebsockets-evlib-uv) */
     SIO_ELISTEN = -12,      /* another failure to listen */
+    SIO_ETLS = -13,         /* the TLS certificate or key cannot be read or used */
 };
 /* A static description of an error code. */
 SIO_API const char *sio_strerror(int err);
@@ -202,11 +203,25 @@ typedef struct sio_options {
     bool cookie_http_only;
     bool cookie_secure;
     long cookie_max_age;
+    /* HTTPS and WSS (through libwebsockets' OpenSSL) with this certificate
+     * (or chain) and private key, PEM files; both NULL (default): plain
+     * HTTP. sio_server_reload_tls() reads them again. */
+    const char *tls_cert;
+    const char *tls_key;
     /* How long server-wide operations wait for the other servers' answers
      * (sio_fetch_sockets, sio_server_side_emit_with_ack, and
      * sio_broadcast_with_ack without a timeout of its own); Node's
      * requestsTimeout. ms, default 5000. */
     unsigned requests_timeout;
+    /* Joins a cluster through Redis, as one more node of Node's
+     * @socket.io/redis-adapter 8.3 (same channels, messages and server
+     * ids): "redis://[[user]:password@]host[:port][/db]". Broadcasts and the
+     * server-wide operations then reach the sockets of every node, and
+     * @socket.io/redis-emitter reaches this server's. Redis need not be up:
+     * the server serves its own clients meanwhile and joins when it comes
+     * (state changes go to `log`). A bad URL makes sio_server_create fail
+     * (SIO_EINVAL). NULL (default): this server alone. */
+    const char *redis_url;
 } sio_options;
 
 /* Fills `o` with the defaults above. */
@@ -216,7 +231,7 @@ SIO_API void sio_options_init(sio_options *o);
 
 /* Creates the server and listens. Returns SIO_OK and sets *out, or the
  * reason it could not: SIO_EADDRINUSE, SIO_EADDRNOTAVAIL, SIO_EACCES,
- * SIO_EEVENTLOOP, SIO_ELISTEN or SIO_ENOMEM, with one line naming
+ * SIO_EEVENTLOOP, SIO_ELISTEN, SIO_ETLS, SIO_EINVAL or SIO_ENOMEM, with one line naming
  * the address and port written to `why` (when not NULL; no newline).
  * Nothing is printed. Option strings must outlive the server. */
 SIO_API int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t why_len);
@@ -229,6 +244,11 @@ SIO_API int sio_server_port(const sio_server *srv);
 SIO_API int sio_server_run(sio_server *srv);
 /* Any thread, and signal handlers. */
 SIO_API void sio_server_stop(sio_server *srv);
+/* Reads sio_options.tls_cert and tls_key again, on the loop thread soon
+ * after, for the connections that come next: a renewed certificate without
+ * a restart (sio-server does it on SIGHUP). Any thread, and signal
+ * handlers; nothing when TLS is off. */
+SIO_API void sio_server_reload_tls(sio_server *srv);
 /* Frees the server and everything in it; after sio_server_run returned and
  * after every thread that calls sio_post_* has stopped doing so. */
 SIO_API void sio_server_free(sio_server *srv);

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "cluster/redis_adapter.h"
 #include "sio/sio_core.h"
 #include "transport/transport.h"
 
@@ -47,6 +48,13 @@ static void on_lws_log(void *ctx, int level, const char *line)
     srv->opt.log(level, text, srv->opt.log_user);
 }
 
+/* The transport's own lines, as they are. */
+static void on_notice(void *ctx, int level, const char *line)
+{
+    sio_server *srv = ctx;
+    srv->opt.log(level, line, srv->opt.log_user);
+}
+
 static void on_refused(void *ctx, unsigned status, const char *what, const char *path)
 {
     sio_server *srv = ctx;
@@ -74,7 +82,8 @@ static void tick(void *ctx, int64_t now) { sio_core_tick(ctx, now); }
 
 _Static_assert(SIO_ENOMEM == (int)TRANSPORT_ENOMEM && SIO_EADDRINUSE == (int)TRANSPORT_EADDRINUSE &&
                    SIO_EADDRNOTAVAIL == (int)TRANSPORT_EADDRNOTAVAIL && SIO_EACCES == (int)TRANSPORT_EACCES &&
-                   SIO_EEVENTLOOP == (int)TRANSPORT_EEVENTLOOP && SIO_ELISTEN == (int)TRANSPORT_ELISTEN,
+                   SIO_EEVENTLOOP == (int)TRANSPORT_EEVENTLOOP && SIO_ELISTEN == (int)TRANSPORT_ELISTEN &&
+                   SIO_ETLS == (int)TRANSPORT_ETLS,
                "the public codes are the transport's");
 
 sio_server *sio_server_new(const sio_options *o)
@@ -91,6 +100,62 @@ static bool allow_request(void *ctx, const sio_request *req, const char **messag
 {
     sio_server *srv = ctx;
     return srv->opt.allow_request(req, message, srv->opt.allow_request_user);
+}
+
+/* --- the cluster ---------------------------------------------------------------- */
+
+static void log_line(sio_server *srv, int level, const char *line)
+{
+    if (srv->opt.log)
+        srv->opt.log(level, line, srv->opt.log_user);
+}
+
+static void on_cluster_state(void *ctx, bool up, const char *why)
+{
+    sio_server *srv = ctx;
+    char line[400];
+    if (up)
+        snprintf(line, sizeof(line), "cluster: Redis is up, this server is a node of the cluster");
+    else
+        snprintf(line, sizeof(line), "cluster: Redis is down (%s): serving this server's clients only",
+                 why ? why : "unknown");
+    log_line(srv, up ? 2 : 1, line);
+}
+
+static void on_cluster_event(void *ctx)
+{
+    sio_server *srv = ctx;
+    transport_settle(srv->transport);
+}
+
+/* Joins the cluster of o->redis_url: the link on the transport's loop, and
+ * every namespace's adapter (now and later) a Redis adapter. */
+static int join_cluster(sio_server *srv, const sio_options *o, char *why, size_t why_len)
+{
+    sio_redis_cluster_config cfg = {
+        .uv_loop = transport_uv_loop(srv->transport),
+        .requests_timeout = srv->opt.requests_timeout,
+        .on_state = on_cluster_state,
+        .after_event = on_cluster_event,
+        .ctx = srv,
+    };
+    char reason[300];
+    if (sio_redis_url_parse(o->redis_url, &cfg.url, reason, sizeof(reason)) != 0) {
+        if (why && why_len)
+            snprintf(why, why_len, "%s", reason);
+        return SIO_EINVAL;
+    }
+    sio_redis_cluster *c = sio_redis_cluster_new(&cfg);
+    if (!c)
+        return SIO_ENOMEM;
+    srv->cluster = c;
+    if (sio_core_set_adapter(srv, sio_redis_adapter_new, c) != SIO_OK)
+        return SIO_ENOMEM;
+    char line[400];
+    snprintf(line, sizeof(line), "cluster: joining through Redis at %s:%d/%d", cfg.url.host, cfg.url.port,
+             cfg.url.db);
+    log_line(srv, 2, line);
+    return SIO_OK;
 }
 
 int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t why_len)
@@ -158,6 +223,7 @@ int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t 
     tc.timer_ctx = srv;
     if (o->log) {
         tc.log = on_lws_log;
+        tc.notice = on_notice;
         tc.log_ctx = srv;
     }
     tc.trusted_proxies = o->trusted_proxies;
@@ -171,6 +237,8 @@ int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t 
     tc.compress_threshold = o->http_compression ? (o->http_compression_threshold ? o->http_compression_threshold : 1)
                                                 : 0;
     tc.cookie = cookie;
+    tc.tls_cert = o->tls_cert;
+    tc.tls_key = o->tls_key;
     tc.app_loop = o->uv_loop;
     tc.on_stopped = on_stopped;
     tc.stopped_ctx = srv;
@@ -186,6 +254,13 @@ int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t 
     srv->transport = t;
     srv->wake = wake;
     srv->eng = transport_engine(t);
+    if (o->redis_url) {
+        int rc = join_cluster(srv, o, why, why_len);
+        if (rc != SIO_OK) {
+            sio_server_free(srv);
+            return rc;
+        }
+    }
     *out = srv;
     return SIO_OK;
 }
@@ -202,12 +277,17 @@ int sio_server_run(sio_server *srv)
 }
 
 void sio_server_stop(sio_server *srv) { transport_stop(srv->transport); }
+void sio_server_reload_tls(sio_server *srv) { transport_reload_tls(srv->transport); }
 
 void sio_server_free(sio_server *srv)
 {
     if (!srv)
         return;
     sio_core_close_posts(srv);
+    /* The link's handles close while the transport drains its loop; what
+     * the cluster still holds goes with the last adapter (sio_core_free). */
+    sio_redis_cluster_close(srv->cluster);
+    srv->cluster = NULL;
     transport_free(srv->transport); /* closes the sessions: the core hears of it */
     sio_core_free(srv);
 }

@@ -24,6 +24,15 @@
 #define BACKOFF_MAX_MS 5000
 #define DEFAULT_MAX_PENDING (8u << 20)
 
+/* What the subscriber is subscribed to, each name with the number of
+ * subscribe calls not yet undone: two adapters of one namespace (the old
+ * and its replacement) may hold the same channel for a while. */
+typedef struct sub_list {
+    char **names;
+    unsigned *refs;
+    size_t n;
+} sub_list;
+
 typedef struct link_conn {
     sio_redis_link *l;
     redisAsyncContext *ac; /* NULL: none, the timer waits to make one */
@@ -41,8 +50,7 @@ struct sio_redis_link {
     sio_redis_url url;
     sio_redis_link_events ev;
     link_conn cmd, sub;
-    char **channels, **patterns;
-    size_t n_channels, n_patterns;
+    sub_list channels, patterns;
     size_t pending, max_pending; /* bytes of publishes not yet answered */
     unsigned long dropped;
     int reported; /* -1 nothing yet, 0 down, 1 up */
@@ -264,10 +272,10 @@ static void conn_start(link_conn *c)
         c->setup_pending++;
     }
     if (c->subscriber) {
-        for (size_t i = 0; i < l->n_channels; i++)
-            subscribe_one(c, "SUBSCRIBE", l->channels[i]);
-        for (size_t i = 0; i < l->n_patterns; i++)
-            subscribe_one(c, "PSUBSCRIBE", l->patterns[i]);
+        for (size_t i = 0; i < l->channels.n; i++)
+            subscribe_one(c, "SUBSCRIBE", l->channels.names[i]);
+        for (size_t i = 0; i < l->patterns.n; i++)
+            subscribe_one(c, "PSUBSCRIBE", l->patterns.names[i]);
     } else if (l->url.db) {
         char db[16];
         snprintf(db, sizeof(db), "%d", l->url.db);
@@ -339,32 +347,87 @@ sio_redis_link *sio_redis_link_new(void *uv_loop, const sio_redis_url *url, cons
 
 /* --- subscriptions ----------------------------------------------------------------- */
 
-static int remember(char ***list, size_t *n, const char *name)
+/* Adds a reference to `name`; *fresh tells whether it was not there. */
+static int remember(sub_list *s, const char *name, bool *fresh)
 {
-    char **grown = realloc(*list, (*n + 1) * sizeof(**list));
-    if (!grown)
+    for (size_t i = 0; i < s->n; i++) {
+        if (strcmp(s->names[i], name) == 0) {
+            s->refs[i]++;
+            *fresh = false;
+            return SIO_OK;
+        }
+    }
+    char **names = realloc(s->names, (s->n + 1) * sizeof(*names));
+    if (names)
+        s->names = names;
+    unsigned *refs = names ? realloc(s->refs, (s->n + 1) * sizeof(*refs)) : NULL;
+    if (refs)
+        s->refs = refs;
+    if (!names || !refs || !(names[s->n] = strdup(name)))
         return SIO_ENOMEM;
-    *list = grown;
-    if (!(grown[*n] = strdup(name)))
-        return SIO_ENOMEM;
-    (*n)++;
+    refs[s->n++] = 1;
+    *fresh = true;
     return SIO_OK;
+}
+
+/* Drops a reference to `name`; true when it was the last one. */
+static bool forget(sub_list *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (strcmp(s->names[i], name) != 0)
+            continue;
+        if (--s->refs[i])
+            return false;
+        free(s->names[i]);
+        s->names[i] = s->names[s->n - 1];
+        s->refs[i] = s->refs[s->n - 1];
+        s->n--;
+        return true;
+    }
+    return false;
+}
+
+static void sub_list_free(sub_list *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->names[i]);
+    free(s->names);
+    free(s->refs);
+}
+
+static int subscribe(sio_redis_link *l, sub_list *s, const char *verb, const char *name)
+{
+    bool fresh;
+    int rc = remember(s, name, &fresh);
+    if (rc == SIO_OK && fresh && l->sub.ac)
+        subscribe_one(&l->sub, verb, name);
+    return rc;
+}
+
+static void unsubscribe(sio_redis_link *l, sub_list *s, const char *verb, const char *name)
+{
+    if (forget(s, name) && l->sub.ac)
+        subscribe_one(&l->sub, verb, name);
 }
 
 int sio_redis_link_subscribe(sio_redis_link *l, const char *channel)
 {
-    int rc = remember(&l->channels, &l->n_channels, channel);
-    if (rc == SIO_OK && l->sub.ac)
-        subscribe_one(&l->sub, "SUBSCRIBE", channel);
-    return rc;
+    return subscribe(l, &l->channels, "SUBSCRIBE", channel);
 }
 
 int sio_redis_link_psubscribe(sio_redis_link *l, const char *pattern)
 {
-    int rc = remember(&l->patterns, &l->n_patterns, pattern);
-    if (rc == SIO_OK && l->sub.ac)
-        subscribe_one(&l->sub, "PSUBSCRIBE", pattern);
-    return rc;
+    return subscribe(l, &l->patterns, "PSUBSCRIBE", pattern);
+}
+
+void sio_redis_link_unsubscribe(sio_redis_link *l, const char *channel)
+{
+    unsubscribe(l, &l->channels, "UNSUBSCRIBE", channel);
+}
+
+void sio_redis_link_punsubscribe(sio_redis_link *l, const char *pattern)
+{
+    unsubscribe(l, &l->patterns, "PUNSUBSCRIBE", pattern);
 }
 
 /* --- commands ---------------------------------------------------------------------- */
@@ -434,12 +497,8 @@ static void on_handle_closed(uv_handle_t *h)
     sio_redis_link *l = c->l;
     if (--l->open_handles)
         return;
-    for (size_t i = 0; i < l->n_channels; i++)
-        free(l->channels[i]);
-    for (size_t i = 0; i < l->n_patterns; i++)
-        free(l->patterns[i]);
-    free(l->channels);
-    free(l->patterns);
+    sub_list_free(&l->channels);
+    sub_list_free(&l->patterns);
     free(l);
 }
 

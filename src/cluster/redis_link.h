@@ -49,9 +49,12 @@ sio_redis_link *sio_redis_link_new(void *uv_loop, const sio_redis_url *url, cons
 bool sio_redis_link_up(const sio_redis_link *l);
 
 /* Subscriptions are kept and made again after every reconnection.
- * SIO_OK or SIO_ENOMEM. */
+ * SIO_OK or SIO_ENOMEM. They are counted: a name subscribed twice is
+ * unsubscribed from Redis by the second unsubscribe. */
 int sio_redis_link_subscribe(sio_redis_link *l, const char *channel);
 int sio_redis_link_psubscribe(sio_redis_link *l, const char *pattern);
+void sio_redis_link_unsubscribe(sio_redis_link *l, const char *channel);
+void sio_redis_link_punsubscribe(sio_redis_link *l, const char *pattern);
 
 /* SIO_OK (sent, or queued in hiredis until written), SIO_EAGAIN (down, or
  * too much in flight: dropped and counted), SIO_ENOMEM. */

@@ -100,6 +100,9 @@ struct sio_adapter {
     sio_namespace *nsp; /* not a reference: the namespace owns its adapter */
 };
 
+/* The server of an adapter's namespace (for sio_op_find). */
+sio_server *sio_adapter_server(const sio_adapter *a);
+
 /* Makes the adapter of a namespace (NULL when out of memory). */
 typedef sio_adapter *(*sio_adapter_new_fn)(sio_namespace *nsp, void *user);
 
@@ -144,6 +147,10 @@ int sio_local_each(sio_namespace *nsp, const sio_bcast *b, void (*fn)(sio_socket
 int sio_local_add_sockets(sio_namespace *nsp, const sio_bcast *b, const char *const *rooms, size_t n);
 int sio_local_del_sockets(sio_namespace *nsp, const sio_bcast *b, const char *const *rooms, size_t n);
 int sio_local_disconnect(sio_namespace *nsp, const sio_bcast *b, bool close);
+/* Calls fn with the name of each room that has members on this node, the
+ * sockets' own rooms (their ids) included, as Node's adapter lists its
+ * rooms. fn must not join, leave or disconnect. */
+void sio_local_rooms(const sio_namespace *nsp, void (*fn)(const char *room, void *user), void *user);
 /* Whether a room has members on this node (a cluster adapter skips
  * broadcasts for rooms it does not have). */
 bool sio_local_has_room(const sio_namespace *nsp, const char *room);

@@ -85,6 +85,18 @@ bool sio_local_has_room(const sio_namespace *nsp, const char *room)
     return strmap_get(&nsp->rooms, room, strlen(room)) || sio_own_room_member(nsp, room);
 }
 
+void sio_local_rooms(const sio_namespace *nsp, void (*fn)(const char *room, void *user), void *user)
+{
+    const strmap_slot *slot;
+    for (size_t i = 0; strmap_next(&nsp->rooms, &i, &slot);)
+        fn(slot->key, user);
+    for (size_t i = 0; strmap_next(&nsp->sockets, &i, &slot);)
+        if (((const sio_socket *)slot->val)->in_own_room)
+            fn(slot->key, user);
+}
+
+sio_server *sio_adapter_server(const sio_adapter *a) { return a->nsp->srv; }
+
 int sio_local_each(sio_namespace *nsp, const sio_bcast *b, void (*fn)(sio_socket *s, void *user), void *user)
 {
     sio_socket **list = NULL;

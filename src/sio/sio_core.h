@@ -184,8 +184,9 @@ struct sio_server {
     sio_adapter_new_fn adapter_new;
     void *adapter_user;
     strmap ops; /* id -> sio_op* */
-    /* The transport, for the API layer. */
+    /* The transport and the cluster (NULL without one), for the API layer. */
     void *transport;
+    void *cluster;
     void (*wake)(void *transport);
 };
 

@@ -42,6 +42,7 @@ struct sio_transport {
     int64_t scheduled; /* deadline the sul is set for, or INT64_MAX */
     int port;
     atomic_bool stop_requested;
+    atomic_bool tls_reload; /* transport_reload_tls asked for it */
     bool stopping;
     int64_t stop_deadline;
     sio_buf scratch; /* polling responses are built here */

@@ -106,6 +106,44 @@ void transport_after_event(sio_transport *t)
     reschedule(t);
 }
 
+/* --- TLS ------------------------------------------------------------------------ */
+
+/* Loads the certificate and key files again into the vhost that uses them
+ * (lws reports a file it cannot use through its log, and keeps serving). */
+static void reload_tls(sio_transport *t)
+{
+    if (!t->cfg.tls_cert || !t->ctx)
+        return;
+    lws_tls_cert_updated(t->ctx, t->cfg.tls_cert, t->cfg.tls_key, NULL, 0, NULL, 0);
+    if (t->cfg.notice) {
+        char line[600];
+        snprintf(line, sizeof(line), "TLS certificate reloaded from %s and %s", t->cfg.tls_cert, t->cfg.tls_key);
+        t->cfg.notice(t->cfg.log_ctx, 2, line);
+    }
+}
+
+void transport_reload_tls(sio_transport *t)
+{
+    atomic_store(&t->tls_reload, true);
+    lws_cancel_service(t->ctx);
+}
+
+/* Whether both files can be read; else a line saying which cannot. */
+static bool tls_files_readable(const transport_config *cfg, char *why, size_t len)
+{
+    const char *files[2] = {cfg->tls_cert, cfg->tls_key};
+    const char *names[2] = {"certificate", "private key"};
+    for (int i = 0; i < 2; i++) {
+        FILE *f = files[i] ? fopen(files[i], "r") : NULL;
+        if (!f) {
+            snprintf(why, len, "cannot read the TLS %s %s", names[i], files[i] ? files[i] : "(not given)");
+            return false;
+        }
+        fclose(f);
+    }
+    return true;
+}
+
 /* --- the protocol callback -------------------------------------------------- */
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
@@ -190,6 +228,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             t->stop_deadline = transport_now_ms() + STOP_GRACE_MS;
             eio_engine_close_all(t->eng);
         }
+        if (atomic_exchange(&t->tls_reload, false))
+            reload_tls(t);
         if (t->cfg.on_wake)
             t->cfg.on_wake(t->cfg.wake_ctx);
         break;
@@ -387,6 +427,17 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
     /* lws on a libuv (epoll) loop of ours: a wakeup costs what is ready,
      * where lws's own poll() loop scans every connection each time. */
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6 | LWS_SERVER_OPTION_LIBUV;
+    if (cfg->tls_cert || cfg->tls_key) {
+        char why_tls[sizeof(why->message)];
+        if (!tls_files_readable(cfg, why_tls, sizeof(why_tls)))
+            return failed(t, why, TRANSPORT_ETLS, why_tls);
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.ssl_cert_filepath = cfg->tls_cert;
+        info.ssl_private_key_filepath = cfg->tls_key;
+        /* HTTP/1.1 only, as Node's https server: the binding reads requests
+         * and writes answers as HTTP/1.1, and lws would otherwise offer h2. */
+        info.alpn = "http/1.1";
+    }
     t->uv = cfg->app_loop ? cfg->app_loop : &t->own_loop;
     if (!cfg->app_loop && uv_loop_init(t->uv))
         return failed(t, why, TRANSPORT_EEVENTLOOP, "cannot create a libuv event loop");
@@ -417,6 +468,11 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
          * failed cannot be destroyed on our loop without running callbacks
          * of a plugin lws has unloaded: it is left as it is. */
         char msg[sizeof(why->message)];
+        if (cfg->tls_cert) { /* readable, so lws could not use them */
+            snprintf(msg, sizeof(msg), "cannot use the TLS certificate %s with the key %s", cfg->tls_cert,
+                     cfg->tls_key);
+            return failed(t, why, TRANSPORT_ETLS, msg);
+        }
         snprintf(msg, sizeof(msg), "cannot listen on %s port %d", addr[0] ? addr : "0.0.0.0", cfg->port);
         return failed(t, why, TRANSPORT_ELISTEN, msg);
     }
@@ -443,6 +499,17 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
 bool transport_on_app_loop(const sio_transport *t) { return t->uv != &t->own_loop; }
 
 eio_engine *transport_engine(sio_transport *t) { return t->eng; }
+void *transport_uv_loop(sio_transport *t) { return t->uv; }
+/* lws's libuv plugin re-arms its timer for a newly scheduled sul only after
+ * one of its own events (its idle handle): a deadline moved earlier here
+ * would wait for the next one. Waking lws's service makes that event. */
+void transport_settle(sio_transport *t)
+{
+    int64_t before = t->scheduled;
+    transport_after_event(t);
+    if (t->scheduled < before)
+        lws_cancel_service(t->ctx);
+}
 int transport_port(const sio_transport *t) { return t->port; }
 
 int transport_run(sio_transport *t)

@@ -92,6 +92,9 @@ typedef struct transport_config {
      * warning), see lws_log.c; NULL leaves lws's logging alone. */
     void (*log)(void *ctx, int level, const char *line);
     void *log_ctx;
+    /* Lines of the binding's own (a TLS reload), level as sio_log_fn's;
+     * NULL: none. Called with log_ctx. */
+    void (*notice)(void *ctx, int level, const char *line);
     /* A libuv loop (uv_loop_t *) the application runs; NULL: the binding
      * makes its own, run by transport_run. On the application's loop the
      * binding's work after each round of events is done by a prepare and a
@@ -108,6 +111,10 @@ typedef struct transport_config {
     /* engine.io's cookie: set with the session id on the polling handshake
      * when cookie.name is not NULL (http_cookie.h). */
     http_cookie cookie;
+    /* HTTPS and WSS on the port, with this certificate (chain) and private
+     * key, PEM files; both NULL: plain HTTP. transport_reload_tls reads the
+     * same files again. */
+    const char *tls_cert, *tls_key;
 } transport_config;
 
 void transport_config_defaults(transport_config *c);
@@ -122,6 +129,7 @@ typedef enum transport_error {
     TRANSPORT_EACCES = -10,        /* no permission to listen on the port */
     TRANSPORT_EEVENTLOOP = -11,    /* no event loop: libuv, or lws's libuv plugin */
     TRANSPORT_ELISTEN = -12,       /* another failure to listen */
+    TRANSPORT_ETLS = -13,          /* the TLS certificate or key cannot be used */
 } transport_error;
 
 typedef struct transport_failure {
@@ -146,11 +154,22 @@ int transport_run(sio_transport *t);
 void transport_stop(sio_transport *t);
 /* Thread-safe: on_wake will run on the loop thread. */
 void transport_wake(sio_transport *t);
+/* Async-signal-safe and thread-safe: the loop thread loads cfg.tls_cert and
+ * cfg.tls_key again, for the connections that come next (a renewed
+ * certificate without a restart); nothing when TLS is off. */
+void transport_reload_tls(sio_transport *t);
 /* Frees everything; only after transport_run returned (or was never
  * called). On the application's loop: on the loop thread while the loop is
  * not running (after uv_run returned); the loop is run without waiting until
  * the transport's handles are closed, so other handles' callbacks may run. */
 void transport_free(sio_transport *t);
+/* The libuv loop (a uv_loop_t *) the transport runs on: its own or the
+ * application's. Other handles of the server (the link to Redis) go there. */
+void *transport_uv_loop(sio_transport *t);
+/* For work done in a loop callback that is not the transport's (a message
+ * from another server): reaps the sessions it closed and re-arms the
+ * timer for the deadlines it moved, as after the transport's own events. */
+void transport_settle(sio_transport *t);
 /* The engine's clock: milliseconds, monotonic. */
 int64_t transport_now_ms(void);
 

@@ -5,14 +5,18 @@
 // transports (polling, then the upgrade to WebSocket), polling only and
 // WebSocket only (the demo's ?transports= query). A screenshot of every page
 // is saved under <build>/test-output/. Every wait is on a DOM condition with
-// a deadline.
+// a deadline. The same runs once over HTTPS and WSS (--tls-cert, a
+// certificate the test makes), with the browser told to accept it.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, buildDir } from '../interop/support.mjs';
+import { startServer, buildDir, makeCert } from '../interop/support.mjs';
 import { launchChromium, openChat as openPage, join, send, waitMessage, messages, WAIT, POLL } from './chat_page.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -26,15 +30,19 @@ let browser;
 
 before(async () => {
   fs.mkdirSync(OUT, { recursive: true });
-  browser = await launchChromium();
+  browser = await launchChromium({ ignoreHTTPSErrors: true }); // the HTTPS run's certificate is the test's own
 });
 
 after(async () => {
   if (browser) await browser.close();
 });
 
-async function startChatServer(extraArgs) {
-  server = await startServer('sio-server', ['--api-token', TOKEN, ...extraArgs]);
+/** Starts sio-server; with `tlsFiles` ({cert, key, certPem}) over HTTPS. */
+async function startChatServer(extraArgs, tlsFiles) {
+  const tlsArgs = tlsFiles ? ['--tls-cert', tlsFiles.cert, '--tls-key', tlsFiles.key] : [];
+  server = await startServer('sio-server', ['--api-token', TOKEN, ...extraArgs, ...tlsArgs]);
+  server.base = tlsFiles ? `https://127.0.0.1:${server.port}` : server.url;
+  server.ca = tlsFiles ? tlsFiles.certPem : undefined;
 }
 
 async function stopChatServer() {
@@ -48,17 +56,29 @@ async function stopChatServer() {
 
 /** Opens the demo on the server, waits until it is connected (on `transport` when given). */
 function openChat(query, transport) {
-  return openPage(browser.context, server.url, query, transport);
+  return openPage(browser.context, server.base, query, transport);
 }
 
+/** POST /api/emit (over HTTPS too, verifying the test's certificate). */
 async function emit(body) {
-  const res = await fetch(`${server.url}/api/emit`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+  const url = new URL('/api/emit', server.base);
+  const res = await new Promise((resolve, reject) => {
+    const req = (url.protocol === 'https:' ? https : http).request(url, {
+      method: 'POST',
+      ca: server.ca,
+      timeout: WAIT,
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    }, (r) => {
+      let text = '';
+      r.on('data', (d) => { text += d; });
+      r.on('end', () => resolve({ status: r.statusCode, text }));
+    });
+    req.on('timeout', () => req.destroy(new Error('POST /api/emit timed out')));
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
   });
-  assert.equal(res.status, 200, await res.clone().text());
-  return res.json();
+  assert.equal(res.status, 200, res.text);
+  return JSON.parse(res.text);
 }
 
 async function scenario(mode, label) {
@@ -147,3 +167,22 @@ for (const client of CLIENTS) {
     }
   });
 }
+
+describe('demo chat in chromium over HTTPS and WSS (--tls-cert), socket.io-client v4', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sio-chat-tls-'));
+  before(() => startChatServer([], makeCert(dir, 'chat over tls')));
+  after(async () => {
+    await stopChatServer();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  for (const mode of ['default', 'polling']) {
+    it(`rooms and the emit API, transports: ${mode}`, { timeout: 60_000 }, async () => {
+      try {
+        await scenario(mode, 'tls');
+      } catch (err) {
+        err.message += `\n-- server output:\n${server ? server.output() : ''}`;
+        throw err;
+      }
+    });
+  }
+});

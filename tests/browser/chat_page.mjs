@@ -20,8 +20,11 @@ export const WAIT = 10_000; // ms, any single DOM condition
 // barely runs in pages that are not in front.
 export const POLL = 20;
 
-/** A headless chromium with a profile of its own: { context, close() }. */
-export async function launchChromium() {
+/**
+ * A headless chromium with a profile of its own: { context, close() }.
+ * `contextOptions` go to playwright's launchPersistentContext.
+ */
+export async function launchChromium(contextOptions = {}) {
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} not found: run tools/install-deps.sh (Debian package chromium)`);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sio-chromium-'));
   let context;
@@ -32,6 +35,7 @@ export async function launchChromium() {
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
         '--disable-component-update', '--disable-sync'],
       timeout: 30_000,
+      ...contextOptions,
     });
   } catch (err) {
     fs.rmSync(profile, { recursive: true, force: true });

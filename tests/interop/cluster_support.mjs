@@ -17,7 +17,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
-import { stopProcess } from './support.mjs';
+import { startServer, stopProcess } from './support.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const HOST = '127.0.0.1';
@@ -103,12 +103,13 @@ export async function startChild(cmd, args, ready, what) {
  * RDB or AOF, at most 64 MB of data. Resolves with { port, url, pid,
  * output(), stop() } once it accepts connections. The port is picked just
  * before the start; if another process takes it in between, the start is
- * tried again on another port (three times at most).
+ * tried again on another port (three times at most). With `onPort`, on that
+ * port (to start it again where its clients reconnect), tried once.
  */
-export async function startRedis() {
+export async function startRedis(onPort = 0) {
   let lastErr;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port = onPort || await freePort();
     const args = [
       '--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no',
       '--maxmemory', '64mb', '--daemonize', 'no', '--loglevel', 'notice',
@@ -120,7 +121,7 @@ export async function startRedis() {
       return { ...child, port, pid: child.proc.pid, url: `redis://${HOST}:${port}` };
     } catch (err) {
       lastErr = err;
-      if (!/Address already in use/.test(err.message)) throw err;
+      if (onPort || !/Address already in use/.test(err.message)) throw err;
     }
   }
   throw lastErr;
@@ -245,4 +246,40 @@ export async function captureCluster(url) {
     });
   }
   return { messages, next, stop: () => sub.quit() };
+}
+
+/**
+ * Starts a C node: BUILD_DIR/<binary> (sio-echo by default) with
+ * --redis redisUrl and `args`, on a free port (startServer in support.mjs).
+ */
+export async function startCNode(redisUrl, binary = 'sio-echo', args = []) {
+  return startServer(binary, ['--host', HOST, '--redis', redisUrl, ...args]);
+}
+
+/**
+ * Resolves once a started process's output (server.output()) matches `re`,
+ * checked again at each piece of output; rejects after `ms`.
+ */
+export function waitOutput(server, re, ms = 5000) {
+  return new Promise((resolve, reject) => {
+    const streams = [server.proc.stdout, server.proc.stderr];
+    const check = () => {
+      if (!re.test(server.output())) return false;
+      finish();
+      resolve();
+      return true;
+    };
+    const timer = setTimeout(() => {
+      finish();
+      reject(new Error(`no output matching ${re} after ${ms} ms:\n${server.output()}`));
+    }, ms);
+    // Our listener runs after the one that keeps the output.
+    const onData = () => setImmediate(check);
+    const finish = () => {
+      clearTimeout(timer);
+      for (const s of streams) s.off('data', onData);
+    };
+    for (const s of streams) s.on('data', onData);
+    check();
+  });
 }

@@ -24,7 +24,8 @@
 // auth.data as socket.data; its event "join" joins a room and acks; every
 // event it sends is acked with ["ok"]. A serverSideEmit this node receives
 // under the event name "sse" is recorded, and acked with
-// ["ack from <port>", ...its args] when asked.
+// ["ack from <port>", ...its args] when asked; one named "ping" is acked
+// with ["pong", [...its args]], as sio-echo's /cluster answers it.
 import { createServer } from 'node:http';
 import readline from 'node:readline';
 import { Server } from 'socket.io';
@@ -86,6 +87,11 @@ function setup(nsp) {
     const data = withAck ? args.slice(0, -1) : args;
     received.push({ nsp: nsp.name, args: toWire(data) });
     if (withAck) last(['ack from ' + port, ...data]);
+  });
+  // As sio-echo's /cluster answers it: ["pong", [...args]].
+  nsp.on('ping', (...args) => {
+    const last = args[args.length - 1];
+    if (typeof last === 'function') last(['pong', args.slice(0, -1)]);
   });
 }
 

@@ -9,7 +9,8 @@
 // to the current directory), or in the repository's build/ when it is unset.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,9 +64,11 @@ export async function startServer(binaryName, args = [], opts = {}) {
   live.add(proc);
 
   let out = '';
+  const watchers = new Set(); // untilOutput's, checked at every chunk
   const keep = (chunk) => {
     out += chunk.toString('utf8');
     if (out.length > OUTPUT_CAP) out = out.slice(out.length - OUTPUT_CAP);
+    for (const w of [...watchers]) w();
   };
   proc.stdout.on('data', keep);
   proc.stderr.on('data', keep);
@@ -108,6 +111,22 @@ export async function startServer(binaryName, args = [], opts = {}) {
   }
 
   const stop = () => stopProcess(proc, exited, () => !exitInfo);
+  /** Resolves once the output (from `from` on) matches `re`; rejects after `ms`. */
+  const untilOutput = (re, ms = 5000, from = 0) => new Promise((resolve, reject) => {
+    const check = () => {
+      const m = re.exec(out.slice(from));
+      if (!m) return;
+      watchers.delete(check);
+      clearTimeout(timer);
+      resolve(m);
+    };
+    const timer = setTimeout(() => {
+      watchers.delete(check);
+      reject(new Error(`no ${re} in the output within ${ms} ms:\n${out}`));
+    }, ms);
+    watchers.add(check);
+    check();
+  });
 
   return {
     port,
@@ -117,6 +136,7 @@ export async function startServer(binaryName, args = [], opts = {}) {
     args: argv,
     exited,
     output: () => out,
+    untilOutput,
     describeExit,
     stop,
   };
@@ -272,6 +292,22 @@ export async function diag(server, fn) {
     if (typeof err.stack === 'string' && !err.stack.includes(extra)) err.stack += extra;
     throw err;
   }
+}
+
+/**
+ * A self-signed certificate for 127.0.0.1 and localhost, made by the
+ * openssl command into `dir` (cert.pem and key.pem, replaced atomically when
+ * they exist). Returns { cert, key, certPem }.
+ */
+export function makeCert(dir, cn = 'libsio test') {
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${cn}`,
+    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', `${key}.new`, '-out', `${cert}.new`],
+  { stdio: 'ignore', timeout: 30_000 });
+  fs.renameSync(`${key}.new`, key);
+  fs.renameSync(`${cert}.new`, cert);
+  return { cert, key, certPem: fs.readFileSync(cert) };
 }
 
 /** n bytes of a fixed pattern (seeded), as a Buffer. */

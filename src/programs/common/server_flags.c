@@ -38,6 +38,9 @@ enum {
     F_COOKIE_SECURE,
     F_NO_HTTP_COMPRESSION,
     F_HTTP_COMPRESSION_THRESHOLD,
+    F_TLS_CERT,
+    F_TLS_KEY,
+    F_REDIS,
     F_HELP,
 };
 
@@ -70,6 +73,9 @@ static const struct option common[] = {
     {"cookie-secure", no_argument, 0, F_COOKIE_SECURE},
     {"no-http-compression", no_argument, 0, F_NO_HTTP_COMPRESSION},
     {"http-compression-threshold", required_argument, 0, F_HTTP_COMPRESSION_THRESHOLD},
+    {"tls-cert", required_argument, 0, F_TLS_CERT},
+    {"tls-key", required_argument, 0, F_TLS_KEY},
+    {"redis", required_argument, 0, F_REDIS},
     {"help", no_argument, 0, F_HELP},
 };
 #define N_COMMON (sizeof(common) / sizeof(common[0]))
@@ -82,7 +88,7 @@ static const char **origins, **proxies, **headers;
 static bool sio_only(int val)
 {
     return val == F_CONNECT_TIMEOUT || val == F_TRUST_PROXY || val == F_KEEP_HEADER || val == F_CLEANUP_CHILDREN ||
-           (val >= F_COOKIE && val <= F_HTTP_COMPRESSION_THRESHOLD);
+           (val >= F_COOKIE && val <= F_TLS_KEY) || val == F_REDIS;
 }
 
 static void usage(const server_flags *f, FILE *out, bool sio)
@@ -112,7 +118,12 @@ static void usage(const server_flags *f, FILE *out, bool sio)
               "  --cookie-max-age S     its Max-Age in seconds (default: a session cookie)\n"
               "  --cookie-secure        mark it Secure\n"
               "  --no-http-compression  never compress polling responses (gzip or deflate otherwise)\n"
-              "  --http-compression-threshold BYTES  compress responses from this size, default 1024\n",
+              "  --http-compression-threshold BYTES  compress responses from this size, default 1024\n"
+              "  --tls-cert FILE        serve HTTPS and WSS with this PEM certificate (chain) ...\n"
+              "  --tls-key FILE         ... and this PEM private key; SIGHUP reads both again\n"
+              "  --redis URL            join a cluster through Redis, as a node of Node's\n"
+              "                         @socket.io/redis-adapter: redis://[:password@]host[:port][/db]\n"
+              "                         (or set SIO_REDIS_URL)\n",
               out);
     fputs("  --max-payload BYTES    largest message (maxHttpBufferSize), default 1000000\n"
           "  --cors-origin ORIGIN   allow this origin (repeatable; * for any;\n"
@@ -215,6 +226,8 @@ int server_flags_parse(const server_flags *f, int argc, char **argv, sio_options
     const char *prog = f->prog;
     size_t n_origins = 0, n_proxies = 0, n_headers = 0;
     int status = -1, ch;
+    if (sio && getenv("SIO_REDIS_URL") && *getenv("SIO_REDIS_URL"))
+        sio->redis_url = getenv("SIO_REDIS_URL"); /* a --redis below wins */
     optind = 1;
     while (status < 0 && (ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         const char *v = optarg;
@@ -294,10 +307,13 @@ int server_flags_parse(const server_flags *f, int argc, char **argv, sio_options
         case F_COOKIE_MAX_AGE: sio->cookie_max_age = server_flags_number(prog, "cookie-max-age", v, 0, 1L << 40); break;
         case F_COOKIE_SECURE: sio->cookie_secure = true; break;
         case F_NO_HTTP_COMPRESSION: sio->http_compression = false; break;
+        case F_TLS_CERT: sio->tls_cert = v; break;
+        case F_TLS_KEY: sio->tls_key = v; break;
         case F_HTTP_COMPRESSION_THRESHOLD:
             sio->http_compression_threshold =
                 (size_t)server_flags_number(prog, "http-compression-threshold", v, 1, 1L << 30);
             break;
+        case F_REDIS: sio->redis_url = v; break;
         case 'h':
         case F_HELP:
             usage(f, stdout, sio != NULL);
@@ -329,6 +345,10 @@ int server_flags_parse(const server_flags *f, int argc, char **argv, sio_options
     if (sio && n_proxies) {
         sio->trusted_proxies = proxies;
         sio->n_trusted_proxies = n_proxies;
+    }
+    if (status < 0 && sio && !sio->tls_cert != !sio->tls_key) {
+        fprintf(stderr, "%s: --tls-cert and --tls-key go together\n", prog);
+        status = 2;
     }
     if (sio && n_headers) {
         sio->extra_headers = headers;

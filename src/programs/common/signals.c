@@ -1,4 +1,5 @@
-/* SIGINT/SIGTERM stop the program's server, SIGPIPE is ignored (signals.h). */
+/* SIGINT/SIGTERM stop the program's server, SIGHUP reloads its TLS
+ * certificate, SIGPIPE is ignored (signals.h). */
 #include "signals.h"
 
 #include <signal.h>
@@ -40,6 +41,21 @@ void signals_stop_eio(eio_server *srv, int flags)
     sio_to_stop = NULL;
     eio_to_stop = srv;
     install(flags);
+}
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    if (sio_to_stop)
+        sio_server_reload_tls(sio_to_stop);
+}
+
+void signals_reload_tls_on_hup(void)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_hup;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGHUP, &sa, NULL);
 }
 
 void signals_forget(void)

@@ -20,6 +20,9 @@ enum {
  * stay valid until signals_forget() or the end of the process. Threads that
  * must not take the signals have to be started with them blocked. */
 void signals_stop_sio(sio_server *srv, int flags);
+/* SIGHUP reloads the Socket.IO server's TLS certificate and key
+ * (sio_server_reload_tls); call after signals_stop_sio. */
+void signals_reload_tls_on_hup(void);
 void signals_stop_eio(eio_server *srv, int flags);
 
 /* Leaves the server alone from now on: a later SIGINT/SIGTERM that still

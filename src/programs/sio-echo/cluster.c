@@ -280,20 +280,25 @@ static void on_server_emit(sio_socket *s, const char *event, const sio_args *arg
     free(ev);
 }
 
-/* Another server's server-side event: answered with ["pong", its args]. */
+/* Another server's server-side event: answered with ["pong", its args]
+ * when it asks for an answer; else passed on to this server's sockets of
+ * the namespace as "server-event" with its name and args. */
 static void on_server_event(sio_namespace *nsp, const char *event, const sio_args *args, sio_server_ack *ack,
                             void *user)
 {
-    if (!ack)
-        return;
     size_t len;
     const char *all = sio_args_json(args, &len);
     sio_json_writer *w = sio_jw_new();
     sio_jw_array(w);
-    sio_jw_string(w, "pong");
+    sio_jw_string(w, ack ? "pong" : event);
     sio_jw_raw(w, all, len);
     sio_jw_array_end(w);
-    sio_server_ack_send(ack, sio_jw_text(w, NULL));
+    if (ack) {
+        sio_server_ack_send(ack, sio_jw_text(w, NULL));
+    } else {
+        sio_target here = {.local = true};
+        sio_broadcast(nsp, &here, "server-event", sio_jw_text(w, NULL), NULL, 0);
+    }
     sio_jw_free(w);
 }
 

@@ -49,6 +49,13 @@
 #include "namespaces.h"
 #include "sio.h"
 
+/* The library's log lines, only in a cluster: Redis's comings and goings. */
+static void log_line(int level, const char *line, void *user)
+{
+    if (strncmp(line, "cluster:", 8) == 0)
+        fprintf(stderr, "sio-echo: %s\n", line);
+}
+
 int main(int argc, char **argv)
 {
     sio_options o;
@@ -58,6 +65,8 @@ int main(int argc, char **argv)
     int status = server_flags_parse(&f, argc, argv, &o, NULL);
     if (status >= 0)
         return status;
+    if (o.redis_url)
+        o.log = log_line;
     sio_server *server = sio_server_new(&o);
     if (!server)
         return 1;
@@ -76,6 +85,7 @@ int main(int argc, char **argv)
         return 1;
     }
     signals_stop_sio(server, 0);
+    signals_reload_tls_on_hup();
     fprintf(stderr, "sio-echo listening on port %d, path %s\n", sio_server_port(server), o.path);
     int rc = sio_server_run(server);
     async_worker_finish();

@@ -125,6 +125,7 @@ int main(int argc, char **argv)
     }
 
     signals_stop_sio(server, SIGNALS_ONCE); /* a second signal ends the process at once */
+    signals_reload_tls_on_hup();
 
     fprintf(stderr, "sio-server listening on port %d\n", sio_server_port(server));
     const char *root = static_files_root();
