@@ -11,6 +11,12 @@
 # the measured window and its RSS (VmRSS of /proc/PID/status) before any
 # client connects and at the end, so connection set-up is not counted as load.
 #
+# The chat and cluster workloads run build/sio-server's room chat (Node:
+# server.mjs --chat): one process alone, one process with --redis, and two
+# processes joined through Redis (Node: @socket.io/redis-adapter), one per
+# CPU, the load generator and redis-server (started here, stopped by PID)
+# left to the scheduler.
+#
 # Prints a Markdown table (workload, metric, ours, node, ours/node, better)
 # and keeps every raw result under build/bench/<date>/.
 #   --quick        a subset, about one minute
@@ -38,6 +44,7 @@ BUILD=${BUILD:-build}
 LOADGEN=$BUILD/sio_loadgen
 OURS_SIO=$BUILD/sio-echo
 OURS_EIO=$BUILD/eio-echo
+OURS_CHAT=$BUILD/sio-server
 NODE_SERVER=tools/bench/server.mjs
 
 # --- prerequisites ------------------------------------------------------------
@@ -50,22 +57,23 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     exit 2
 fi
 if [ ! -f tools/bench/node_modules/socket.io/package.json ] ||
-   [ ! -f tools/bench/node_modules/engine.io/package.json ]; then
+   [ ! -f tools/bench/node_modules/engine.io/package.json ] ||
+   [ ! -f tools/bench/node_modules/@socket.io/redis-adapter/package.json ]; then
     echo "bench: installing the reference server's dependencies (npm ci in tools/bench)" >&2
     (cd tools/bench && npm ci --no-audit --no-fund --loglevel=error) || { echo "bench: npm ci failed" >&2; exit 2; }
 fi
-make --no-print-directory -s BUILD="$BUILD" "$OURS_SIO" "$OURS_EIO" "$LOADGEN" || { echo "bench: build failed" >&2; exit 2; }
+make --no-print-directory -s BUILD="$BUILD" "$OURS_SIO" "$OURS_EIO" "$OURS_CHAT" "$LOADGEN" || { echo "bench: build failed" >&2; exit 2; }
 
 NCPU=$(nproc)
 if [ "$NCPU" -ge 2 ] && command -v taskset >/dev/null; then
-    PIN_SERVER=(taskset -c 0)
-    PIN_GEN=(taskset -c 1)
-    PINNING="server on CPU 0, load generator on CPU 1 (taskset)"
+    PIN=1
+    PINNING="server on CPU 0, load generator on CPU 1 (taskset); two-server workloads: one server per CPU, the load generator and redis-server unpinned"
 else
-    PIN_SERVER=()
-    PIN_GEN=()
+    PIN=0
     PINNING="no pinning (fewer than 2 CPUs or no taskset)"
 fi
+# pin CPU: the taskset prefix of a command, or nothing
+pin() { [ "$PIN" = 1 ] && echo "taskset -c $1"; }
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RES=$BUILD/bench/$STAMP
@@ -75,91 +83,146 @@ mkdir -p "$RES"
 eph_lo=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
 PORT=$((eph_lo > 20000 ? 10000 + RANDOM % (eph_lo - 12000) : 1024 + RANDOM % 8000))
 
-# --- running one server and one load ------------------------------------------
+# --- running servers and one load ---------------------------------------------
 
-SERVER_PID=""
+SERVER_PIDS=()
+REDIS_PID=""
 cleanup() {
-    if [ -n "$SERVER_PID" ]; then
-        kill -TERM "$SERVER_PID" 2>/dev/null
-        wait "$SERVER_PID" 2>/dev/null
-        SERVER_PID=""
-    fi
+    local pid
+    for pid in "${SERVER_PIDS[@]}" $REDIS_PID; do
+        kill -TERM "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    SERVER_PIDS=()
+    REDIS_PID=""
 }
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
 
 listening() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 
-# start_server ours|node sio|eio PORT
-start_server() {
-    local impl=$1 proto=$2 port=$3
-    local cmd
-    if [ "$impl" = ours ]; then
-        if [ "$proto" = eio ]; then cmd=("$OURS_EIO" --port "$port"); else cmd=("$OURS_SIO" --port "$port"); fi
-    else
-        cmd=(node "$NODE_SERVER" --port "$port")
-        [ "$proto" = eio ] && cmd+=(--eio)
-    fi
-    "${PIN_SERVER[@]}" "${cmd[@]}" >>"$RES/servers.log" 2>&1 &
-    SERVER_PID=$!
+# wait_listening PID PORT: until PORT accepts, or PID is gone, 10 s at most
+wait_listening() {
     local i
     for i in $(seq 1 100); do
-        listening "$port" && return 0
-        kill -0 "$SERVER_PID" 2>/dev/null || break
+        listening "$2" && return 0
+        kill -0 "$1" 2>/dev/null || return 1
         sleep 0.1
     done
-    echo "bench: $impl $proto server did not start on port $port" >&2
-    cleanup
     return 1
 }
 
-stop_server() {
-    [ -n "$SERVER_PID" ] || return 0
-    kill -TERM "$SERVER_PID" 2>/dev/null
-    local i
-    for i in $(seq 1 50); do
-        kill -0 "$SERVER_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$SERVER_PID" 2>/dev/null
-    wait "$SERVER_PID" 2>/dev/null
-    SERVER_PID=""
+# The redis-server of the Redis workloads, started when the first needs it.
+REDIS_URL=""
+start_redis() {
+    [ -n "$REDIS_PID" ] && return 0
+    command -v redis-server >/dev/null || { echo "bench: redis-server not found (tools/install-deps.sh)" >&2; return 1; }
+    local port=$((PORT + 500))
+    while listening "$port"; do port=$((port + 1)); done
+    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+        >>"$RES/redis.log" 2>&1 &
+    REDIS_PID=$!
+    if ! wait_listening "$REDIS_PID" "$port"; then
+        echo "bench: redis-server did not start on port $port" >&2
+        kill -TERM "$REDIS_PID" 2>/dev/null
+        REDIS_PID=""
+        return 1
+    fi
+    REDIS_URL="redis://127.0.0.1:$port"
 }
 
-# run NAME sio|eio LOADGEN-ARGS...: both servers, results in $RES/NAME.{ours,node}
+# start_server ours|node KIND PORT CPU: one server, pinned to CPU; appended
+# to SERVER_PIDS. KIND: sio, eio, chat, chat-redis (the chat with --redis).
+start_server() {
+    local impl=$1 kind=$2 port=$3 cpu=$4
+    local cmd
+    if [ "$impl" = ours ]; then
+        case $kind in
+            eio) cmd=("$OURS_EIO" --port "$port") ;;
+            sio) cmd=("$OURS_SIO" --port "$port") ;;
+            chat*) cmd=("$OURS_CHAT" --port "$port" --log-level warn) ;;
+        esac
+    else
+        cmd=(node "$NODE_SERVER" --port "$port")
+        case $kind in
+            eio) cmd+=(--eio) ;;
+            chat*) cmd+=(--chat) ;;
+        esac
+    fi
+    if [ "$kind" = chat-redis ]; then
+        start_redis || return 1
+        cmd+=(--redis "$REDIS_URL")
+    fi
+    # shellcheck disable=SC2046
+    $(pin "$cpu") "${cmd[@]}" >>"$RES/servers.log" 2>&1 &
+    local pid=$!
+    SERVER_PIDS+=("$pid")
+    wait_listening "$pid" "$port" && return 0
+    echo "bench: $impl $kind server did not start on port $port" >&2
+    stop_servers
+    return 1
+}
+
+stop_servers() {
+    local pid i
+    for pid in "${SERVER_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+    for pid in "${SERVER_PIDS[@]}"; do
+        for i in $(seq 1 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    SERVER_PIDS=()
+}
+
+# run NAME KIND LOADGEN-ARGS...: both implementations, results in
+# $RES/NAME.{ours,node}. KIND: as start_server's, or cluster (two chat
+# servers with --redis, one per CPU, the load generator unpinned).
 run() {
-    local name=$1 proto=$2
+    local name=$1 kind=$2
     shift 2
     if [ -n "$ONLY" ] && ! grep -qE "$ONLY" <<<"$name"; then
         return 1
     fi
+    local n=1 skind=$kind gen_cpu=1
+    [ "$kind" = cluster ] && { n=2; skind=chat-redis; gen_cpu=""; }
     local impl
     for impl in ours node; do
-        local out=$RES/$name.$impl try started=0
+        local out=$RES/$name.$impl try started=0 ports=() k
         echo "bench: $name ($impl)" >&2
         for try in 1 2 3; do
-            PORT=$((PORT + 1))
-            listening "$PORT" && continue
-            if start_server "$impl" "$proto" "$PORT"; then
-                started=1
-                break
-            fi
+            ports=()
+            for k in $(seq 1 $n); do
+                PORT=$((PORT + 1))
+                while listening "$PORT"; do PORT=$((PORT + 1)); done
+                start_server "$impl" "$skind" "$PORT" $((k - 1)) || continue 2
+                ports+=("$PORT")
+            done
+            started=1
+            break
         done
         if [ $started = 0 ]; then
             echo "failed: server did not start" >"$out"
             continue
         fi
         local eioflag=()
-        [ "$proto" = eio ] && eioflag=(--eio)
-        "${PIN_GEN[@]}" "$LOADGEN" --port "$PORT" --server-pid "$SERVER_PID" "${eioflag[@]}" "$@" \
-            >"$out" 2>"$out.log"
-        local rc=$?
-        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-            echo "server_died: 1" >>"$out"
-            echo "bench: the $impl server died during $name" >&2
-            SERVER_PID=""
-        fi
-        stop_server
+        [ "$kind" = eio ] && eioflag=(--eio)
+        local port_list pid_list
+        port_list=$(IFS=,; echo "${ports[*]}")
+        pid_list=$(IFS=,; echo "${SERVER_PIDS[*]}")
+        # shellcheck disable=SC2046
+        $([ -n "$gen_cpu" ] && pin "$gen_cpu") "$LOADGEN" --port "$port_list" --server-pid "$pid_list" \
+            "${eioflag[@]}" "$@" >"$out" 2>"$out.log"
+        local rc=$? pid
+        for pid in "${SERVER_PIDS[@]}"; do
+            if ! kill -0 "$pid" 2>/dev/null; then
+                echo "server_died: 1" >>"$out"
+                echo "bench: an $impl server died during $name" >&2
+            fi
+        done
+        stop_servers
         [ $rc -eq 0 ] || echo "loadgen_exit: $rc" >>"$out"
         sleep 0.5
     done
@@ -178,6 +241,18 @@ fmt() { # number -> compact
         if (a >= 100) printf "%.0f", v; else if (a >= 10) printf "%.1f", v; else printf "%.2f", v }'
 }
 
+# compare OURS NODE higher|lower: "ratio better" (ours/node, and which is
+# better: ours, node, = or -).
+compare() {
+    awk -v a="$1" -v b="$2" -v d="$3" 'BEGIN {
+        r = (a == "" || b == "" || b + 0 == 0) ? "-" : sprintf("%.2f", a / b)
+        if (a == "" || b == "") w = "-"
+        else if (a + 0 == b + 0) w = "="
+        else if ((d == "higher") == (a + 0 > b + 0)) w = "ours"
+        else w = "node"
+        print r, w }'
+}
+
 # row NAME "metric label" KEY higher|lower [scale]
 row() {
     local name=$1 label=$2 key=$3 dir=$4 scale=${5:-1}
@@ -188,11 +263,7 @@ row() {
     [ -n "$o" ] && o=$(awk -v v="$o" -v s="$scale" 'BEGIN { print v * s }')
     [ -n "$n" ] && n=$(awk -v v="$n" -v s="$scale" 'BEGIN { print v * s }')
     local ratio better
-    ratio=$(awk -v a="$o" -v b="$n" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }')
-    better=$(awk -v a="$o" -v b="$n" -v d="$dir" 'BEGIN {
-        if (a == "" || b == "") { print "-"; exit }
-        if (a + 0 == b + 0) { print "="; exit }
-        if ((d == "higher") == (a + 0 > b + 0)) print "ours"; else print "node" }')
+    read -r ratio better < <(compare "$o" "$n" "$dir")
     local so sn
     so=$(fmt "$o"); sn=$(fmt "$n")
     eo=$(val "$fo" errors); en=$(val "$fn" errors)
@@ -201,6 +272,48 @@ row() {
     grep -q '^server_died' "$fo" 2>/dev/null && so="$so (server died)"
     grep -q '^server_died' "$fn" 2>/dev/null && sn="$sn (server died)"
     ROWS+=("| $name | $label | $so | $sn | $ratio | $better |")
+}
+
+# cost_row NAME "metric label" BASE WITH KEY higher|lower: per implementation,
+# KEY of workload WITH divided by KEY of workload BASE (what Redis costs).
+cost_row() {
+    local name=$1 label=$2 base=$3 with=$4 key=$5 dir=$6
+    [ -f "$RES/$with.ours" ] || return 0
+    local impl r=() b w
+    for impl in ours node; do
+        b=$(val "$RES/$base.$impl" "$key"); w=$(val "$RES/$with.$impl" "$key")
+        r+=("$(awk -v b="$b" -v w="$w" 'BEGIN { if (b == "" || w == "" || b + 0 == 0) print ""; else printf "%.3f", w / b }')")
+    done
+    local ratio better
+    read -r ratio better < <(compare "${r[0]}" "${r[1]}" "$dir")
+    ROWS+=("| $name | $label | ${r[0]:--} | ${r[1]:--} | $ratio | $better |")
+}
+
+# chat_workloads CLIENTS: sio-server's room chat (Node: server.mjs --chat),
+# bursts of 1 and 16 messages to a room of every client, 10 s each (a burst
+# of 16 to 10,000 clients takes Node about 2 s): one process alone,
+# one process with --redis, two processes joined through Redis; then what
+# Redis costs one process.
+chat_workloads() {
+    local c=$1 k kind n
+    for k in 1 16; do
+        for kind in chat chat-redis cluster; do
+            case $kind in
+                chat) n=chat1-c$c-32B-k$k ;;
+                chat-redis) n=chat1-redis-c$c-32B-k$k ;;
+                cluster) n=cluster2-redis-c$c-32B-k$k ;;
+            esac
+            run "$n" $kind --mode broadcast --chat bench --clients "$c" --payload 32 --burst $k --duration 10 \
+                --connect-timeout 60 --burst-timeout 10 &&
+                { row "$n" "deliveries/s" deliveries_per_s higher
+                  row "$n" "burst p99 until last client (ms)" burst_p99_us lower 0.001
+                  row "$n" "deliveries / server CPU-s" events_per_server_cpu_s higher; }
+        done
+        cost_row "redis-cost-c$c-32B-k$k" "deliveries/s, with Redis ÷ alone" \
+            "chat1-c$c-32B-k$k" "chat1-redis-c$c-32B-k$k" deliveries_per_s higher
+        cost_row "redis-cost-c$c-32B-k$k" "burst p99, with Redis ÷ alone" \
+            "chat1-c$c-32B-k$k" "chat1-redis-c$c-32B-k$k" burst_p99_us lower
+    done
 }
 
 # --- workloads ----------------------------------------------------------------
@@ -280,6 +393,7 @@ else
           row eio-churn "handshakes / server CPU-s" events_per_server_cpu_s higher; }
     run eio-idle-c10000 eio --mode idle --clients 10000 --duration 10 --connect-timeout 60 &&
         row eio-idle-c10000 "RSS per WebSocket session (bytes)" rss_per_conn_bytes lower
+    chat_workloads 10000
 fi
 
 T_END=$(date +%s)

@@ -16,41 +16,25 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { startServer, buildDir, makeCert } from '../interop/support.mjs';
+import { launchChromium, openChat as openPage, join, send, waitMessage, messages, WAIT, POLL } from './chat_page.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 process.chdir(REPO); // the server's default static and client directories
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const TOKEN = 'browser-test-token';
-const WAIT = 10_000; // ms, any single DOM condition
-// Conditions are checked every POLL ms: the default (requestAnimationFrame)
-// barely runs in pages that are not in front.
-const POLL = 20;
 const OUT = path.join(buildDir(), 'test-output');
 
 let server;
-let context;
-let profile;
+let browser;
 
 before(async () => {
-  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} not found: run tools/install-deps.sh (Debian package chromium)`);
   fs.mkdirSync(OUT, { recursive: true });
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sio-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-    timeout: 30_000,
-    ignoreHTTPSErrors: true, // the HTTPS run's certificate is the test's own
-  });
+  browser = await launchChromium({ ignoreHTTPSErrors: true }); // the HTTPS run's certificate is the test's own
 });
 
 after(async () => {
-  if (context) await context.close();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+  if (browser) await browser.close();
 });
 
 /** Starts sio-server; with `tlsFiles` ({cert, key, certPem}) over HTTPS. */
@@ -70,52 +54,9 @@ async function stopChatServer() {
   assert.ok(!/^\S+ error /m.test(out), `error lines in the server output:\n${out}`);
 }
 
-/** Opens the demo, waits until it is connected (on `transport` when given). */
-async function openChat(query, transport) {
-  const page = await context.newPage();
-  page.errors = [];
-  page.on('pageerror', (e) => page.errors.push(e.message));
-  await page.goto(`${server.base}/${query}`, { timeout: WAIT });
-  await page.waitForFunction(() => document.getElementById('status').textContent === 'connected', null,
-    { timeout: WAIT, polling: POLL });
-  if (transport) {
-    await page.waitForFunction((t) => document.getElementById('transport').textContent === t, transport,
-      { timeout: WAIT, polling: POLL });
-  }
-  return page;
-}
-
-async function join(page, name, room) {
-  await page.bringToFront(); // input events wait for frames, which only the front page gets
-  await page.fill('#name', name);
-  await page.fill('#room', room);
-  await page.click('#join');
-  await page.waitForSelector(`#rooms [data-room="${room}"]`, { timeout: WAIT });
-  assert.equal(await page.textContent('#error'), '');
-}
-
-async function send(page, room, text) {
-  await page.bringToFront();
-  await page.fill('#room', room);
-  await page.fill('#text', text);
-  await page.click('#send');
-}
-
-/** Waits until the page shows a message with this text. */
-function waitMessage(page, text) {
-  return page.waitForFunction(
-    (t) => [...document.querySelectorAll('#messages .message .text')].some((e) => e.textContent === t),
-    text, { timeout: WAIT, polling: POLL });
-}
-
-/** The messages the page shows, as {room, from, text}. */
-function messages(page) {
-  return page.$$eval('#messages .message', (els) => els.map((e) => ({
-    room: e.dataset.room,
-    from: e.dataset.from,
-    text: e.querySelector('.text').textContent,
-    shown: e.textContent,
-  })));
+/** Opens the demo on the server, waits until it is connected (on `transport` when given). */
+function openChat(query, transport) {
+  return openPage(browser.context, server.base, query, transport);
 }
 
 /** POST /api/emit (over HTTPS too, verifying the test's certificate). */

@@ -33,7 +33,7 @@ process.on('exit', () => {
 });
 
 /** A port that was free a moment ago (the kernel's pick for port 0). */
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);
@@ -50,7 +50,7 @@ function freePort() {
  * when the child has started; the promise rejects if it exits first or is
  * not ready within 10 s.
  */
-async function startChild(cmd, args, ready, what) {
+export async function startChild(cmd, args, ready, what) {
   const proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   live.add(proc);
   let out = '';

@@ -4,6 +4,7 @@
 //
 //   node server.mjs [--port N] [--host ADDR] [--path P]
 //                   [--ping-interval MS] [--ping-timeout MS] [--eio]
+//                   [--chat] [--redis URL]
 //
 // Socket.IO mode (default), namespaces "/" and "/custom":
 //   on connection       emit "auth" with the handshake's auth object
@@ -12,13 +13,21 @@
 //   "broadcast"         "broadcast-back" with the same arguments to every
 //                       socket of the namespace
 // --eio: a raw Engine.IO echo server (like build/eio-echo) on /engine.io/.
+// --chat: sio-server's room chat on "/" instead (chat.mjs).
+// --redis URL: joined to other servers through @socket.io/redis-adapter
+// (redis.mjs), as build/sio-server --redis URL is.
 // maxHttpBufferSize and every other option keep the library's defaults.
 import http from 'node:http';
 import { Server } from 'socket.io';
 import { Server as EngineServer } from 'engine.io';
+import { installChat } from './chat.mjs';
+import { joinRedis } from './redis.mjs';
 
 function parseArgs(argv) {
-  const opts = { port: 3000, host: undefined, path: undefined, pingInterval: 25000, pingTimeout: 20000, eio: false };
+  const opts = {
+    port: 3000, host: undefined, path: undefined, pingInterval: 25000, pingTimeout: 20000, eio: false, chat: false,
+    redis: undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -37,15 +46,19 @@ function parseArgs(argv) {
       case '--ping-interval': opts.pingInterval = num(next()); break;
       case '--ping-timeout': opts.pingTimeout = num(next()); break;
       case '--eio': opts.eio = true; break;
+      case '--chat': opts.chat = true; break;
+      case '--redis': opts.redis = next(); break;
       case '-h':
       case '--help':
-        console.log('usage: node server.mjs [--port N] [--host ADDR] [--path P] [--ping-interval MS] [--ping-timeout MS] [--eio]');
+        console.log('usage: node server.mjs [--port N] [--host ADDR] [--path P] [--ping-interval MS] [--ping-timeout MS]\n' +
+          '                      [--eio] [--chat] [--redis URL]');
         process.exit(0);
         break;
       default:
         throw new Error(`unknown option ${a}`);
     }
   }
+  if (opts.eio && (opts.chat || opts.redis)) throw new Error('--eio goes with neither --chat nor --redis');
   return opts;
 }
 
@@ -77,7 +90,9 @@ if (opts.eio) {
     pingTimeout: opts.pingTimeout,
     serveClient: false,
   });
-  for (const name of ['/', '/custom']) {
+  if (opts.redis) await joinRedis(io, opts.redis);
+  if (opts.chat) installChat(io);
+  for (const name of opts.chat ? [] : ['/', '/custom']) {
     const nsp = io.of(name);
     nsp.on('connection', (socket) => {
       socket.emit('auth', socket.handshake.auth);
@@ -93,7 +108,8 @@ if (opts.eio) {
 }
 
 httpServer.listen(opts.port, opts.host, () => {
-  const mode = opts.eio ? 'engine.io echo' : 'socket.io echo';
+  const mode = [opts.eio ? 'engine.io echo' : opts.chat ? 'socket.io chat' : 'socket.io echo',
+    ...(opts.redis ? [`redis ${opts.redis}`] : [])].join(', ');
   console.error(`server.mjs (${mode}) listening on port ${httpServer.address().port}`);
 });
 

@@ -1,6 +1,7 @@
 /* The broadcast mode: one connected client sends a burst of --burst
  * "broadcast" events; the server sends each to every client of the
- * namespace ("broadcast-back"). When every ready client has received the
+ * namespace ("broadcast-back"), or with --chat, "message" events to the
+ * room every client joined (chat.c). When every ready client has received the
  * whole burst, its time until the last delivery is recorded and the next
  * burst starts (from the next client, round robin); a burst not complete
  * after --burst-timeout is counted as incomplete and the next one starts. */
@@ -41,9 +42,11 @@ void send_burst(uint64_t now)
 void on_broadcast(conn *c, const char *p, const char *end, uint64_t now)
 {
     uint64_t t, b;
-    if (!eat(&p, end, "{\"t\":", 5) || !parse_u64(&p, end, &t) || !eat(&p, end, ",\"b\":", 5) ||
-        !parse_u64(&p, end, &b) || t > now) {
-        fail(c, F_PROTO, "broadcast-back without a valid timestamp");
+    bool ok = G.chat_room ? chat_stamp(p, end, &t, &b)
+                          : eat(&p, end, "{\"t\":", 5) && parse_u64(&p, end, &t) &&
+                                eat(&p, end, ",\"b\":", 5) && parse_u64(&p, end, &b);
+    if (!ok || t > now) {
+        fail(c, F_PROTO, "%s without a valid timestamp", G.chat_room ? "message" : "broadcast-back");
         return;
     }
     if (G.phase != PH_MEASURE)

@@ -65,7 +65,8 @@ bool chan_open(conn *c, chan *ch, unsigned chno)
     }
     ch->fd = fd;
     ch->state = CS_CONNECTING;
-    if (connect(fd, (struct sockaddr *)&G.dst, sizeof(G.dst)) == 0)
+    const struct sockaddr_in *dst = &conn_target(c)->dst;
+    if (connect(fd, (const struct sockaddr *)dst, sizeof(*dst)) == 0)
         ch->state = CS_OPEN;
     else if (errno != EINPROGRESS) {
         fail(c, F_CONNECT, "connect: %s", strerror(errno));

@@ -12,10 +12,11 @@
  *   protocol.c     Engine.IO v4 and Socket.IO v5 over either transport
  *   requests.c     the echo and ack modes (and the requests of rate, churn)
  *   broadcast.c    the broadcast mode
+ *   chat.c         its flavour for sio-server's room chat (--chat)
  *   rate.c         the rate mode (open loop)
  *   churn.c        the churn mode (connect, one request, close, again)
  *   report.c       the results on stdout
- *   proc.c         the server's CPU time, RSS and run-queue wait from /proc
+ *   proc.c         the servers' CPU time, RSS and run-queue wait from /proc
  *   hist.c, buf.c, sha1_base64.c, basics.c: the tools the others use
  * (The idle mode needs no file of its own: its clients only answer pings.)
  * Everything runs on one thread; `G` holds the options and the run's state. */
@@ -75,8 +76,8 @@ enum { PH_CONNECT, PH_MEASURE, PH_DONE };
 /* Channel (TCP connection) states. */
 enum { CS_CLOSED, CS_CONNECTING, CS_OPEN, CS_WS };
 
-/* Client states. */
-enum { C_FREE, C_UPGRADE, C_OPEN_WAIT, C_SIO_WAIT, C_READY, C_DEAD };
+/* Client states. C_JOIN_WAIT: --chat, waiting for the ack of the join. */
+enum { C_FREE, C_UPGRADE, C_OPEN_WAIT, C_SIO_WAIT, C_JOIN_WAIT, C_READY, C_DEAD };
 
 /* Why a client failed. */
 enum { F_CONNECT, F_CLOSE, F_PROTO };
@@ -108,11 +109,20 @@ typedef struct conn {
     bool was_ready;
 } conn;
 
+/* A server to connect to (--port takes several: clients go round robin). */
+#define MAX_TARGETS 16
+typedef struct target {
+    int port;
+    struct sockaddr_in dst;
+    char hostport[80];
+} target;
+
 typedef struct loadgen {
     /* options */
     enum mode mode;
     const char *host;
-    int port;
+    target targets[MAX_TARGETS];
+    unsigned ntargets;
     const char *path;
     const char *nsp;
     unsigned clients;
@@ -129,12 +139,12 @@ typedef struct loadgen {
     bool eio;
     bool json;
     bool verbose;
-    int server_pid;
+    int server_pids[MAX_TARGETS]; /* --server-pid: their figures are summed */
+    unsigned nservers;
+    const char *chat_room; /* --chat */
 
     /* runtime */
     int ep;
-    struct sockaddr_in dst;
-    char hostport[80];
     char nsp_prefix[128]; /* "" or "/custom," */
     char *filler;         /* the "p" string */
     char *tx;             /* scratch for outgoing frames */
@@ -178,6 +188,12 @@ typedef struct loadgen {
 
 extern loadgen G;
 extern volatile sig_atomic_t interrupted; /* SIGINT or SIGTERM: end the run */
+
+/* The server a client talks to. */
+static inline const target *conn_target(const conn *c)
+{
+    return &G.targets[c->idx % G.ntargets];
+}
 
 /* Room in front of G.tx's payload for the largest WebSocket frame header. */
 #define WS_HDR_MAX 14
@@ -247,6 +263,15 @@ void send_burst(uint64_t now);
 void on_broadcast(conn *c, const char *p, const char *end, uint64_t now);
 uint64_t broadcast_tick(uint64_t now, uint64_t next);
 
+/* chat.c: chat_join() sends the join of a client whose CONNECT was
+ * answered; chat_joined() takes the ACK packet's arguments; chat_build()
+ * builds a burst's message like build_msg(); chat_stamp() reads t and b
+ * from a received message's arguments. */
+void chat_join(conn *c);
+void chat_joined(conn *c, const char *p, const char *end, uint64_t now);
+size_t chat_build(uint64_t t, uint32_t burst);
+bool chat_stamp(const char *p, const char *end, uint64_t *t, uint64_t *b);
+
 /* rate.c */
 void rate_start(uint64_t now);
 uint64_t rate_tick(uint64_t now, uint64_t next);
@@ -260,11 +285,15 @@ void churn_restart(uint64_t now);
 /* report.c */
 void print_results(void);
 
-/* proc.c */
+/* proc.c: the servers_* figures are summed over --server-pid's processes
+ * (servers_cpu: false when one cannot be read; servers_rss_kb: -1). */
 bool proc_cpu(int pid, double *out);
 double proc_runq_wait(int pid); /* 0: this process */
 double self_cpu(void);
 long proc_rss_kb(int pid);
+bool servers_cpu(double *out);
+double servers_runq_wait(void);
+long servers_rss_kb(void);
 
 /* sha1_base64.c */
 void sha1(const void *data, size_t len, uint8_t out[20]);

@@ -95,11 +95,11 @@ int main(int argc, char **argv)
     G.ep = epoll_create1(EPOLL_CLOEXEC);
     if (G.ep < 0)
         die("epoll_create1: %s", strerror(errno));
-    if (G.server_pid) {
-        G.rss_baseline = proc_rss_kb(G.server_pid);
-        if (G.rss_baseline < 0)
-            die("no process %d (--server-pid)", G.server_pid);
-    }
+    for (unsigned i = 0; i < G.nservers; i++)
+        if (proc_rss_kb(G.server_pids[i]) < 0)
+            die("no process %d (--server-pid)", G.server_pids[i]);
+    if (G.nservers)
+        G.rss_baseline = servers_rss_kb();
 
     G.t0 = mono_ns();
     G.next_connect = G.t0;

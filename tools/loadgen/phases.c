@@ -20,11 +20,11 @@ void begin_measure(uint64_t now)
     G.ready_at_start = G.ready;
     G.gen_wait_start = proc_runq_wait(0);
     G.gen_cpu_start = self_cpu();
-    if (G.server_pid) {
-        G.wait_start = proc_runq_wait(G.server_pid);
-        G.rss_connected = proc_rss_kb(G.server_pid);
-        if (!proc_cpu(G.server_pid, &G.cpu_start))
-            fprintf(stderr, "sio_loadgen: cannot read /proc/%d/stat\n", G.server_pid);
+    if (G.nservers) {
+        G.wait_start = servers_runq_wait();
+        G.rss_connected = servers_rss_kb();
+        if (!servers_cpu(&G.cpu_start))
+            fprintf(stderr, "sio_loadgen: cannot read the CPU time of a --server-pid\n");
     }
     if (G.mode != M_CHURN)
         fprintf(stderr, "sio_loadgen: %u/%u clients connected in %.2f s (%" PRIu64 " connect failures)\n",
@@ -56,11 +56,11 @@ void end_measure(uint64_t now)
     G.t_stop = now;
     G.gen_wait_end = proc_runq_wait(0);
     G.gen_cpu_end = self_cpu();
-    if (G.server_pid) {
-        G.wait_end = proc_runq_wait(G.server_pid);
-        if (!proc_cpu(G.server_pid, &G.cpu_end))
+    if (G.nservers) {
+        G.wait_end = servers_runq_wait();
+        if (!servers_cpu(&G.cpu_end))
             G.cpu_end = G.cpu_start;
-        G.rss_end = proc_rss_kb(G.server_pid);
+        G.rss_end = servers_rss_kb();
     }
 }
 

@@ -25,7 +25,7 @@ bool post_flush(conn *c)
     int hn = snprintf(hdr, sizeof(hdr),
                       "POST %s?EIO=4&transport=polling&sid=%s HTTP/1.1\r\nHost: %s\r\n"
                       "Content-Type: text/plain;charset=UTF-8\r\nContent-Length: %zu\r\n\r\n",
-                      G.path, c->sid ? c->sid : "", G.hostport, c->pend.len);
+                      G.path, c->sid ? c->sid : "", conn_target(c)->hostport, c->pend.len);
     if (ch->fd < 0) {
         buf_append(&ch->out, hdr, (size_t)hn);
         buf_append(&ch->out, c->pend.p + c->pend.off, c->pend.len);
@@ -48,7 +48,7 @@ bool get_issue(conn *c)
     char req[512];
     int n = snprintf(req, sizeof(req),
                      "GET %s?EIO=4&transport=polling%s%s HTTP/1.1\r\nHost: %s\r\nAccept: */*\r\n\r\n",
-                     G.path, c->sid ? "&sid=" : "", c->sid ? c->sid : "", G.hostport);
+                     G.path, c->sid ? "&sid=" : "", c->sid ? c->sid : "", conn_target(c)->hostport);
     chan *ch = &c->ch;
     if (ch->fd < 0) {
         buf_append(&ch->out, req, (size_t)n);

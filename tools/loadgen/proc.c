@@ -1,4 +1,4 @@
-/* What the kernel says about the server under test and about this process:
+/* What the kernel says about the servers under test and about this process:
  * CPU time (utime+stime of /proc/PID/stat), resident memory (VmRSS of
  * /proc/PID/status), and the time their threads spent runnable but waiting
  * for a CPU (/proc/PID/task/TID/schedstat), which tells how much other load
@@ -94,4 +94,36 @@ long proc_rss_kb(int pid)
         }
     fclose(f);
     return kb;
+}
+
+bool servers_cpu(double *out)
+{
+    double sum = 0, one;
+    for (unsigned i = 0; i < G.nservers; i++) {
+        if (!proc_cpu(G.server_pids[i], &one))
+            return false;
+        sum += one;
+    }
+    *out = sum;
+    return true;
+}
+
+double servers_runq_wait(void)
+{
+    double sum = 0;
+    for (unsigned i = 0; i < G.nservers; i++)
+        sum += proc_runq_wait(G.server_pids[i]);
+    return sum;
+}
+
+long servers_rss_kb(void)
+{
+    long sum = 0;
+    for (unsigned i = 0; i < G.nservers; i++) {
+        long kb = proc_rss_kb(G.server_pids[i]);
+        if (kb < 0)
+            return -1;
+        sum += kb;
+    }
+    return sum;
 }

@@ -35,6 +35,8 @@ size_t build_msg(int kind, uint64_t t, uint32_t ack_id, uint32_t burst)
 {
     char *d = G.tx + WS_HDR_MAX;
     int n;
+    if (kind == K_BCAST && G.chat_room)
+        return chat_build(t, burst);
     if (G.eio)
         n = sprintf(d, "4{\"t\":%" PRIu64 ",\"p\":\"", t);
     else if (kind == K_ECHO)
@@ -95,7 +97,10 @@ static void on_sio_packet(conn *c, const char *p, size_t n, uint64_t now)
             fail(c, F_PROTO, "unexpected CONNECT");
             return;
         }
-        set_ready(c, now);
+        if (G.chat_room)
+            chat_join(c);
+        else
+            set_ready(c, now);
         return;
     case '1':
         fail(c, F_CLOSE, "server DISCONNECT %.*s", (int)(n > 80 ? 80 : n), p);
@@ -108,7 +113,8 @@ static void on_sio_packet(conn *c, const char *p, size_t n, uint64_t now)
             q++;
         if (eat(&q, end, "[\"message-back\",", 16)) {
             on_answer(c, q, end, now);
-        } else if (eat(&q, end, "[\"broadcast-back\",", 18)) {
+        } else if (eat(&q, end, "[\"broadcast-back\",", 18) ||
+                   (G.chat_room && eat(&q, end, "[\"message\",", 11))) {
             on_broadcast(c, q, end, now);
         } else if (!eat(&q, end, "[\"auth\"", 7)) {
             fail(c, F_PROTO, "unexpected event %.*s", (int)(n > 60 ? 60 : n), p);
@@ -117,6 +123,10 @@ static void on_sio_packet(conn *c, const char *p, size_t n, uint64_t now)
     case '3':
         if (!parse_u64(&q, end, &id) || !eat(&q, end, "[", 1)) {
             fail(c, F_PROTO, "bad ACK %.*s", (int)(n > 60 ? 60 : n), p);
+            return;
+        }
+        if (c->state == C_JOIN_WAIT) {
+            chat_joined(c, q, end, now);
             return;
         }
         if (G.mode == M_ACK && id + 1 != c->next_ack) {

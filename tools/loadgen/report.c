@@ -2,7 +2,7 @@
  * with --json (strings quoted, numbers not). tools/bench.sh reads these
  * keys by name; their names and formats are an interface. Every figure is
  * over the measured window unless its name says otherwise, and the server's
- * only with --server-pid. */
+ * only with --server-pid (with several, the sum over them). */
 #include "loadgen.h"
 
 #include <stdarg.h>
@@ -49,7 +49,11 @@ void print_results(void)
     }
     put("mode", true, "%s", mode_names[G.mode]);
     put("protocol", true, "%s", G.eio ? "engine.io-v4" : "socket.io-v5");
-    put("target", true, "%s%s", G.hostport, G.path);
+    char ports[MAX_TARGETS * 7] = "";
+    for (unsigned i = 0, n = 0; i < G.ntargets; i++)
+        n += (unsigned)snprintf(ports + n, sizeof(ports) - n, "%s%d", i ? "," : "", G.targets[i].port);
+    put("target", true, "%s:%s%s", G.host, ports, G.path);
+    put("servers", false, "%u", G.ntargets);
     put("clients", false, "%u", G.clients);
     put("polling_clients", false, "%u", npoll);
     put("payload_bytes", false, "%zu", G.payload);
@@ -96,9 +100,10 @@ void print_results(void)
     put("errors", false, "%" PRIu64, G.connect_failures + G.closes + G.protocol_errors + stalled);
     put("gen_cpu_s", false, "%.3f", G.gen_cpu_end - G.gen_cpu_start);
     put("gen_runq_wait_s", false, "%.3f", G.gen_wait_end - G.gen_wait_start);
-    if (G.server_pid) {
+    if (G.nservers) {
         double cpu = G.cpu_end - G.cpu_start;
-        put("server_pid", false, "%d", G.server_pid);
+        put("server_pid", false, "%d", G.server_pids[0]);
+        put("server_pids", false, "%u", G.nservers);
         put("server_cpu_s", false, "%.3f", cpu);
         put("server_cpu_pct", false, "%.1f", win > 0 ? 100.0 * cpu / win : 0);
         put("server_runq_wait_s", false, "%.3f", G.wait_end - G.wait_start);

@@ -40,7 +40,7 @@ void ws_open(conn *c)
     int n = snprintf(req, sizeof(req),
                      "GET %s?EIO=4&transport=websocket HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
                      "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
-                     G.path, G.hostport, key);
+                     G.path, conn_target(c)->hostport, key);
     buf_append(&c->ch.out, req, (size_t)n);
     chan_open(c, &c->ch, 0);
 }
