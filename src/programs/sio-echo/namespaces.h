@@ -22,6 +22,7 @@ int async_worker_start(void);
 void async_worker_finish(void);
 void rooms_install(sio_server *srv);   /* rooms.c: "/rooms" */
 void guarded_install(sio_server *srv); /* guarded.c: "/guarded" */
+void recovery_install(sio_server *srv); /* recovery.c: "/recovery" */
 /* cluster.c: "/cluster", the server-wide operations (sio_fetch_sockets, ...). */
 void cluster_install(sio_server *srv);
 /* request.c: "/request", and the server's allow_request. */
