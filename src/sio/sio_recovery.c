@@ -283,14 +283,11 @@ static int append_offset(sio_buf *out, const char *args_json, const char *offset
             return sio_buf_puts(out, args_json);
         return sio_buf_puts(out, "[\"") | sio_buf_puts(out, offset) | sio_buf_puts(out, "\"]");
     }
-    size_t open = 0;
-    while (open < len && args_json[open] != '[')
-        open++;
-    bool empty = true;
-    for (size_t i = open + 1; i + 1 < len; i++)
-        if (!strchr(" \t\r\n", args_json[i]))
-            empty = false;
-    int err = sio_buf_append(out, args_json, len - 1);
+    size_t end = len - 1; /* the ']' */
+    while (end && strchr(" \t\r\n", args_json[end - 1]))
+        end--;
+    bool empty = end && args_json[end - 1] == '[';
+    int err = sio_buf_append(out, args_json, end);
     err |= sio_buf_puts(out, empty ? "\"" : ",\"");
     err |= sio_buf_puts(out, offset);
     return err | sio_buf_puts(out, "\"]");
