@@ -248,3 +248,16 @@ describe('without connection state recovery (the default)', () => {
     }));
   }
 });
+
+describe('connection state recovery with the Redis adapter (--redis, Redis not even up)', () => {
+  const server = suiteServer('sio-echo', ['--recovery', '--redis', 'redis://127.0.0.1:1'], closeAll);
+
+  it('is said to be unavailable at startup, and clients get no pid', T, () => diag(server, async () => {
+    await server.untilOutput(/connection state recovery is unavailable: the Redis adapter keeps no sessions/);
+    const a = open(server, MODES[1]);
+    const rec = record(a, false);
+    await nthHello(rec, 1);
+    assert.equal(a._pid, undefined);
+    assert.equal(rec.list.find((e) => e[0] === 'hello').length, 2);
+  }));
+});
