@@ -399,6 +399,49 @@ static void test_middlewares_run_when_told(void **state)
     env_free(e);
 }
 
+/* An asynchronous middleware keeps a recovering socket waiting: what is
+ * broadcast and emitted to it meanwhile comes with the replay, once each. */
+static sio_decision *pending;
+static void hold_mw(sio_socket *s, sio_decision *d, void *user)
+{
+    if (sio_socket_recovered(s)) {
+        sio_emit(s, "from-mw", NULL);
+        pending = d;
+        return;
+    }
+    sio_decide(d, true, NULL, NULL);
+}
+
+static void test_async_middleware_while_recovering(void **state)
+{
+    env *e = start(true, run_mw);
+    sio_namespace *nsp = sio_of(e->srv, "/");
+    sio_use_async(nsp, hold_mw, NULL);
+    char sid[SIO_ID_LEN + 1], pid[SIO_ID_LEN + 1], auth[160], pkt[200];
+    client *c = connect_with(e, NULL, sid, pid);
+    sio_emit(last, "a", NULL);
+    expect_text(c, "42[\"a\",\"1\"]");
+    conn_gone(&c->conn);
+    sio_broadcast(nsp, NULL, "m", "[1]", NULL, 0);
+    resume_auth(auth, sizeof(auth), pid, "1");
+    snprintf(pkt, sizeof(pkt), "40%s", auth);
+    client *c2 = client_open(e);
+    pending = NULL;
+    assert_int_equal(client_send(c2, pkt), 0);
+    assert_non_null(pending);
+    expect_none(c2);
+    sio_broadcast(nsp, NULL, "m", "[2]", NULL, 0);
+    assert_int_equal(sio_decide(pending, true, NULL, NULL), SIO_OK);
+    expect_text(c2, "42[\"m\",1,\"2\"]");
+    expect_text(c2, "42[\"from-mw\",\"3\"]");
+    expect_text(c2, "42[\"m\",2,\"4\"]");
+    char sid2[SIO_ID_LEN + 1], pid2[SIO_ID_LEN + 1];
+    read_connect(c2, sid2, pid2);
+    assert_string_equal(sid2, sid);
+    expect_none(c2);
+    env_free(e);
+}
+
 /* An adapter that keeps no sessions (as the Redis adapter): recovery is off. */
 static sio_adapter_ops no_sessions_ops;
 static sio_adapter *no_sessions_new(sio_namespace *nsp, void *user)
@@ -438,6 +481,7 @@ int main(void)
         cmocka_unit_test(test_unknown_pid_or_offset),
         cmocka_unit_test(test_bytes_bound),
         cmocka_unit_test(test_middlewares_run_when_told),
+        cmocka_unit_test(test_async_middleware_while_recovering),
         cmocka_unit_test(test_adapter_without_sessions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
