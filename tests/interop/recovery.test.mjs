@@ -109,7 +109,7 @@ describe('connection state recovery (sio-echo --recovery)', () => {
       assert.equal(a.recovered, false);
       const id = a.id;
       assert.deepEqual(await ack(a, 'join', 'r1'), [[id, 'r1']]);
-      assert.deepEqual(await ack(a, 'set-data', { user: 'ann', n: [1, 2] }), [true]);
+      assert.deepEqual(await ack(a, 'set-data', { user: 'ann', n: [1, 2] }), [0]);
       a.emit('drop');
       const again = await nthHello(rec, 2);
       assert.deepEqual(again, {

@@ -84,13 +84,20 @@ static void read_connect(client *c, char sid[SIO_ID_LEN + 1], char pid[SIO_ID_LE
     fail_msg("CONNECT reply '%s'", text);
 }
 
+/* A new connection whose CONNECT carries `auth`; the reply is left unread. */
+static client *send_connect(env *e, const char *auth)
+{
+    char pkt[256];
+    snprintf(pkt, sizeof(pkt), "40%s", auth);
+    client *c = client_open(e);
+    assert_int_equal(client_send(c, pkt), 0);
+    return c;
+}
+
 /* A client connected to "/" with `auth` (NULL: none). */
 static client *connect_with(env *e, const char *auth, char sid[SIO_ID_LEN + 1], char pid[SIO_ID_LEN + 1])
 {
-    client *c = client_open(e);
-    char pkt[256];
-    snprintf(pkt, sizeof(pkt), "40%s", auth ? auth : "");
-    assert_int_equal(client_send(c, pkt), 0);
+    client *c = send_connect(e, auth ? auth : "");
     read_connect(c, sid, pid);
     return c;
 }
@@ -99,6 +106,18 @@ static void resume_auth(char *out, size_t n, const char *pid, const char *offset
 {
     snprintf(out, n, "{\"pid\":\"%s\",\"offset\":\"%s\",\"token\":1}", pid, offset);
 }
+
+/* A client that connects, receives the packet of offset 1 and loses its
+ * connection ("transport close"): its session is kept. */
+static void connect_and_drop(env *e, char sid[SIO_ID_LEN + 1], char pid[SIO_ID_LEN + 1])
+{
+    client *c = connect_with(e, NULL, sid, pid);
+    assert_int_equal(sio_emit(last, "a", NULL), SIO_OK);
+    expect_text(c, "42[\"a\",\"1\"]");
+    conn_gone(&c->conn);
+    assert_string_equal(last_reason, "transport close");
+}
+
 
 /* --- off ----------------------------------------------------------------------- */
 
@@ -212,10 +231,7 @@ static void test_recover_rooms_data_and_missed(void **state)
 
     char auth[160], sid2[SIO_ID_LEN + 1], pid2[SIO_ID_LEN + 1];
     resume_auth(auth, sizeof(auth), pid, "1");
-    client *c2 = client_open(e);
-    char pkt[200];
-    snprintf(pkt, sizeof(pkt), "40%s", auth);
-    assert_int_equal(client_send(c2, pkt), 0);
+    client *c2 = send_connect(e, auth);
     /* The missed packets, in order, then the reply, as Node sends them. */
     expect_text(c2, "42[\"m\",1,\"2\"]");
     expect_text(c2, "42[\"m\",2,\"3\"]");
@@ -238,8 +254,7 @@ static void test_recover_rooms_data_and_missed(void **state)
     assert_int_equal(sio_broadcast(nsp, &(sio_target){.rooms = r, .n_rooms = 1}, "n", NULL, NULL, 0), 1);
     expect_text(c2, "42[\"n\",\"7\"]");
     /* The session was taken: the same pid again gets a new socket. */
-    client *c3 = client_open(e);
-    assert_int_equal(client_send(c3, pkt), 0);
+    client *c3 = send_connect(e, auth);
     char sid3[SIO_ID_LEN + 1], pid3[SIO_ID_LEN + 1];
     read_connect(c3, sid3, pid3);
     assert_string_not_equal(sid3, sid);
@@ -274,10 +289,7 @@ static void test_past_the_window(void **state)
 {
     env *e = start(true, short_window);
     char sid[SIO_ID_LEN + 1], pid[SIO_ID_LEN + 1], auth[160];
-    client *c = connect_with(e, NULL, sid, pid);
-    sio_emit(last, "a", NULL);
-    expect_text(c, "42[\"a\",\"1\"]");
-    conn_gone(&c->conn);
+    connect_and_drop(e, sid, pid);
     resume_auth(auth, sizeof(auth), pid, "1");
     /* Within the window (its last millisecond): recovered. */
     fake_now += 1000;
@@ -303,10 +315,7 @@ static void test_unknown_pid_or_offset(void **state)
 {
     env *e = start(true, NULL);
     char sid[SIO_ID_LEN + 1], pid[SIO_ID_LEN + 1], auth[160];
-    client *c = connect_with(e, NULL, sid, pid);
-    sio_emit(last, "a", NULL);
-    expect_text(c, "42[\"a\",\"1\"]");
-    conn_gone(&c->conn);
+    connect_and_drop(e, sid, pid);
     char sid2[SIO_ID_LEN + 1], pid2[SIO_ID_LEN + 1];
     static const char *const offsets[] = {"0", "2", "01", "-1", "1x", "", "99999999999999999999"};
     for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
@@ -340,10 +349,7 @@ static void test_bytes_bound(void **state)
     env *e = start(true, tiny_store);
     sio_namespace *nsp = sio_of(e->srv, "/");
     char sid[SIO_ID_LEN + 1], pid[SIO_ID_LEN + 1], auth[160];
-    client *c = connect_with(e, NULL, sid, pid);
-    sio_emit(last, "a", NULL);
-    expect_text(c, "42[\"a\",\"1\"]");
-    conn_gone(&c->conn);
+    connect_and_drop(e, sid, pid);
     char big[700];
     memset(big, 'x', sizeof(big));
     memcpy(big, "[\"", 2);
@@ -360,10 +366,8 @@ static void test_bytes_bound(void **state)
     for (int i = 0; i < 2; i++)
         sio_broadcast(nsp, NULL, "m", NULL, NULL, 0);
     resume_auth(auth, sizeof(auth), pid2, "3");
-    char pkt[200], sid3[SIO_ID_LEN + 1], pid3[SIO_ID_LEN + 1];
-    snprintf(pkt, sizeof(pkt), "40%s", auth);
-    client *c3 = client_open(e);
-    assert_int_equal(client_send(c3, pkt), 0);
+    char sid3[SIO_ID_LEN + 1], pid3[SIO_ID_LEN + 1];
+    client *c3 = send_connect(e, auth);
     expect_text(c3, "42[\"m\",\"4\"]");
     expect_text(c3, "42[\"m\",\"5\"]");
     read_connect(c3, sid3, pid3);
@@ -386,10 +390,7 @@ static void test_middlewares_run_when_told(void **state)
 {
     env *e = start(true, run_mw);
     char sid[SIO_ID_LEN + 1], pid[SIO_ID_LEN + 1], auth[160];
-    client *c = connect_with(e, NULL, sid, pid);
-    sio_emit(last, "a", NULL);
-    expect_text(c, "42[\"a\",\"1\"]");
-    conn_gone(&c->conn);
+    connect_and_drop(e, sid, pid);
     resume_auth(auth, sizeof(auth), pid, "1");
     char sid2[SIO_ID_LEN + 1], pid2[SIO_ID_LEN + 1];
     connect_with(e, auth, sid2, pid2);
@@ -417,17 +418,12 @@ static void test_async_middleware_while_recovering(void **state)
     env *e = start(true, run_mw);
     sio_namespace *nsp = sio_of(e->srv, "/");
     sio_use_async(nsp, hold_mw, NULL);
-    char sid[SIO_ID_LEN + 1], pid[SIO_ID_LEN + 1], auth[160], pkt[200];
-    client *c = connect_with(e, NULL, sid, pid);
-    sio_emit(last, "a", NULL);
-    expect_text(c, "42[\"a\",\"1\"]");
-    conn_gone(&c->conn);
+    char sid[SIO_ID_LEN + 1], pid[SIO_ID_LEN + 1], auth[160];
+    connect_and_drop(e, sid, pid);
     sio_broadcast(nsp, NULL, "m", "[1]", NULL, 0);
     resume_auth(auth, sizeof(auth), pid, "1");
-    snprintf(pkt, sizeof(pkt), "40%s", auth);
-    client *c2 = client_open(e);
     pending = NULL;
-    assert_int_equal(client_send(c2, pkt), 0);
+    client *c2 = send_connect(e, auth);
     assert_non_null(pending);
     expect_none(c2);
     sio_broadcast(nsp, NULL, "m", "[2]", NULL, 0);

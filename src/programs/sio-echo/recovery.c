@@ -14,15 +14,6 @@ static const char middleware_ran = 1;
  * gone (one at a time, as the tests run). */
 static char dropping[128];
 
-static void write_rooms(sio_json_writer *w, const sio_socket *s)
-{
-    sio_jw_array(w);
-    const char *room;
-    for (size_t i = 0; (room = sio_socket_room(s, i)); i++)
-        sio_jw_string(w, room);
-    sio_jw_array_end(w);
-}
-
 static bool mark_middleware(sio_socket *s, const char **message, const char **data_json, void *user)
 {
     sio_socket_set_data(s, (void *)&middleware_ran);
@@ -44,7 +35,7 @@ static void on_recovery_connection(sio_socket *s, void *user)
     sio_jw_key(w, "middleware");
     sio_jw_bool(w, sio_socket_data(s) == &middleware_ran);
     sio_jw_key(w, "rooms");
-    write_rooms(w, s);
+    rooms_write(w, s);
     sio_jw_key(w, "data");
     const char *data = sio_socket_data_json(s);
     sio_jw_raw(w, data, strlen(data));
@@ -54,38 +45,6 @@ static void on_recovery_connection(sio_socket *s, void *user)
     if (text)
         sio_emit(s, "hello", text);
     sio_jw_free(w);
-}
-
-static void on_join(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack, void *user)
-{
-    char *room = sio_arg_string(args, 0);
-    if (room)
-        sio_join(s, room);
-    free(room);
-    if (!ack)
-        return;
-    sio_json_writer *w = sio_jw_new();
-    sio_jw_array(w);
-    write_rooms(w, s);
-    sio_jw_array_end(w);
-    const char *text = sio_jw_text(w, NULL);
-    if (text)
-        sio_ack_send(ack, text, NULL, 0);
-    else
-        sio_ack_discard(ack);
-    sio_jw_free(w);
-}
-
-/* "set-data" (value, ack): the socket's JSON data. */
-static void on_set_data(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack, void *user)
-{
-    size_t len;
-    const char *json = sio_arg_json(args, 0, &len);
-    char *copy = json ? strndup(json, len) : NULL;
-    int rc = copy ? sio_socket_set_data_json(s, copy) : SIO_EINVAL;
-    free(copy);
-    if (ack)
-        sio_ack_send(ack, rc == SIO_OK ? "[true]" : "[false]", NULL, 0);
 }
 
 /* "drop": the server closes the connection without the Socket.IO goodbye
@@ -173,8 +132,8 @@ void recovery_install(sio_server *srv)
     echo_setup(nsp);
     sio_use(nsp, mark_middleware, NULL);
     sio_on_connection(nsp, on_recovery_connection, NULL);
-    sio_on(nsp, "join", on_join, NULL);
-    sio_on(nsp, "set-data", on_set_data, NULL);
+    sio_on(nsp, "join", rooms_on_join, NULL); /* as /rooms */
+    sio_on(nsp, "set-data", cluster_on_set_data, NULL); /* as /cluster */
     sio_on(nsp, "drop", on_drop, NULL);
     sio_on(nsp, "to", on_to, NULL);
     sio_on(nsp, "to-room", on_to_room, NULL);
