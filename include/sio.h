@@ -175,6 +175,27 @@ typedef struct sio_options {
      * connection to that name makes it anew (its setup runs again). Keep no
      * pointer to such a namespace past its sockets. Default false. */
     bool cleanup_empty_child_namespaces;
+    /* Connection state recovery (Node's connectionStateRecovery), default
+     * off. A socket that goes for any reason but a clean disconnect (its
+     * client's or the server's: "transport close", "ping timeout", ...)
+     * leaves a session; when socket.io-client 4.6+ reconnects within
+     * recovery_max_disconnection_duration ms (Node's
+     * maxDisconnectionDuration, default 120000) it gets the same socket id,
+     * rooms and JSON data back (sio_socket_recovered() is true) and every
+     * packet sent meanwhile to it or to its rooms, in order, before any new
+     * one. Every packet of an emit or broadcast without ack that is not
+     * volatile then carries an offset as its last argument, as in Node.
+     * Middlewares do not run for a resumed session unless
+     * recovery_skip_middlewares is false (Node's skipMiddlewares, default
+     * true). The packets kept for this take at most recovery_max_bytes per
+     * namespace (default 16 MiB); past it the oldest go, and a client that
+     * missed one of those gets a new session instead. Unavailable with
+     * redis_url (the Redis adapter keeps no sessions, as Node's): said in
+     * the log at startup. */
+    bool connection_state_recovery;
+    unsigned recovery_max_disconnection_duration;
+    bool recovery_skip_middlewares;
+    size_t recovery_max_bytes;
     /* A libuv loop (a uv_loop_t *) the application runs and the server
      * joins, instead of a loop of its own run by sio_server_run; see "on an
      * application's loop" below. NULL (default): its own. */
@@ -433,6 +454,10 @@ SIO_API void *sio_socket_data(const sio_socket *s);
 SIO_API int sio_socket_set_data_json(sio_socket *s, const char *json);
 /* The socket's JSON data; "{}" until set, as in Node. */
 SIO_API const char *sio_socket_data_json(const sio_socket *s);
+/* Whether the socket resumed the session of an earlier one (connection
+ * state recovery): same id, rooms and JSON data, and its missed packets
+ * sent (Node's socket.recovered). */
+SIO_API bool sio_socket_recovered(const sio_socket *s);
 /* Keep a handle past the disconnect callback; every ref needs an unref. */
 SIO_API sio_socket *sio_socket_ref(sio_socket *s);
 SIO_API void sio_socket_unref(sio_socket *s);
@@ -483,6 +508,12 @@ SIO_API const char *sio_socket_room(const sio_socket *s, size_t i);
 /* Disconnects the socket from its namespace ("server namespace disconnect");
  * with `close_client`, closes the whole connection. */
 SIO_API void sio_disconnect(sio_socket *s, bool close_client);
+/* Closes the socket's connection, with every namespace on it, without the
+ * Socket.IO DISCONNECT (Node's socket.conn.close()): its sockets go with
+ * "forced close" once what is queued has been written, and socket.io-client
+ * reconnects by itself (with connection state recovery, into the same
+ * sessions). */
+SIO_API void sio_close_connection(sio_socket *s);
 
 /* --- the handshake request ---------------------------------------------------- */
 

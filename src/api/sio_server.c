@@ -155,6 +155,10 @@ static int join_cluster(sio_server *srv, const sio_options *o, char *why, size_t
     snprintf(line, sizeof(line), "cluster: joining through Redis at %s:%d/%d", cfg.url.host, cfg.url.port,
              cfg.url.db);
     log_line(srv, 2, line);
+    if (o->connection_state_recovery)
+        log_line(srv, 1,
+                 "cluster: connection state recovery is unavailable: the Redis adapter keeps no sessions "
+                 "(as Node's); reconnecting clients get new sessions");
     return SIO_OK;
 }
 

@@ -92,6 +92,11 @@ typedef struct sio_adapter_ops {
      * NULL when no answer is wanted, else each node's reply goes to
      * sio_op_add_reply then sio_op_node_answered. */
     int (*server_side_emit)(sio_adapter *a, const sio_adapter_packet *p, sio_op *op);
+    /* Whether every broadcast of the namespace passes through this node's
+     * connection state recovery store (sio_recovery.h), so that sessions
+     * can be kept and resumed here: the in-memory adapter's case. Without
+     * it recovery is off, as with Node's adapters that are not session-aware. */
+    bool keeps_sessions;
 } sio_adapter_ops;
 
 /* The start of every adapter's state; an implementation embeds it first. */

@@ -2,6 +2,7 @@
  * the in-memory adapter made of it alone. A broadcast encodes its packet
  * once and queues the same message on every recipient. */
 #include "sio/sio_core.h"
+#include "sio/sio_recovery.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -123,8 +124,7 @@ static int deliver(sio_namespace *nsp, const sio_bcast *b, const sio_adapter_pac
 {
     sio_server *srv = nsp->srv;
     sio_msg *m, **atts;
-    int rc = sio_encode_packet(srv, SIO_PKT_EVENT, nsp->name, id, p->event, p->args_json, p->bins, p->nbins,
-                               &m, &atts);
+    int rc = sio_recovery_encode(nsp, b, p, id, &m, &atts, NULL);
     if (rc != SIO_OK)
         return rc;
     sio_socket **list = NULL;
@@ -315,6 +315,7 @@ static int memory_server_side_emit(sio_adapter *a, const sio_adapter_packet *p, 
 
 static const sio_adapter_ops memory_ops = {
     .name = "memory",
+    .keeps_sessions = true,
     .destroy = memory_destroy,
     .broadcast = memory_broadcast,
     .broadcast_with_ack = memory_broadcast_with_ack,

@@ -1,6 +1,7 @@
 /* Server core: namespaces, clients (one per Engine.IO session), and the
  * packets that arrive on them. */
 #include "sio/sio_core.h"
+#include "sio/sio_recovery.h"
 #include "util/query.h"
 
 #include <fnmatch.h>
@@ -52,6 +53,7 @@ static void nsp_free(sio_namespace *nsp)
         free(slot->val);
     strmap_free(&nsp->server_events);
     nsp->adapter->ops->destroy(nsp->adapter);
+    sio_recovery_free(nsp->recovery);
     free(nsp->all.members);
     free(nsp->mw);
     free(nsp->name);
@@ -213,6 +215,9 @@ void sio_options_init(sio_options *o)
         .max_total_queue_bytes = d.max_total_queue_bytes,
         .request_timeout = 300000,
         .keep_alive_timeout = 5000,
+        .recovery_max_disconnection_duration = 120000,
+        .recovery_skip_middlewares = true,
+        .recovery_max_bytes = 16u << 20,
         .transports = SIO_TRANSPORT_POLLING | SIO_TRANSPORT_WEBSOCKET,
         .allow_upgrades = d.allow_upgrades,
         .allow_eio3 = d.allow_eio3,
@@ -259,6 +264,8 @@ void sio_core_free(sio_server *srv)
     for (size_t i = 0; strmap_next(&srv->nsps, &i, &slot);) {
         sio_namespace *nsp = slot->val;
         nsp->in_map = false;
+        sio_recovery_free(nsp->recovery); /* its timer is the server's */
+        nsp->recovery = NULL;
         sio_nsp_release(nsp); /* a socket still held keeps it */
     }
     strmap_free(&srv->nsps);
@@ -370,6 +377,7 @@ static void on_connect_timeout(sio_timer *t, int64_t now)
 
 static void on_connect_packet(sio_client *c, const sio_packet *pkt);
 static void run_middlewares(sio_socket *s, size_t from);
+static void refuse_connect(sio_socket *s, const char *message, const char *data);
 static void decision_free(sio_decision *d);
 
 static void on_open(void *ctx, eio_session *es)
@@ -524,8 +532,13 @@ static void connect_socket(sio_client *c, sio_namespace *nsp, char *auth)
     }
     s->next_in_client = c->sockets;
     c->sockets = s;
-
-    run_middlewares(s, 0);
+    if (sio_recovery_claim(s)) {
+        refuse_connect(s, "out of memory", NULL);
+        return;
+    }
+    /* A resumed session skips the middlewares unless told otherwise (Node's skipMiddlewares). */
+    bool skip = s->recovered && c->srv->opt.recovery_skip_middlewares;
+    run_middlewares(s, skip ? nsp->n_mw : 0);
 }
 
 static void wait_unlink(sio_client *c, sio_decision *w)
@@ -631,6 +644,12 @@ static void finish_connect(sio_socket *s)
     sio_client *c = s->client;
     sio_namespace *nsp = s->nsp;
     sio_server *srv = nsp->srv;
+    /* A resumed session's rooms, data and missed packets, before the reply
+     * as Node sends them; this may also make it a new socket (new id). */
+    if (sio_recovery_restore(s)) {
+        sio_socket_close(s, "transport error", false);
+        return;
+    }
     sio_buf b;
     sio_buf_init(&b, SIO_HEADROOM);
     sio_buf_putc(&b, '4');
@@ -638,6 +657,10 @@ static void finish_connect(sio_socket *s)
     if (c->protocol == 5) {
         sio_buf_puts(&b, "{\"sid\":\"");
         sio_buf_puts(&b, s->id);
+        if (s->pid) {
+            sio_buf_puts(&b, "\",\"pid\":\"");
+            sio_buf_puts(&b, s->pid);
+        }
         sio_buf_puts(&b, "\"}");
     }
     if (sio_room_add(&nsp->all, s) || sio_socket_register(s) || client_send_text(c, &b) != EIO_SEND_OK) {

@@ -98,6 +98,7 @@ struct sio_namespace {
      * with acks can use one id for all its recipients (as Node does). */
     int64_t next_ack_id;
     strmap server_events; /* event name -> sio_server_handler* */
+    struct sio_recovery *recovery; /* connection state recovery's store, or NULL (sio_recovery.h) */
 };
 
 enum sio_socket_state { SOCK_CONNECTING, SOCK_CONNECTED, SOCK_DISCONNECTED };
@@ -138,6 +139,12 @@ struct sio_socket {
     uint32_t n_pmw;
     sio_decision *decision; /* an asynchronous middleware's, while it is awaited */
     sio_request *req;       /* the handshake request (a reference), or NULL */
+    /* Connection state recovery (sio_recovery.h): the private session id
+     * (NULL when recovery is off), whether the socket resumed a session, and
+     * until its CONNECT reply the offset it resumes from. */
+    char *pid;
+    bool recovered;
+    char *recovery_offset;
 };
 
 struct sio_client {

@@ -1,5 +1,6 @@
 /* Sockets: emits, acknowledgements, rooms and disconnection. */
 #include "sio/sio_core.h"
+#include "sio/sio_recovery.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,8 @@ void sio_socket_unref(sio_socket *s)
     sio_nsp_release(s->nsp);
     free(s->auth);
     free(s->data_json);
+    free(s->pid);
+    free(s->recovery_offset);
     free(s->id);
     free(s);
 }
@@ -362,11 +365,18 @@ static int emit(sio_socket *s, const char *event, const char *args_json, const s
         return SIO_ECLOSED;
     }
     sio_msg *m, **atts;
-    int rc = sio_encode_packet(s->nsp->srv, SIO_PKT_EVENT, s->nsp->name, ack_id, event, args_json, bins,
-                               nbins, &m, &atts);
+    /* With recovery, an emit is kept for the socket's own room, as Node
+     * broadcasts it there. */
+    sio_bcast own = {.rooms = (const char *const *)&s->id, .n_rooms = 1,
+                     .flags = is_volatile ? SIO_BCAST_VOLATILE : 0};
+    sio_adapter_packet p = {event, args_json, bins, nbins};
+    bool kept;
+    int rc = sio_recovery_encode(s->nsp, s->pid ? &own : NULL, &p, ack_id, &m, &atts, &kept);
     if (rc != SIO_OK)
         return rc;
-    rc = sio_socket_deliver(s, m, atts, nbins, is_volatile);
+    /* A socket resuming a session gets what was kept for it when it connects. */
+    bool replayed = kept && s->recovered && s->state == SOCK_CONNECTING;
+    rc = replayed ? SIO_OK : sio_socket_deliver(s, m, atts, nbins, is_volatile);
     sio_release_msgs(m, atts, nbins);
     return rc;
 }
@@ -499,6 +509,8 @@ void sio_socket_close(sio_socket *s, const char *reason, bool notify_client)
         s->closing = false;
         c = s->client; /* the handler may have closed the whole client */
     }
+    if (was_connected)
+        sio_recovery_persist(s, reason);
     s->state = SOCK_DISCONNECTED;
     s->nsp->live--;
     /* Out of the client's list. */
@@ -537,6 +549,12 @@ void sio_client_close_sockets(sio_client *c, const char *reason, bool notify_cli
         }
         sio_socket_close(s, reason, notify_client);
     }
+}
+
+void sio_close_connection(sio_socket *s)
+{
+    if (s->client && s->client->es)
+        eio_session_close(s->client->es);
 }
 
 void sio_disconnect(sio_socket *s, bool close_client)

@@ -502,7 +502,7 @@ static int ta_server_emit(sio_adapter *a, const sio_adapter_packet *p, sio_op *o
 
 static const sio_adapter_ops test_ops = {
     "test", ta_destroy, ta_broadcast, ta_broadcast_with_ack, ta_fetch,
-    ta_add, ta_del, ta_disconnect, ta_server_emit,
+    ta_add, ta_del, ta_disconnect, ta_server_emit, false,
 };
 
 static sio_adapter *test_adapter_new(sio_namespace *nsp, void *user)

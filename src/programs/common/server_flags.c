@@ -43,6 +43,10 @@ enum {
     F_PER_MESSAGE_DEFLATE,
     F_DEFLATE_THRESHOLD,
     F_REDIS,
+    F_RECOVERY,
+    F_RECOVERY_WINDOW,
+    F_RECOVERY_RUN_MIDDLEWARES,
+    F_RECOVERY_MAX_BYTES,
     F_HELP,
 };
 
@@ -80,6 +84,10 @@ static const struct option common[] = {
     {"per-message-deflate", no_argument, 0, F_PER_MESSAGE_DEFLATE},
     {"per-message-deflate-threshold", required_argument, 0, F_DEFLATE_THRESHOLD},
     {"redis", required_argument, 0, F_REDIS},
+    {"recovery", no_argument, 0, F_RECOVERY},
+    {"recovery-window", required_argument, 0, F_RECOVERY_WINDOW},
+    {"recovery-run-middlewares", no_argument, 0, F_RECOVERY_RUN_MIDDLEWARES},
+    {"recovery-max-bytes", required_argument, 0, F_RECOVERY_MAX_BYTES},
     {"help", no_argument, 0, F_HELP},
 };
 #define N_COMMON (sizeof(common) / sizeof(common[0]))
@@ -92,7 +100,8 @@ static const char **origins, **proxies, **headers;
 static bool sio_only(int val)
 {
     return val == F_CONNECT_TIMEOUT || val == F_TRUST_PROXY || val == F_KEEP_HEADER || val == F_CLEANUP_CHILDREN ||
-           (val >= F_COOKIE && val <= F_DEFLATE_THRESHOLD) || val == F_REDIS;
+           (val >= F_COOKIE && val <= F_DEFLATE_THRESHOLD) || val == F_REDIS ||
+           (val >= F_RECOVERY && val <= F_RECOVERY_MAX_BYTES);
 }
 
 static void usage(const server_flags *f, FILE *out, bool sio)
@@ -129,7 +138,15 @@ static void usage(const server_flags *f, FILE *out, bool sio)
               "  --per-message-deflate-threshold BYTES  compress messages from this size, default 1024\n"
               "  --redis URL            join a cluster through Redis, as a node of Node's\n"
               "                         @socket.io/redis-adapter: redis://[:password@]host[:port][/db]\n"
-              "                         (or set SIO_REDIS_URL)\n",
+              "                         (or set SIO_REDIS_URL)\n"
+              "  --recovery             connection state recovery (Node's connectionStateRecovery):\n"
+              "                         a client that reconnects within the window gets its socket\n"
+              "                         id, rooms, data and missed packets back\n"
+              "  --recovery-window MS   the same, with this window (maxDisconnectionDuration),\n"
+              "                         default 120000\n"
+              "  --recovery-run-middlewares  run the middlewares for a recovered socket too\n"
+              "                         (skipMiddlewares false)\n"
+              "  --recovery-max-bytes N  packets kept for recovery per namespace, default 16777216\n",
               out);
     fputs("  --max-payload BYTES    largest message (maxHttpBufferSize), default 1000000\n"
           "  --cors-origin ORIGIN   allow this origin (repeatable; * for any;\n"
@@ -325,6 +342,20 @@ int server_flags_parse(const server_flags *f, int argc, char **argv, sio_options
                 (size_t)server_flags_number(prog, "http-compression-threshold", v, 1, 1L << 30);
             break;
         case F_REDIS: sio->redis_url = v; break;
+        case F_RECOVERY: sio->connection_state_recovery = true; break;
+        case F_RECOVERY_WINDOW:
+            sio->connection_state_recovery = true;
+            sio->recovery_max_disconnection_duration =
+                (unsigned)server_flags_number(prog, "recovery-window", v, 1, 1L << 31);
+            break;
+        case F_RECOVERY_RUN_MIDDLEWARES:
+            sio->connection_state_recovery = true;
+            sio->recovery_skip_middlewares = false;
+            break;
+        case F_RECOVERY_MAX_BYTES:
+            sio->connection_state_recovery = true;
+            sio->recovery_max_bytes = (size_t)server_flags_number(prog, "recovery-max-bytes", v, 1, LONG_MAX);
+            break;
         case 'h':
         case F_HELP:
             usage(f, stdout, sio != NULL);

@@ -94,7 +94,7 @@ static void send_or_discard(sio_ack *ack, sio_json_writer *w)
 
 /* --- the operations ----------------------------------------------------------------- */
 
-static void on_set_data(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack, void *user)
+void cluster_on_set_data(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack, void *user)
 {
     size_t len;
     const char *json = sio_arg_json(args, 0, &len);
@@ -307,7 +307,7 @@ void cluster_install(sio_server *srv)
     sio_namespace *nsp = sio_of(srv, "/cluster");
     if (!nsp)
         return;
-    sio_on(nsp, "set-data", on_set_data, NULL);
+    sio_on(nsp, "set-data", cluster_on_set_data, NULL);
     sio_on(nsp, "fetch", on_fetch, NULL);
     sio_on(nsp, "join", on_join, NULL);
     sio_on(nsp, "leave", on_leave, NULL);

@@ -37,6 +37,10 @@
  *               acknowledgement asked for a refused event carries
  *               {"error": ...}; "forbidden" has a handler of its own that
  *               would echo it as "message" does, were it let through.
+ *   "/recovery" connection state recovery (run with --recovery): "hello"
+ *               on connection tells what was restored; "drop" makes the
+ *               server close the connection without the Socket.IO goodbye,
+ *               and broadcasts what the socket then misses; see recovery.c.
  *   "/request"  the handshake's request (sio_request): see request.c; the
  *               server's allow_request refuses any handshake that has an
  *               x-refuse header.
@@ -76,6 +80,7 @@ int main(int argc, char **argv)
     async_install(server);
     rooms_install(server);
     guarded_install(server);
+    recovery_install(server);
     request_install(server);
     cluster_install(server);
     int err = async_worker_start();

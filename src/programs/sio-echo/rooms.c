@@ -10,7 +10,7 @@
 
 /* --- /rooms: the rooms a socket leaves --------------------------------------------------------- */
 
-static void write_rooms(sio_json_writer *w, const sio_socket *s)
+void rooms_write(sio_json_writer *w, const sio_socket *s)
 {
     sio_jw_array(w);
     const char *room;
@@ -24,7 +24,7 @@ static void ack_rooms(sio_ack *ack, const sio_socket *s)
 {
     sio_json_writer *w = sio_jw_new();
     sio_jw_array(w);
-    write_rooms(w, s);
+    rooms_write(w, s);
     sio_jw_array_end(w);
     const char *text = sio_jw_text(w, NULL);
     if (text)
@@ -34,7 +34,7 @@ static void ack_rooms(sio_ack *ack, const sio_socket *s)
     sio_jw_free(w);
 }
 
-static void on_join(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack, void *user)
+void rooms_on_join(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack, void *user)
 {
     char *room = sio_arg_string(args, 0);
     if (room)
@@ -77,7 +77,7 @@ static void on_rooms_disconnecting(sio_socket *s, const char *reason, void *user
     sio_jw_key(w, "id");
     sio_jw_string(w, sio_socket_id(s));
     sio_jw_key(w, "rooms");
-    write_rooms(w, s);
+    rooms_write(w, s);
     sio_jw_key(w, "reason");
     sio_jw_string(w, reason);
     sio_jw_object_end(w);
@@ -94,7 +94,7 @@ void rooms_install(sio_server *srv)
 {
     sio_namespace *rooms = sio_of(srv, "/rooms");
     echo_setup(rooms);
-    sio_on(rooms, "join", on_join, NULL);
+    sio_on(rooms, "join", rooms_on_join, NULL);
     sio_on(rooms, "leave", on_leave, NULL);
     sio_on(rooms, "server-disconnect", on_server_disconnect, NULL);
     sio_on_disconnecting(rooms, on_rooms_disconnecting, NULL);
