@@ -113,10 +113,23 @@ static int object_json(to_json *t, const msgpack_object *o)
         snprintf(text, sizeof(text), "%" PRId64, o->via.i64);
         return put(t, text);
     case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64:
-        if (!isfinite(o->via.f64))
+    case MSGPACK_OBJECT_FLOAT64: {
+        double v = o->via.f64;
+        if (!isfinite(v))
             return put(t, "null"); /* as JSON.stringify writes NaN and infinities */
-        return json_write_double(t->json, o->via.f64) ? SIO_MP_E_NOMEM : SIO_MP_OK;
+        /* Integers in integer text, as pack_number reads them back (and as
+         * JavaScript writes them): a value then reads the same after a round
+         * trip, and -4.6e18 does not come back as -4611686018427387904. */
+        if (floor(v) == v && v >= -9223372036854775808.0 && v < 9223372036854775808.0) {
+            snprintf(text, sizeof(text), "%" PRId64, (int64_t)v);
+            return put(t, text);
+        }
+        if (floor(v) == v && v >= 0 && v < 18446744073709551616.0) {
+            snprintf(text, sizeof(text), "%" PRIu64, (uint64_t)v);
+            return put(t, text);
+        }
+        return json_write_double(t->json, v) ? SIO_MP_E_NOMEM : SIO_MP_OK;
+    }
     case MSGPACK_OBJECT_STR:
         return put_string(t, o->via.str.ptr, o->via.str.size);
     case MSGPACK_OBJECT_BIN:

@@ -255,6 +255,19 @@ static void test_hostile(void **state)
     assert_int_equal(decode_bytes(nsp_ctl, sizeof(nsp_ctl)), SIO_E_NSP);
     assert_int_equal(decode_bytes(nsp_utf8, sizeof(nsp_utf8)), SIO_E_NSP);
 
+    /* An integral float 64 reads as integer text, which reads back the same
+     * (as JavaScript writes it: -4.6e18 is -4611686018427387904). */
+    static const unsigned char whole[] = {0x83, 0xa4, 't', 'y', 'p', 'e', 0x02, 0xa3, 'n', 's', 'p', 0xa1, '/',
+                                          0xa4, 'd', 'a', 't', 'a', 0x93, 0xa1, 'e', 0xcb, 0xc3, 0xd0, 0, 0,
+                                          0, 0, 0, 0, 0xcb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0};
+    sio_decoder d;
+    sio_packet pkt;
+    assert_int_equal(decode(whole, sizeof(whole), true, &d, &pkt), SIO_PARSE_PACKET);
+    expect e = {"whole", SIO_PKT_EVENT, "/", -1, "[\"e\",-4611686018427387904,1.5]", NULL, 0};
+    check(&e, &d, &pkt);
+    sio_packet_free(&pkt);
+    sio_decoder_reset(&d);
+
     /* Trailing bytes, an unused type byte, nothing at all. */
     static const unsigned char trailing[] = {0x82, 0xa4, 't', 'y', 'p', 'e', 0x00, 0xa3, 'n', 's', 'p', 0xa1, '/', 0xc0};
     static const unsigned char unused[] = {0xc1};
