@@ -35,9 +35,10 @@ CPPFLAGS += -Iinclude -Isrc -DJSMN_STRICT -DJSMN_PARENT_LINKS
 CFLAGS  += $(STD) $(WARN) $(OPT) $(DEPS) $(SANFLAGS) -fPIC -fvisibility=hidden
 LDFLAGS += $(SANFLAGS)
 LWS_LIBS  = $(shell pkg-config --libs libwebsockets libuv 2>/dev/null || echo -lwebsockets -luv)
-# The cluster layer (src/cluster/) and only it uses msgpack-c (the Redis
-# adapter's wire format) and hiredis (its client); tools/libsio.pc.in names
-# them for static linking.
+# msgpack-c is used by src/msgpack/ (values between MessagePack and JSON
+# text, and the msgpack parser of Socket.IO packets) and src/cluster/ (the
+# Redis adapter's wire format); hiredis by src/cluster/ alone (the Redis
+# client); tools/libsio.pc.in names them for static linking.
 MSGPACK_LIBS = $(shell pkg-config --libs msgpack 2>/dev/null || echo -lmsgpackc)
 HIREDIS_LIBS = $(shell pkg-config --libs hiredis 2>/dev/null || echo -lhiredis)
 # zlib: the compression of polling responses (src/transport/http_compress.c).
@@ -55,7 +56,7 @@ CURL_LIBS = $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 # Programs and examples link libsio.a: they can only use the public API.
 VERSION  := $(shell sed -n 's/^\#define SIO_VERSION_STRING "\(.*\)"/\1/p' include/sio_version.h)
 MAJOR    := $(firstword $(subst ., ,$(VERSION)))
-LIB_SRC  := $(sort $(wildcard src/util/*.c src/eio/*.c src/sio/*.c src/cluster/*.c src/transport/*.c src/api/*.c))
+LIB_SRC  := $(sort $(wildcard src/util/*.c src/eio/*.c src/sio/*.c src/msgpack/*.c src/cluster/*.c src/transport/*.c src/api/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libsio.a
 LIB_SO   := $(BUILD)/libsio.so.$(VERSION)
@@ -252,7 +253,7 @@ FUZZ_SECONDS ?= 20
 FUZZ_ARGS    ?=
 FUZZ_BUILD   := build-fuzz
 FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_LIB_SRC := $(sort $(wildcard src/util/*.c src/eio/*.c src/sio/*.c src/cluster/*.c)) src/transport/http_framing.c \
+FUZZ_LIB_SRC := $(sort $(wildcard src/util/*.c src/eio/*.c src/sio/*.c src/msgpack/*.c src/cluster/*.c)) src/transport/http_framing.c \
                 src/transport/http_compress.c src/transport/ws_deflate.c \
                 src/api/sio_json.c src/programs/sio-server/emit_request.c
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)

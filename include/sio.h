@@ -114,6 +114,14 @@ typedef bool (*sio_origin_filter)(const char *origin, void *user);
 typedef struct sio_request sio_request;
 typedef bool (*sio_allow_request_fn)(const sio_request *req, const char **message, void *user);
 
+/* How packets are written on the wire (Node's `parser` option). Every
+ * client of a server must use the same one. */
+typedef enum sio_parser_kind {
+    SIO_PARSER_DEFAULT = 0, /* socket.io-parser: text packets, binaries as attachments */
+    SIO_PARSER_MSGPACK = 1, /* socket.io-msgpack-parser 3.0: each packet one MessagePack
+                             * binary message, binaries inline */
+} sio_parser_kind;
+
 typedef struct sio_options {
     const char *bind_addr;          /* NULL: every interface */
     int port;                       /* default 3000; 0 picks a free port */
@@ -123,7 +131,10 @@ typedef struct sio_options {
     unsigned upgrade_timeout;       /* ms, default 10000 */
     unsigned connect_timeout;       /* ms to receive a CONNECT, default 45000 */
     size_t max_http_buffer_size;    /* bytes per message, default 1000000 */
-    unsigned max_attachments;       /* binary attachments per packet, default 10 */
+    unsigned max_attachments;       /* binary attachments per packet, default 10 (with
+                                     * the msgpack parser: binaries per packet) */
+    sio_parser_kind parser;         /* default SIO_PARSER_DEFAULT; another value makes
+                                     * sio_server_create fail (SIO_EINVAL) */
     const char *const *cors_origins; /* allowed origins ("*" for any; "https://" "*.example.com"
                                       * for one label in front of example.com); default none */
     size_t n_cors_origins;

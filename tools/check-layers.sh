@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Check the layering rules of the design (DESIGN.md, "Layers"):
 #   - only files under src/transport/ include libwebsockets.h (src/, include/)
-#   - only files under src/cluster/ include msgpack-c's headers (msgpack.h,
-#     msgpack/...) or hiredis's (hiredis/..., hiredis.h, async.h)
+#   - only files under src/msgpack/ and src/cluster/ include msgpack-c's
+#     headers (msgpack.h, msgpack/... as a system header); only src/cluster/
+#     hiredis's (hiredis/..., hiredis.h, async.h)
+#   - src/msgpack/ (MessagePack values, the msgpack packet parser) includes
+#     from src/util/ and, of the core, only the codec's interface
+#     (sio/sio_codec.h, sio/sio_parser.h); only src/cluster/, src/api/ and
+#     src/msgpack/ itself include from it: the core does not know msgpack
 #   - src/cluster/ (the Redis adapter) sits on the core: it includes nothing
 #     from src/transport, src/api, src/programs; and only src/api/ and
 #     src/cluster/ itself include from src/cluster
@@ -64,7 +69,7 @@ resolve() { # including_file kind(quote|angle) name
     done
     # Not (yet) in the tree: judge by the name, as the build would find it.
     case $name in
-        util/*|eio/*|sio/*|cluster/*|transport/*|api/*|programs/*) echo "src/$name" ;;
+        util/*|eio/*|sio/*|msgpack/*|cluster/*|transport/*|api/*|programs/*) echo "src/$name" ;;
         ../*|./*) [ "$kind" = quote ] && realpath -m --relative-to="$root" "$dir/$name" ;;
     esac
 }
@@ -75,6 +80,7 @@ layer_of() { # repo-relative path -> util|eio|sio|transport|api|programs|include
         src/eio/*) echo eio ;;
         src/sio/*) echo sio ;;
         src/cluster/*) echo cluster ;;
+        src/msgpack/*) echo msgpack ;;
         src/transport/*) echo transport ;;
         src/api/*) echo api ;;
         src/programs/*) echo programs ;;
@@ -103,14 +109,19 @@ for f in "${files[@]}"; do
             bad "$where: only src/transport/ may include libwebsockets.h"
             continue
         fi
-        case $name in
-            msgpack.h|msgpack/*|hiredis.h|hiredis/*|async.h|adapters/*)
+        target=$(resolve "$f" "$kind" "$name")
+        case $kind:$name in
+            *:msgpack.h|angle:msgpack/*)
+                if [ "$from" != cluster ] && [ "$from" != msgpack ]; then
+                    bad "$where: only src/msgpack/ and src/cluster/ may include msgpack-c headers"
+                    continue
+                fi ;;
+            *:hiredis.h|*:hiredis/*|*:async.h|*:adapters/*)
                 if [ "$from" != cluster ]; then
-                    bad "$where: only src/cluster/ may include msgpack-c or hiredis headers"
+                    bad "$where: only src/cluster/ may include hiredis headers"
                     continue
                 fi ;;
         esac
-        target=$(resolve "$f" "$kind" "$name")
         to=other
         [ -n "$target" ] && to=$(layer_of "$target")
         case $from:$to in
@@ -118,8 +129,17 @@ for f in "${files[@]}"; do
                 bad "$where: src/util/ may not include from src/$to/" ;;
             eio:sio|eio:cluster|eio:transport|eio:api|eio:programs)
                 bad "$where: src/eio/ may not include from src/$to/" ;;
-            sio:cluster|sio:transport|sio:api|sio:programs)
+            sio:cluster|sio:msgpack|sio:transport|sio:api|sio:programs)
                 bad "$where: src/sio/ may not include from src/$to/" ;;
+            msgpack:eio|msgpack:cluster|msgpack:transport|msgpack:api|msgpack:programs)
+                bad "$where: src/msgpack/ may not include from src/$to/" ;;
+            msgpack:sio)
+                case $target in
+                    src/sio/sio_codec.h|src/sio/sio_parser.h) ;;
+                    *) bad "$where: src/msgpack/ may include only the codec's interface of src/sio/" ;;
+                esac ;;
+            eio:msgpack|util:msgpack|transport:msgpack)
+                bad "$where: src/$from/ may not include from src/msgpack/" ;;
             cluster:transport|cluster:api|cluster:programs)
                 bad "$where: src/cluster/ may not include from src/$to/" ;;
             transport:cluster)

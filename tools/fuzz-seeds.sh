@@ -18,7 +18,7 @@ cd "$root"
 out=${1:-build-fuzz/corpus}
 proto=proto
 
-targets=(base64 compression emit_request eio_payload eio_payload3 http_framing json jsonp query redis_decode session sio_decode)
+targets=(base64 compression emit_request eio_payload eio_payload3 http_framing json jsonp mp_parser query redis_decode session sio_decode)
 for t in "${targets[@]}"; do
     mkdir -p "$out/$t"
     rm -f "$out/$t"/seed-*
@@ -51,6 +51,7 @@ while read -r f; do
 done < <(fixtures eio/v3_text_valid eio/v3_text_invalid eio/v3_binary_valid eio/v3_binary_invalid)
 while read -r f; do seed json "$(tag "$f")" < "$f"; done < <(fixtures json)
 while read -r f; do seed redis_decode "$(tag "$f")" < "$f"; done < <(fixtures redis/notepack redis/captured)
+while read -r f; do seed mp_parser "$(tag "$f")" < "$f"; done < <(fixtures msgpack/valid msgpack/invalid)
 
 # --- derived seeds ------------------------------------------------------------------
 # A Socket.IO packet is an Engine.IO message; its payload is JSON.

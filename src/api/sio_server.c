@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "cluster/redis_adapter.h"
+#include "msgpack/mp_parser.h"
 #include "sio/sio_core.h"
 #include "transport/transport.h"
 
@@ -182,9 +183,15 @@ int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t 
             snprintf(why, why_len, "cookie \"%s\": %s", cookie.name, fault);
         return SIO_EINVAL;
     }
+    if (o->parser != SIO_PARSER_DEFAULT && o->parser != SIO_PARSER_MSGPACK) {
+        if (why && why_len)
+            snprintf(why, why_len, "unknown parser %d", (int)o->parser);
+        return SIO_EINVAL;
+    }
     sio_server *srv = sio_core_new(o);
     if (!srv)
         return SIO_ENOMEM;
+    sio_core_set_parser(srv, o->parser == SIO_PARSER_MSGPACK ? &sio_parser_msgpack : &sio_parser_json);
     srv->clock = transport_now_ms;
     eio_options eo;
     eio_options_defaults(&eo);

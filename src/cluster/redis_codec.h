@@ -19,17 +19,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "msgpack/mp_types.h"
 #include "util/buf.h"
 
 typedef enum sio_redis_err {
-    SIO_REDIS_OK = 0,
-    SIO_REDIS_E_NOMEM = -1,    /* allocation failed */
-    SIO_REDIS_E_MSGPACK = -2,  /* not one well-formed MessagePack value: truncated, trailing
+    /* The codes shared with the MessagePack helpers (msgpack/mp_types.h)
+     * keep their values, so that theirs pass through unchanged. */
+    SIO_REDIS_OK = SIO_MP_OK,
+    SIO_REDIS_E_NOMEM = SIO_MP_E_NOMEM, /* allocation failed */
+    SIO_REDIS_E_MSGPACK = SIO_MP_E_MSGPACK,  /* not one well-formed MessagePack value: truncated, trailing
                                   bytes, lengths beyond the input, nested deeper than 32 */
-    SIO_REDIS_E_JSON = -3,     /* JSON message or JSON value that does not parse */
+    SIO_REDIS_E_JSON = SIO_MP_E_JSON,     /* JSON message or JSON value that does not parse */
     SIO_REDIS_E_SHAPE = -4,    /* well-formed, but not the message: a field missing or of
                                   the wrong type */
-    SIO_REDIS_E_VALUE = -5,    /* a value JSON cannot hold: a string that is not UTF-8, a
+    SIO_REDIS_E_VALUE = SIO_MP_E_VALUE,    /* a value JSON cannot hold: a string that is not UTF-8, a
                                   map key that is not a string; or a bad placeholder */
 } sio_redis_err;
 
@@ -61,19 +64,11 @@ typedef struct sio_redis_strs {
     size_t n;
 } sio_redis_strs;
 
-typedef struct sio_redis_bin {
-    unsigned char *data;
-    size_t len;
-} sio_redis_bin;
+typedef sio_mp_bin sio_redis_bin;
 
 /* A value: JSON text (NUL-terminated) with placeholders for its binaries.
  * json == NULL means absent (undefined in JavaScript). */
-typedef struct sio_redis_value {
-    char *json;
-    size_t json_len;
-    sio_redis_bin *bins;
-    size_t nbins;
-} sio_redis_value;
+typedef sio_mp_value sio_redis_value;
 
 /* The Socket.IO packet object Node passes between servers. */
 typedef struct sio_redis_packet {

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "cluster/redis_codec.h"
-#include "cluster/redis_mp.h"
-#include "cluster/redis_value.h"
+#include "msgpack/mp_unpack.h"
+#include "msgpack/mp_value.h"
 #include "util/utf8.h"
 
 /* ---- Reading objects ---- */
@@ -154,13 +154,13 @@ static int get_opts(const msgpack_object *o, sio_redis_opts *out)
 static int opt_value(const msgpack_object *map, const char *key, sio_redis_value *out)
 {
     const msgpack_object *o = map_get(map, key);
-    return o ? sio_redis_value_from_object(o, out) : SIO_REDIS_OK;
+    return o ? sio_mp_value_from_object(o, out) : SIO_REDIS_OK;
 }
 
 static void packet_free(sio_redis_packet *p)
 {
     free(p->nsp);
-    sio_redis_value_free(&p->data);
+    sio_mp_value_free(&p->data);
     memset(p, 0, sizeof(*p));
 }
 
@@ -199,14 +199,14 @@ static int unpack(const void *p, size_t n, bool json_ok, sio_buf *scratch, msgpa
     if (json_ok && n > 0 && *(const unsigned char *)p == '{') {
         sio_redis_value v = {.json = (char *)p, .json_len = n};
         msgpack_packer pk;
-        sio_redis_packer_init(&pk, scratch);
-        int rc = sio_redis_pack_value(&pk, &v);
+        sio_mp_packer_init(&pk, scratch);
+        int rc = sio_mp_pack_value(&pk, &v);
         if (rc)
             return rc;
         p = scratch->data;
         n = scratch->len;
     }
-    return sio_redis_mp_unpack(p, n, u);
+    return sio_mp_unpack(p, n, u);
 }
 
 /* Decodes one message: unpacks it, zeroes *out and fills it with `from`;
@@ -271,7 +271,7 @@ void sio_redis_request_free(sio_redis_request *r)
     strs_free(&r->rooms);
     free(r->sid);
     free(r->room);
-    sio_redis_value_free(&r->data);
+    sio_mp_value_free(&r->data);
     packet_free(&r->packet);
     memset(r, 0, sizeof(*r));
 }
@@ -324,9 +324,9 @@ int sio_redis_request_decode(const void *p, size_t n, sio_redis_request *out)
 static void socket_free(sio_redis_socket *s)
 {
     free(s->id);
-    sio_redis_value_free(&s->handshake);
+    sio_mp_value_free(&s->handshake);
     strs_free(&s->rooms);
-    sio_redis_value_free(&s->data);
+    sio_mp_value_free(&s->data);
 }
 
 void sio_redis_response_free(sio_redis_response *r)
@@ -337,7 +337,7 @@ void sio_redis_response_free(sio_redis_response *r)
         socket_free(&r->sockets[i]);
     free(r->sockets);
     strs_free(&r->rooms);
-    sio_redis_value_free(&r->data);
+    sio_mp_value_free(&r->data);
     memset(r, 0, sizeof(*r));
 }
 

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "cluster/redis_codec.h"
-#include "cluster/redis_mp.h"
-#include "cluster/redis_value.h"
+#include "msgpack/mp_unpack.h"
+#include "msgpack/mp_value.h"
 
 /* Calls returning a sio_redis_err. */
 #define TRY(call) \
@@ -28,13 +28,13 @@ static int pack_strs(msgpack_packer *pk, const sio_redis_strs *l)
 {
     PACK(msgpack_pack_array(pk, l->n));
     for (size_t i = 0; i < l->n; i++)
-        PACK(sio_redis_pack_str(pk, l->v[i]));
+        PACK(sio_mp_pack_str(pk, l->v[i]));
     return SIO_REDIS_OK;
 }
 
 static int pack_key(msgpack_packer *pk, const char *key)
 {
-    PACK(sio_redis_pack_str(pk, key));
+    PACK(sio_mp_pack_str(pk, key));
     return SIO_REDIS_OK;
 }
 
@@ -80,7 +80,7 @@ static int pack_opts(msgpack_packer *pk, const sio_redis_opts *o, bool with_flag
 static int pack_field_value(msgpack_packer *pk, const char *key, const sio_redis_value *v)
 {
     TRY(pack_key(pk, key));
-    return sio_redis_pack_value(pk, v);
+    return sio_mp_pack_value(pk, v);
 }
 
 /* {type, data, nsp[, id]}; an absent data is written as nil. */
@@ -96,7 +96,7 @@ static int pack_packet(msgpack_packer *pk, const sio_redis_packet *p)
         PACK(msgpack_pack_nil(pk));
     }
     TRY(pack_key(pk, "nsp"));
-    PACK(sio_redis_pack_str(pk, p->nsp ? p->nsp : "/"));
+    PACK(sio_mp_pack_str(pk, p->nsp ? p->nsp : "/"));
     if (p->has_id) {
         TRY(pack_key(pk, "id"));
         PACK(msgpack_pack_int64(pk, p->id));
@@ -107,7 +107,7 @@ static int pack_packet(msgpack_packer *pk, const sio_redis_packet *p)
 static int pack_str_field(msgpack_packer *pk, const char *key, const char *s)
 {
     TRY(pack_key(pk, key));
-    PACK(sio_redis_pack_str(pk, s));
+    PACK(sio_mp_pack_str(pk, s));
     return SIO_REDIS_OK;
 }
 
@@ -117,12 +117,12 @@ static int emit(const sio_buf *packed, bool as_json, sio_buf *out)
     if (!as_json)
         return sio_buf_append(out, packed->data, packed->len) ? SIO_REDIS_E_NOMEM : SIO_REDIS_OK;
     msgpack_unpacked u;
-    int rc = sio_redis_mp_unpack(packed->data, packed->len, &u);
+    int rc = sio_mp_unpack(packed->data, packed->len, &u);
     size_t orig = out->len;
     sio_redis_bin *bins = NULL;
     size_t nbins = 0;
     if (rc == SIO_REDIS_OK)
-        rc = sio_redis_json_from_object(&u.data, out, &bins, &nbins);
+        rc = sio_mp_json_from_object(&u.data, out, &bins, &nbins);
     msgpack_unpacked_destroy(&u);
     for (size_t i = 0; i < nbins; i++)
         free(bins[i].data);
@@ -140,7 +140,7 @@ static int encode(int (*pack)(msgpack_packer *, const void *), const void *m, bo
     sio_buf packed;
     sio_buf_init(&packed, 0);
     msgpack_packer pk;
-    sio_redis_packer_init(&pk, &packed);
+    sio_mp_packer_init(&pk, &packed);
     int rc = pack(&pk, m);
     if (rc == SIO_REDIS_OK)
         rc = emit(&packed, as_json, out);
@@ -154,7 +154,7 @@ static int pack_broadcast(msgpack_packer *pk, const void *p)
 {
     const sio_redis_broadcast *m = p;
     PACK(msgpack_pack_array(pk, 3));
-    PACK(sio_redis_pack_str(pk, m->uid ? m->uid : ""));
+    PACK(sio_mp_pack_str(pk, m->uid ? m->uid : ""));
     TRY(pack_packet(pk, &m->packet));
     return pack_opts(pk, &m->opts, true);
 }
@@ -231,7 +231,7 @@ static int pack_socket(msgpack_packer *pk, const sio_redis_socket *s)
     TRY(pack_str_field(pk, "id", s->id ? s->id : ""));
     TRY(pack_key(pk, "handshake"));
     if (s->handshake.json)
-        TRY(sio_redis_pack_value(pk, &s->handshake));
+        TRY(sio_mp_pack_value(pk, &s->handshake));
     else
         PACK(msgpack_pack_map(pk, 0));
     TRY(pack_key(pk, "rooms"));

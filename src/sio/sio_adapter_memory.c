@@ -124,7 +124,8 @@ static int deliver(sio_namespace *nsp, const sio_bcast *b, const sio_adapter_pac
 {
     sio_server *srv = nsp->srv;
     sio_msg *m, **atts;
-    int rc = sio_recovery_encode(nsp, b, p, id, &m, &atts, NULL);
+    size_t natts;
+    int rc = sio_recovery_encode(nsp, b, p, id, &m, &atts, &natts, NULL);
     if (rc != SIO_OK)
         return rc;
     sio_socket **list = NULL;
@@ -133,12 +134,12 @@ static int deliver(sio_namespace *nsp, const sio_bcast *b, const sio_adapter_pac
     bool is_volatile = b->flags & SIO_BCAST_VOLATILE;
     for (int i = 0; i < n; i++) {
         sio_socket *s = list[i];
-        if (s->state == SOCK_CONNECTED && sio_socket_deliver(s, m, atts, p->nbins, is_volatile) == SIO_OK)
+        if (s->state == SOCK_CONNECTED && sio_socket_deliver(s, m, atts, natts, is_volatile) == SIO_OK)
             list[count++] = s; /* kept: the reached ones move to the front */
         else
             sio_socket_unref(s);
     }
-    sio_release_msgs(m, atts, p->nbins);
+    sio_release_msgs(m, atts, natts);
     if (n < 0)
         return SIO_ENOMEM;
     srv->stats.broadcast_recipients += (uint64_t)count;

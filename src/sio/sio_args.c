@@ -227,11 +227,12 @@ int sio_ack_send(sio_ack *ack, const char *args_json, const sio_binary *bins, si
         rc = SIO_ECLOSED;
     } else {
         sio_msg *m, **atts;
+        size_t natts;
         rc = sio_encode_packet(s->nsp->srv, SIO_PKT_ACK, s->nsp->name, ack->id, NULL,
-                               args_json ? args_json : "[]", bins, nbins, &m, &atts);
+                               args_json ? args_json : "[]", bins, nbins, &m, &atts, &natts);
         if (rc == SIO_OK) {
-            rc = sio_socket_deliver(s, m, atts, nbins, false);
-            sio_release_msgs(m, atts, nbins);
+            rc = sio_socket_deliver(s, m, atts, natts, false);
+            sio_release_msgs(m, atts, natts);
         }
     }
     if (!ack->in_callback)

@@ -36,6 +36,7 @@ const char *sio_decode_strerror(int err)
     case SIO_E_RESERVED: return "reserved event name";
     case SIO_E_PLACEHOLDER: return "invalid placeholder";
     case SIO_E_NOMEM: return "out of memory";
+    case SIO_E_MESSAGE: return "unexpected message";
     }
     return "unknown error";
 }
@@ -153,15 +154,22 @@ int sio_decode(const char *p, size_t n, const sio_codec_limits *lim, sio_packet 
     if (i < n) {
         out->data = p + i;
         out->data_len = n - i;
-        int rc = json_parse(&out->json, out->data, out->data_len, &lim->json);
+    }
+    return sio_packet_check(out, lim);
+}
+
+int sio_packet_check(sio_packet *pkt, const sio_codec_limits *lim)
+{
+    if (pkt->data) {
+        int rc = json_parse(&pkt->json, pkt->data, pkt->data_len, &lim->json);
         if (rc != JSON_OK)
             return rc == JSON_E_NOMEM ? SIO_E_NOMEM : SIO_E_PAYLOAD;
     }
-    int rc = check_shape(out);
-    if (rc == SIO_DECODE_OK && binary)
-        rc = check_placeholders(&out->json, out->attachments);
+    int rc = check_shape(pkt);
+    if (rc == SIO_DECODE_OK && (pkt->type == SIO_PKT_BINARY_EVENT || pkt->type == SIO_PKT_BINARY_ACK))
+        rc = check_placeholders(&pkt->json, pkt->attachments);
     if (rc != SIO_DECODE_OK)
-        sio_packet_free(out);
+        sio_packet_free(pkt);
     return rc;
 }
 

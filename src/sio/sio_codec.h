@@ -56,6 +56,8 @@ enum {
     SIO_E_RESERVED = -7,    /* event name is reserved */
     SIO_E_PLACEHOLDER = -8, /* placeholder with a bad num */
     SIO_E_NOMEM = -9,
+    SIO_E_MESSAGE = -10, /* a message the parser never takes here: text for msgpack, an
+                          * attachment nobody announced, text while attachments are due */
 };
 
 void sio_codec_limits_default(sio_codec_limits *l);
@@ -70,6 +72,12 @@ void sio_codec_limits_default(sio_codec_limits *l);
  * `lim` may be NULL for defaults. On SIO_DECODE_OK, *out borrows `p` and
  * must be released with sio_packet_free; on error *out needs no release. */
 int sio_decode(const char *p, size_t n, const sio_codec_limits *lim, sio_packet *out);
+/* The second half of sio_decode, for a parser that found the parts some
+ * other way: parses pkt->data (JSON text, or NULL for none) and checks the
+ * packet by the rules above (a binary type's placeholders against
+ * pkt->attachments). On SIO_DECODE_OK pkt is to be released with
+ * sio_packet_free; on error it needs no release. */
+int sio_packet_check(sio_packet *pkt, const sio_codec_limits *lim);
 void sio_packet_free(sio_packet *pkt);
 const char *sio_decode_strerror(int err);
 

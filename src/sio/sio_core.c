@@ -242,6 +242,7 @@ sio_server *sio_core_new(const sio_options *o)
     if (!srv->opt.requests_timeout)
         srv->opt.requests_timeout = 5000;
     srv->adapter_new = sio_adapter_memory_new;
+    srv->parser = &sio_parser_json;
     strmap_init(&srv->nsps);
     strmap_init(&srv->ops);
     timer_heap_init(&srv->timers);
@@ -275,6 +276,11 @@ void sio_core_free(sio_server *srv)
     timer_heap_free(&srv->timers);
     pthread_mutex_destroy(&srv->post_lock);
     free(srv);
+}
+
+void sio_core_set_parser(sio_server *srv, const sio_parser *parser)
+{
+    srv->parser = parser ? parser : &sio_parser_json;
 }
 
 int sio_core_set_adapter(sio_server *srv, sio_adapter_new_fn fn, void *user)
@@ -342,18 +348,6 @@ const char *sio_strerror(int err)
 }
 
 /* --- clients -------------------------------------------------------------------- */
-
-static void client_drop_binary(sio_client *c)
-{
-    for (unsigned i = 0; i < c->n_bins; i++)
-        sio_buf_free(&c->bins[i]);
-    free(c->bins);
-    free(c->bin_text);
-    c->bins = NULL;
-    c->bin_text = NULL;
-    c->n_bins = c->bin_expected = 0;
-    c->bin_len = 0;
-}
 
 /* A client that broke the protocol: its sockets go with "parse error" and
  * the connection is closed. */
@@ -432,7 +426,7 @@ static void on_close(void *ctx, eio_session *es, eio_close_reason reason)
         w->next_wait = NULL;
     }
     timer_heap_cancel(&srv->timers, &c->connect_timer);
-    client_drop_binary(c);
+    sio_decoder_reset(&c->dec);
     eio_session_set_user(es, NULL);
     sio_request_unref(c->req);
     free(c->query);
@@ -447,29 +441,14 @@ static sio_socket *client_socket(sio_client *c, const char *nsp, size_t len)
     return NULL;
 }
 
-static int client_send_text(sio_client *c, sio_buf *b)
-{
-    sio_msg *m = sio_msg_from_buf(b, false);
-    if (!m)
-        return SIO_ENOMEM;
-    int rc = eio_session_send(c->es, m);
-    sio_msg_unref(m);
-    return rc;
-}
-
 /* v5: 44[/nsp,]{"message":...[,"data":...]}; v4: 44[/nsp,]"message" (or the data). */
 static void send_connect_error(sio_client *c, const char *nsp, size_t len, const char *message,
                                const char *data_json)
 {
     bool data_ok = data_json && json_validate(data_json, strlen(data_json), NULL) == JSON_OK;
+    char *name = strndup(nsp, len);
     sio_buf b;
-    sio_buf_init(&b, SIO_HEADROOM);
-    sio_buf_putc(&b, '4');
-    sio_buf_putc(&b, '4');
-    if (!(len == 1 && nsp[0] == '/')) {
-        sio_buf_append(&b, nsp, len);
-        sio_buf_putc(&b, ',');
-    }
+    sio_buf_init(&b, 0);
     if (c->protocol == 4) {
         if (data_ok)
             sio_buf_puts(&b, data_json);
@@ -484,7 +463,9 @@ static void send_connect_error(sio_client *c, const char *nsp, size_t len, const
         }
         sio_buf_putc(&b, '}');
     }
-    client_send_text(c, &b);
+    if (name && sio_buf_putc(&b, 0) == 0)
+        sio_client_send_packet(c, SIO_PKT_CONNECT_ERROR, name, (const char *)b.data);
+    free(name);
     sio_buf_free(&b);
 }
 
@@ -651,9 +632,7 @@ static void finish_connect(sio_socket *s)
         return;
     }
     sio_buf b;
-    sio_buf_init(&b, SIO_HEADROOM);
-    sio_buf_putc(&b, '4');
-    sio_encode_header(&b, SIO_PKT_CONNECT, nsp->name, -1, 0);
+    sio_buf_init(&b, 0);
     if (c->protocol == 5) {
         sio_buf_puts(&b, "{\"sid\":\"");
         sio_buf_puts(&b, s->id);
@@ -663,8 +642,11 @@ static void finish_connect(sio_socket *s)
         }
         sio_buf_puts(&b, "\"}");
     }
-    if (sio_room_add(&nsp->all, s) || sio_socket_register(s) || client_send_text(c, &b) != EIO_SEND_OK) {
-        sio_buf_free(&b);
+    bool ok = sio_buf_putc(&b, 0) == 0 && sio_room_add(&nsp->all, s) == 0 && sio_socket_register(s) == 0 &&
+              sio_client_send_packet(c, SIO_PKT_CONNECT, nsp->name,
+                                     c->protocol == 5 ? (const char *)b.data : NULL) == EIO_SEND_OK;
+    sio_buf_free(&b);
+    if (!ok) {
         sio_socket_close(s, "transport error", false);
         return;
     }
@@ -843,55 +825,20 @@ static void on_message(void *ctx, eio_session *es, const unsigned char *p, size_
     sio_client *c = eio_session_user(es);
     if (!c)
         return;
-    sio_server *srv = c->srv;
-    if (binary) {
-        if (!c->bin_expected) { /* an attachment nobody announced */
-            client_protocol_error(c);
-            return;
-        }
-        sio_buf_init(&c->bins[c->n_bins], 0);
-        if (sio_buf_append(&c->bins[c->n_bins], p, n)) {
-            client_protocol_error(c);
-            return;
-        }
-        if (++c->n_bins < c->bin_expected)
-            return;
-        sio_packet pkt;
-        if (sio_decode(c->bin_text, c->bin_len, &srv->lim, &pkt) == SIO_DECODE_OK) {
-            on_packet(c, &pkt, c->bins, c->n_bins);
-            sio_packet_free(&pkt);
-        }
-        /* A close from the handler is only reported at the engine's next
-         * reap, so c is still here. */
-        client_drop_binary(c);
-        return;
-    }
-    if (c->bin_expected) { /* text while attachments are awaited */
-        client_protocol_error(c);
-        return;
-    }
     sio_packet pkt;
-    if (sio_decode((const char *)p, n, &srv->lim, &pkt) != SIO_DECODE_OK) {
+    int rc = c->srv->parser->decode(&c->dec, p, n, binary, &c->srv->lim, &pkt);
+    if (rc == SIO_PARSE_MORE)
+        return;
+    if (rc != SIO_PARSE_PACKET) {
+        sio_decoder_reset(&c->dec);
         client_protocol_error(c);
         return;
     }
-    if (pkt.attachments) {
-        c->bin_text = malloc(n);
-        c->bins = calloc(pkt.attachments, sizeof(*c->bins));
-        if (!c->bin_text || !c->bins) {
-            sio_packet_free(&pkt);
-            client_drop_binary(c);
-            client_protocol_error(c);
-            return;
-        }
-        memcpy(c->bin_text, p, n);
-        c->bin_len = n;
-        c->bin_expected = pkt.attachments;
-        sio_packet_free(&pkt);
-        return;
-    }
-    on_packet(c, &pkt, NULL, 0);
+    on_packet(c, &pkt, c->dec.bins, c->dec.n_bins);
     sio_packet_free(&pkt);
+    /* A close from the handler is only reported at the engine's next reap,
+     * so c is still here. */
+    sio_decoder_reset(&c->dec);
 }
 
 eio_handler sio_core_engine_handler(sio_server *srv)

@@ -15,6 +15,7 @@
 #include "sio.h"
 #include "sio/sio_adapter.h"
 #include "sio/sio_codec.h"
+#include "sio/sio_parser.h"
 #include "util/msg.h"
 #include "util/rand_id.h"
 #include "util/request.h"
@@ -156,12 +157,7 @@ struct sio_client {
     sio_socket *sockets;
     sio_decision *nsp_waits; /* CONNECTs awaiting an asynchronous namespace filter */
     sio_timer connect_timer;
-    /* A binary packet waiting for its attachments. */
-    char *bin_text;
-    size_t bin_len;
-    unsigned bin_expected;
-    sio_buf *bins;
-    unsigned n_bins;
+    sio_decoder dec; /* the server's parser's state for this client */
 };
 
 typedef struct sio_dyn_nsp {
@@ -175,6 +171,7 @@ typedef struct sio_dyn_nsp {
 struct sio_server {
     sio_options opt;
     sio_codec_limits lim;
+    const sio_parser *parser; /* sio_parser_json unless sio_core_set_parser chose another */
     eio_engine *eng;
     strmap nsps;
     sio_dyn_nsp *dyn;
@@ -203,6 +200,8 @@ void sio_core_free(sio_server *srv);
 eio_handler sio_core_engine_handler(sio_server *srv);
 int64_t sio_core_next_deadline(sio_server *srv);
 void sio_core_tick(sio_server *srv, int64_t now);
+/* The parser of every client's packets (before any client connects). */
+void sio_core_set_parser(sio_server *srv, const sio_parser *parser);
 /* Runs the work other threads posted. */
 void sio_core_run_posted(sio_server *srv);
 /* Frees posted work not yet run and refuses more. */
@@ -226,13 +225,17 @@ void sio_room_remove(sio_room *r, sio_socket *s);
 int sio_socket_register(sio_socket *s);
 /* The socket whose own room `room` is, when it is in it; else NULL. */
 sio_socket *sio_own_room_member(const sio_namespace *nsp, const char *room);
-/* Encodes a packet into one Engine.IO message plus attachment messages.
- * args_json NULL means "[]" semantics for events (no args), an empty array
- * for acks. Returns SIO_OK or an error; on success *out (and *atts, n) are
- * new references the caller releases. */
+/* Encodes a packet with the server's parser into one Engine.IO message
+ * plus *natts attachment messages. args_json NULL means "[]" semantics for
+ * events (no args), an empty array for acks. Returns SIO_OK or an error; on
+ * success *out (and *atts, *natts) are new references the caller releases. */
 int sio_encode_packet(sio_server *srv, sio_packet_type kind, const char *nsp, int64_t id,
                       const char *event, const char *args_json, const sio_binary *bins, size_t nbins,
-                      sio_msg **out, sio_msg ***atts);
+                      sio_msg **out, sio_msg ***atts, size_t *natts);
+/* Sends the client a CONNECT, DISCONNECT or CONNECT_ERROR packet (data:
+ * its JSON payload, or NULL) with the server's parser. Returns an
+ * EIO_SEND_* code, or SIO_ENOMEM. */
+int sio_client_send_packet(sio_client *c, sio_packet_type t, const char *nsp, const char *data);
 void sio_release_msgs(sio_msg *m, sio_msg **atts, size_t n);
 /* Queues an encoded packet on the socket's client (or holds it until the
  * CONNECT reply). */

@@ -294,7 +294,7 @@ static int append_offset(sio_buf *out, const char *args_json, const char *offset
 }
 
 int sio_recovery_encode(sio_namespace *nsp, const sio_bcast *b, const sio_adapter_packet *p, int64_t ack_id,
-                        sio_msg **out, sio_msg ***atts, bool *kept)
+                        sio_msg **out, sio_msg ***atts, size_t *natts, bool *kept)
 {
     sio_server *srv = nsp->srv;
     if (kept)
@@ -302,7 +302,7 @@ int sio_recovery_encode(sio_namespace *nsp, const sio_bcast *b, const sio_adapte
     sio_recovery *r = b && ack_id < 0 && !(b->flags & SIO_BCAST_VOLATILE) ? store_of(nsp) : NULL;
     if (!r)
         return sio_encode_packet(srv, SIO_PKT_EVENT, nsp->name, ack_id, p->event, p->args_json, p->bins,
-                                 p->nbins, out, atts);
+                                 p->nbins, out, atts, natts);
     char offset[24];
     snprintf(offset, sizeof(offset), "%" PRIu64, r->next_seq);
     sio_buf args;
@@ -312,13 +312,13 @@ int sio_recovery_encode(sio_namespace *nsp, const sio_bcast *b, const sio_adapte
         return SIO_ENOMEM;
     }
     int rc = sio_encode_packet(srv, SIO_PKT_EVENT, nsp->name, ack_id, p->event, (const char *)args.data, p->bins,
-                               p->nbins, out, atts);
+                               p->nbins, out, atts, natts);
     sio_buf_free(&args);
     if (rc != SIO_OK)
         return rc;
     /* Kept or not (out of memory), the packet goes: a session that missed
      * it is then no longer recoverable, which keep() sees to. */
-    if (keep(r, r->next_seq++, b, *out, *atts, p->nbins) == 0 && kept)
+    if (keep(r, r->next_seq++, b, *out, *atts, *natts) == 0 && kept)
         *kept = true;
     return SIO_OK;
 }

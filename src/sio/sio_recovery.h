@@ -44,10 +44,11 @@ void sio_recovery_free(sio_recovery *r);
  * and the packet is one Node keeps (ack_id < 0, not SIO_BCAST_VOLATILE),
  * the packet's arguments get its offset as a last string and the encoded
  * messages are kept; *kept (when not NULL) says whether it was. Returns
- * SIO_OK or a SIO_E* code; on success *out and *atts are new references the
- * caller releases (sio_release_msgs). */
+ * SIO_OK or a SIO_E* code; on success *out and its *natts attachment
+ * messages (*atts) are new references the caller releases
+ * (sio_release_msgs). */
 int sio_recovery_encode(sio_namespace *nsp, const sio_bcast *b, const sio_adapter_packet *p, int64_t ack_id,
-                        sio_msg **out, sio_msg ***atts, bool *kept);
+                        sio_msg **out, sio_msg ***atts, size_t *natts, bool *kept);
 
 /* A new socket of a v5 client, before its middlewares: with a recoverable
  * session named by its auth it takes that session's id and pid and is

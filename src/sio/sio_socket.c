@@ -266,10 +266,11 @@ static int check_args(sio_server *srv, const char *args_json, size_t nbins)
 
 int sio_encode_packet(sio_server *srv, sio_packet_type kind, const char *nsp, int64_t id,
                       const char *event, const char *args_json, const sio_binary *bins, size_t nbins,
-                      sio_msg **out, sio_msg ***atts)
+                      sio_msg **out, sio_msg ***atts, size_t *natts)
 {
     *out = NULL;
     *atts = NULL;
+    *natts = 0;
     if (event && sio_is_reserved_event(event, strlen(event)))
         return SIO_EINVAL;
     if (nbins > srv->opt.max_attachments && srv->opt.max_attachments)
@@ -277,39 +278,25 @@ int sio_encode_packet(sio_server *srv, sio_packet_type kind, const char *nsp, in
     int rc = check_args(srv, args_json, nbins);
     if (rc != SIO_OK)
         return rc;
-    bool binary = nbins > 0;
-    if (binary)
-        kind = kind == SIO_PKT_EVENT ? SIO_PKT_BINARY_EVENT : SIO_PKT_BINARY_ACK;
-    sio_buf b;
-    sio_buf_init(&b, SIO_HEADROOM);
-    int err = sio_buf_putc(&b, '4');
-    err |= sio_encode_header(&b, kind, nsp, id, (unsigned)nbins);
-    if (event)
-        err |= sio_encode_event_payload(&b, event, args_json, args_json ? strlen(args_json) : 0);
-    else
-        err |= sio_buf_puts(&b, args_json ? args_json : "[]");
-    sio_msg *m = err ? NULL : sio_msg_from_buf(&b, false);
-    sio_buf_free(&b);
-    if (!m)
-        return SIO_ENOMEM;
-    sio_msg **a = NULL;
-    if (binary) {
-        a = calloc(nbins, sizeof(*a));
-        for (size_t i = 0; a && i < nbins; i++) {
-            if (!(a[i] = sio_msg_new(0, bins[i].data, bins[i].len, true))) {
-                sio_release_msgs(m, a, i);
-                return SIO_ENOMEM;
-            }
-        }
-        if (!a) {
-            sio_msg_unref(m);
-            return SIO_ENOMEM;
-        }
-    }
+    sio_out_packet p = {.type = kind, .nsp = nsp, .id = id, .event = event, .data = args_json,
+                        .data_len = args_json ? strlen(args_json) : 0, .bins = bins, .nbins = nbins};
+    rc = srv->parser->encode(&p, out, atts, natts);
+    if (rc != SIO_OK)
+        return rc;
     srv->stats.packets_encoded++;
-    *out = m;
-    *atts = a;
     return SIO_OK;
+}
+
+int sio_client_send_packet(sio_client *c, sio_packet_type t, const char *nsp, const char *data)
+{
+    sio_out_packet p = {.type = t, .nsp = nsp, .id = -1, .data = data, .data_len = data ? strlen(data) : 0};
+    sio_msg *m, **atts;
+    size_t natts;
+    if (c->srv->parser->encode(&p, &m, &atts, &natts) != SIO_OK)
+        return SIO_ENOMEM;
+    int rc = eio_session_send(c->es, m);
+    sio_release_msgs(m, atts, natts);
+    return rc;
 }
 
 static int send_rc(int eio_rc)
@@ -371,13 +358,14 @@ static int emit(sio_socket *s, const char *event, const char *args_json, const s
                      .flags = is_volatile ? SIO_BCAST_VOLATILE : 0};
     sio_adapter_packet p = {event, args_json, bins, nbins};
     bool kept;
-    int rc = sio_recovery_encode(s->nsp, s->pid ? &own : NULL, &p, ack_id, &m, &atts, &kept);
+    size_t natts;
+    int rc = sio_recovery_encode(s->nsp, s->pid ? &own : NULL, &p, ack_id, &m, &atts, &natts, &kept);
     if (rc != SIO_OK)
         return rc;
     /* A socket resuming a session gets what was kept for it when it connects. */
     bool replayed = kept && s->recovered && s->state == SOCK_CONNECTING;
-    rc = replayed ? SIO_OK : sio_socket_deliver(s, m, atts, nbins, is_volatile);
-    sio_release_msgs(m, atts, nbins);
+    rc = replayed ? SIO_OK : sio_socket_deliver(s, m, atts, natts, is_volatile);
+    sio_release_msgs(m, atts, natts);
     return rc;
 }
 
@@ -487,17 +475,8 @@ void sio_socket_close(sio_socket *s, const char *reason, bool notify_client)
         return;
     bool was_connected = s->state == SOCK_CONNECTED;
     sio_client *c = s->client;
-    if (notify_client && c && c->es && was_connected) {
-        sio_buf b;
-        sio_buf_init(&b, SIO_HEADROOM);
-        sio_buf_putc(&b, '4');
-        sio_encode_header(&b, SIO_PKT_DISCONNECT, s->nsp->name, -1, 0);
-        sio_msg *m = sio_msg_from_buf(&b, false);
-        if (m)
-            eio_session_send(c->es, m);
-        sio_msg_unref(m);
-        sio_buf_free(&b);
-    }
+    if (notify_client && c && c->es && was_connected)
+        sio_client_send_packet(c, SIO_PKT_DISCONNECT, s->nsp->name, NULL);
     /* Still connected and in its rooms, as Node's "disconnecting"; a close
      * asked for from the handler is this one. The reference keeps the
      * socket through whatever the handler does. */

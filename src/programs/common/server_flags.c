@@ -31,6 +31,7 @@ enum {
     F_TRUST_PROXY,
     F_KEEP_HEADER,
     F_CLEANUP_CHILDREN,
+    F_PARSER,
     F_COOKIE,
     F_COOKIE_PATH,
     F_COOKIE_SAME_SITE,
@@ -72,6 +73,7 @@ static const struct option common[] = {
     {"trust-proxy", required_argument, 0, F_TRUST_PROXY},
     {"keep-header", required_argument, 0, F_KEEP_HEADER},
     {"cleanup-empty-child-namespaces", no_argument, 0, F_CLEANUP_CHILDREN},
+    {"parser", required_argument, 0, F_PARSER},
     {"cookie", required_argument, 0, F_COOKIE},
     {"cookie-path", required_argument, 0, F_COOKIE_PATH},
     {"cookie-same-site", required_argument, 0, F_COOKIE_SAME_SITE},
@@ -100,7 +102,7 @@ static const char **origins, **proxies, **headers;
 static bool sio_only(int val)
 {
     return val == F_CONNECT_TIMEOUT || val == F_TRUST_PROXY || val == F_KEEP_HEADER || val == F_CLEANUP_CHILDREN ||
-           (val >= F_COOKIE && val <= F_DEFLATE_THRESHOLD) || val == F_REDIS ||
+           val == F_PARSER || (val >= F_COOKIE && val <= F_DEFLATE_THRESHOLD) || val == F_REDIS ||
            (val >= F_RECOVERY && val <= F_RECOVERY_MAX_BYTES);
 }
 
@@ -124,6 +126,8 @@ static void usage(const server_flags *f, FILE *out, bool sio)
               "  --keep-header NAME     keep this request header of the handshake too (repeatable;\n"
               "                         the ones libwebsockets knows by name are always kept)\n"
               "  --cleanup-empty-child-namespaces  drop a dynamic namespace with its last socket\n"
+              "  --parser NAME          default (socket.io-parser), or msgpack for clients made\n"
+              "                         with socket.io-msgpack-parser (Node's parser option)\n"
               "  --cookie NAME          set a cookie NAME=<session id> on the handshake (engine.io's\n"
               "                         cookie option; \"io\" is Node's), for sticky load balancing\n"
               "  --cookie-path PATH     its Path, default /\n"
@@ -324,6 +328,16 @@ int server_flags_parse(const server_flags *f, int argc, char **argv, sio_options
         case F_TRUST_PROXY: proxies[n_proxies++] = v; break;
         case F_KEEP_HEADER: headers[n_headers++] = v; break;
         case F_CLEANUP_CHILDREN: sio->cleanup_empty_child_namespaces = true; break;
+        case F_PARSER:
+            if (strcmp(v, "default") == 0) {
+                sio->parser = SIO_PARSER_DEFAULT;
+            } else if (strcmp(v, "msgpack") == 0) {
+                sio->parser = SIO_PARSER_MSGPACK;
+            } else {
+                fprintf(stderr, "%s: bad --parser %s: default or msgpack\n", prog, v);
+                status = 2;
+            }
+            break;
         case F_COOKIE: sio->cookie_name = v; break;
         case F_COOKIE_PATH: sio->cookie_path = v; break;
         case F_COOKIE_SAME_SITE: sio->cookie_same_site = v; break;

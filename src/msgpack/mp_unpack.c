@@ -1,10 +1,10 @@
-/* Bounded MessagePack unpacking (see redis_mp.h). */
-#include "cluster/redis_mp.h"
+/* Bounded MessagePack unpacking (see mp_unpack.h). */
+#include "msgpack/mp_unpack.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cluster/redis_codec.h"
+#include "msgpack/mp_types.h"
 
 /* ---- A counting instance of msgpack-c's unpack template ----
  * The template expands to a parser calling msgpack_unpack_callback(_x) for
@@ -79,26 +79,31 @@ static inline int count_bytes(budget *u, const char *b, const char *p, unsigned 
 #endif
 
 /* Whether p[0..n) is one complete value whose containers fit the input. */
-static bool fits(const void *p, size_t n)
+static bool fits(const void *p, size_t n, size_t max_elements)
 {
     struct count_context ctx;
     count_init(&ctx);
-    ctx.user.left = n;
+    ctx.user.left = n < max_elements ? n : max_elements;
     size_t off = 0;
     int rc = count_execute(&ctx, (const char *)p, n, &off);
     return rc == 1 && off == n;
 }
 
-int sio_redis_mp_unpack(const void *p, size_t n, msgpack_unpacked *out)
+int sio_mp_unpack(const void *p, size_t n, msgpack_unpacked *out)
+{
+    return sio_mp_unpack_max(p, n, SIZE_MAX, out);
+}
+
+int sio_mp_unpack_max(const void *p, size_t n, size_t max_elements, msgpack_unpacked *out)
 {
     msgpack_unpacked_init(out);
-    if (n == 0 || !fits(p, n))
-        return SIO_REDIS_E_MSGPACK;
+    if (n == 0 || !fits(p, n, max_elements))
+        return SIO_MP_E_MSGPACK;
     size_t off = 0;
     msgpack_unpack_return rc = msgpack_unpack_next(out, (const char *)p, n, &off);
     if (rc == MSGPACK_UNPACK_NOMEM_ERROR)
-        return SIO_REDIS_E_NOMEM;
+        return SIO_MP_E_NOMEM;
     if (rc != MSGPACK_UNPACK_SUCCESS || off != n)
-        return SIO_REDIS_E_MSGPACK;
-    return SIO_REDIS_OK;
+        return SIO_MP_E_MSGPACK;
+    return SIO_MP_OK;
 }

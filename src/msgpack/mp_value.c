@@ -1,7 +1,7 @@
 /* Values between MessagePack and JSON text with placeholders (see
- * redis_value.h). Recursion depth is bounded by the inputs' own limits:
+ * mp_value.h). Recursion depth is bounded by the inputs' own limits:
  * msgpack-c nests at most 32 levels, the JSON reader as many. */
-#include "cluster/redis_value.h"
+#include "msgpack/mp_value.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -18,35 +18,35 @@
 
 typedef struct to_json {
     sio_buf *json;
-    sio_redis_bin **bins;
+    sio_mp_bin **bins;
     size_t *nbins;
 } to_json;
 
 static int put(to_json *t, const char *s)
 {
-    return sio_buf_puts(t->json, s) ? SIO_REDIS_E_NOMEM : SIO_REDIS_OK;
+    return sio_buf_puts(t->json, s) ? SIO_MP_E_NOMEM : SIO_MP_OK;
 }
 
 static int put_string(to_json *t, const char *s, size_t n)
 {
     if (!sio_utf8_valid((const unsigned char *)s, n))
-        return SIO_REDIS_E_VALUE;
-    return json_write_string(t->json, s, n) ? SIO_REDIS_E_NOMEM : SIO_REDIS_OK;
+        return SIO_MP_E_VALUE;
+    return json_write_string(t->json, s, n) ? SIO_MP_E_NOMEM : SIO_MP_OK;
 }
 
 static int put_bin(to_json *t, const char *p, size_t n)
 {
     size_t k = *t->nbins;
-    sio_redis_bin *grown = realloc(*t->bins, (k + 1) * sizeof(**t->bins));
+    sio_mp_bin *grown = realloc(*t->bins, (k + 1) * sizeof(**t->bins));
     if (!grown)
-        return SIO_REDIS_E_NOMEM;
+        return SIO_MP_E_NOMEM;
     *t->bins = grown;
     unsigned char *copy = malloc(n ? n : 1);
     if (!copy)
-        return SIO_REDIS_E_NOMEM;
+        return SIO_MP_E_NOMEM;
     if (n)
         memcpy(copy, p, n);
-    grown[k] = (sio_redis_bin){copy, n};
+    grown[k] = (sio_mp_bin){copy, n};
     *t->nbins = k + 1;
     char text[64];
     snprintf(text, sizeof(text), "{\"_placeholder\":true,\"num\":%zu}", k);
@@ -68,6 +68,35 @@ static int put_timestamp(to_json *t, const msgpack_timestamp *ts)
     return put(t, text);
 }
 
+/* The extension type 0 of notepack.io 2 (the socket.io-msgpack-parser's
+ * encoder in Node): fixext 1 is undefined, fixext 8 a Date (milliseconds,
+ * a signed 32-bit high word and an unsigned low word), and ext 8/16/32 an
+ * ArrayBuffer or typed array. msgpack-c keeps no format byte, but an ext
+ * object points into the input, right after its type byte: the byte before
+ * that is the format byte of a fixext, or a length byte (never 0xd4 for one
+ * byte of data, nor 0xd7 for eight) of an ext 8/16/32. */
+static int notepack2_ext(to_json *t, const msgpack_object *o)
+{
+    const unsigned char *p = (const unsigned char *)o->via.ext.ptr;
+    if (sio_mp_is_undefined(o))
+        return put(t, "null"); /* as JSON.stringify writes undefined in an array */
+    if (o->via.ext.size == 8 && p[-2] == 0xd7) {
+        int64_t hi = (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+        uint32_t lo = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
+        int64_t ms = hi * 4294967296LL + lo;
+        int64_t sec = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+        msgpack_timestamp ts = {.tv_sec = sec, .tv_nsec = (uint32_t)((ms - sec * 1000) * 1000000)};
+        return put_timestamp(t, &ts);
+    }
+    return put_bin(t, o->via.ext.ptr, o->via.ext.size);
+}
+
+bool sio_mp_is_undefined(const msgpack_object *o)
+{
+    return o->type == MSGPACK_OBJECT_EXT && o->via.ext.type == 0 && o->via.ext.size == 1 &&
+           (unsigned char)o->via.ext.ptr[-2] == 0xd4;
+}
+
 static int object_json(to_json *t, const msgpack_object *o)
 {
     char text[32];
@@ -84,16 +113,31 @@ static int object_json(to_json *t, const msgpack_object *o)
         snprintf(text, sizeof(text), "%" PRId64, o->via.i64);
         return put(t, text);
     case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64:
-        if (!isfinite(o->via.f64))
+    case MSGPACK_OBJECT_FLOAT64: {
+        double v = o->via.f64;
+        if (!isfinite(v))
             return put(t, "null"); /* as JSON.stringify writes NaN and infinities */
-        return json_write_double(t->json, o->via.f64) ? SIO_REDIS_E_NOMEM : SIO_REDIS_OK;
+        /* Integers in integer text, as pack_number reads them back (and as
+         * JavaScript writes them): a value then reads the same after a round
+         * trip, and -4.6e18 does not come back as -4611686018427387904. */
+        if (floor(v) == v && v >= -9223372036854775808.0 && v < 9223372036854775808.0) {
+            snprintf(text, sizeof(text), "%" PRId64, (int64_t)v);
+            return put(t, text);
+        }
+        if (floor(v) == v && v >= 0 && v < 18446744073709551616.0) {
+            snprintf(text, sizeof(text), "%" PRIu64, (uint64_t)v);
+            return put(t, text);
+        }
+        return json_write_double(t->json, v) ? SIO_MP_E_NOMEM : SIO_MP_OK;
+    }
     case MSGPACK_OBJECT_STR:
         return put_string(t, o->via.str.ptr, o->via.str.size);
     case MSGPACK_OBJECT_BIN:
         return put_bin(t, o->via.bin.ptr, o->via.bin.size);
     case MSGPACK_OBJECT_EXT: {
         msgpack_timestamp ts;
+        if (o->via.ext.type == 0)
+            return notepack2_ext(t, o);
         if (msgpack_object_to_timestamp(o, &ts))
             return put_timestamp(t, &ts);
         return put(t, "null");
@@ -111,23 +155,23 @@ static int object_json(to_json *t, const msgpack_object *o)
         for (uint32_t i = 0; i < o->via.map.size; i++) {
             const msgpack_object_kv *kv = &o->via.map.ptr[i];
             if (kv->key.type != MSGPACK_OBJECT_STR)
-                return SIO_REDIS_E_VALUE;
+                return SIO_MP_E_VALUE;
             if ((i && (rc = put(t, ","))) || (rc = put_string(t, kv->key.via.str.ptr, kv->key.via.str.size)) ||
                 (rc = put(t, ":")) || (rc = object_json(t, &kv->val)))
                 return rc;
         }
         return put(t, "}");
     }
-    return SIO_REDIS_E_VALUE;
+    return SIO_MP_E_VALUE;
 }
 
-int sio_redis_json_from_object(const msgpack_object *o, sio_buf *json, sio_redis_bin **bins, size_t *nbins)
+int sio_mp_json_from_object(const msgpack_object *o, sio_buf *json, sio_mp_bin **bins, size_t *nbins)
 {
     to_json t = {json, bins, nbins};
     return object_json(&t, o);
 }
 
-void sio_redis_value_free(sio_redis_value *v)
+void sio_mp_value_free(sio_mp_value *v)
 {
     free(v->json);
     for (size_t i = 0; i < v->nbins; i++)
@@ -136,22 +180,22 @@ void sio_redis_value_free(sio_redis_value *v)
     memset(v, 0, sizeof(*v));
 }
 
-int sio_redis_value_from_object(const msgpack_object *o, sio_redis_value *v)
+int sio_mp_value_from_object(const msgpack_object *o, sio_mp_value *v)
 {
     memset(v, 0, sizeof(*v));
     sio_buf json;
     sio_buf_init(&json, 0);
-    int rc = sio_redis_json_from_object(o, &json, &v->bins, &v->nbins);
-    if (rc == SIO_REDIS_OK && sio_buf_putc(&json, 0))
-        rc = SIO_REDIS_E_NOMEM;
-    if (rc != SIO_REDIS_OK) {
+    int rc = sio_mp_json_from_object(o, &json, &v->bins, &v->nbins);
+    if (rc == SIO_MP_OK && sio_buf_putc(&json, 0))
+        rc = SIO_MP_E_NOMEM;
+    if (rc != SIO_MP_OK) {
         sio_buf_free(&json);
-        sio_redis_value_free(v);
+        sio_mp_value_free(v);
         return rc;
     }
     v->json = (char *)json.data; /* no headroom: data is the allocation */
     v->json_len = json.len - 1;
-    return SIO_REDIS_OK;
+    return SIO_MP_OK;
 }
 
 /* ---- JSON -> MessagePack ---- */
@@ -161,41 +205,41 @@ static int write_buf(void *data, const char *p, size_t n)
     return sio_buf_append(data, p, n);
 }
 
-void sio_redis_packer_init(msgpack_packer *pk, sio_buf *out)
+void sio_mp_packer_init(msgpack_packer *pk, sio_buf *out)
 {
     msgpack_packer_init(pk, out, write_buf);
 }
 
-int sio_redis_pack_strn(msgpack_packer *pk, const char *s, size_t n)
+int sio_mp_pack_strn(msgpack_packer *pk, const char *s, size_t n)
 {
     return msgpack_pack_str_with_body(pk, s, n) ? -1 : 0;
 }
 
-int sio_redis_pack_str(msgpack_packer *pk, const char *s)
+int sio_mp_pack_str(msgpack_packer *pk, const char *s)
 {
-    return sio_redis_pack_strn(pk, s, strlen(s));
+    return sio_mp_pack_strn(pk, s, strlen(s));
 }
 
 typedef struct from_json {
     msgpack_packer *pk;
     const json_doc *d;
-    const sio_redis_value *v;
+    const sio_mp_value *v;
     sio_buf scratch; /* unescaped strings */
 } from_json;
 
 #define TRY_PACK(call) \
     do { \
         if ((call) != 0) \
-            return SIO_REDIS_E_NOMEM; \
+            return SIO_MP_E_NOMEM; \
     } while (0)
 
 static int pack_string(from_json *f, int i)
 {
     sio_buf_reset(&f->scratch);
     if (json_string_decode(f->d, i, &f->scratch))
-        return SIO_REDIS_E_NOMEM;
-    TRY_PACK(sio_redis_pack_strn(f->pk, (const char *)f->scratch.data, f->scratch.len));
-    return SIO_REDIS_OK;
+        return SIO_MP_E_NOMEM;
+    TRY_PACK(sio_mp_pack_strn(f->pk, (const char *)f->scratch.data, f->scratch.len));
+    return SIO_MP_OK;
 }
 
 /* A number token made of digits only that fits in 64 bits unsigned. */
@@ -222,40 +266,40 @@ static int pack_number(from_json *f, int i)
     double dv;
     if (json_get_int(f->d, i, &iv)) {
         TRY_PACK(msgpack_pack_int64(f->pk, iv));
-        return SIO_REDIS_OK;
+        return SIO_MP_OK;
     }
     uint64_t uv;
     if (get_uint64(f->d, i, &uv)) { /* 2^63 and more: MessagePack holds them exactly, so do we */
         TRY_PACK(msgpack_pack_uint64(f->pk, uv));
-        return SIO_REDIS_OK;
+        return SIO_MP_OK;
     }
     if (!json_get_double(f->d, i, &dv))
-        return SIO_REDIS_E_VALUE;
+        return SIO_MP_E_VALUE;
     if (floor(dv) == dv && dv >= -9223372036854775808.0 && dv < 9223372036854775808.0)
         TRY_PACK(msgpack_pack_int64(f->pk, (int64_t)dv));
     else if (floor(dv) == dv && dv >= 0 && dv < 18446744073709551616.0)
         TRY_PACK(msgpack_pack_uint64(f->pk, (uint64_t)dv));
     else
         TRY_PACK(msgpack_pack_double(f->pk, dv));
-    return SIO_REDIS_OK;
+    return SIO_MP_OK;
 }
 
 /* With attachments, an object whose _placeholder is true is a placeholder:
- * sets *bin to its attachment, or returns SIO_REDIS_E_VALUE for a bad num. */
-static int placeholder(from_json *f, int obj, const sio_redis_bin **bin)
+ * sets *bin to its attachment, or returns SIO_MP_E_VALUE for a bad num. */
+static int placeholder(from_json *f, int obj, const sio_mp_bin **bin)
 {
     *bin = NULL;
     if (f->v->nbins == 0)
-        return SIO_REDIS_OK;
+        return SIO_MP_OK;
     int mark = json_object_get(f->d, obj, "_placeholder");
     if (mark < 0 || json_type_of(f->d, mark) != JSON_TRUE)
-        return SIO_REDIS_OK;
+        return SIO_MP_OK;
     int num = json_object_get(f->d, obj, "num");
     int64_t n;
     if (num < 0 || !json_get_int(f->d, num, &n) || n < 0 || (uint64_t)n >= f->v->nbins)
-        return SIO_REDIS_E_VALUE;
+        return SIO_MP_E_VALUE;
     *bin = &f->v->bins[n];
-    return SIO_REDIS_OK;
+    return SIO_MP_OK;
 }
 
 /* Packs the value at token i; sets *next to the token after it. */
@@ -267,13 +311,13 @@ static int pack_tok(from_json *f, int i, int *next)
     switch (json_type_of(d, i)) {
     case JSON_NULL:
         TRY_PACK(msgpack_pack_nil(f->pk));
-        return SIO_REDIS_OK;
+        return SIO_MP_OK;
     case JSON_TRUE:
         TRY_PACK(msgpack_pack_true(f->pk));
-        return SIO_REDIS_OK;
+        return SIO_MP_OK;
     case JSON_FALSE:
         TRY_PACK(msgpack_pack_false(f->pk));
-        return SIO_REDIS_OK;
+        return SIO_MP_OK;
     case JSON_NUMBER:
         return pack_number(f, i);
     case JSON_STRING:
@@ -284,14 +328,14 @@ static int pack_tok(from_json *f, int i, int *next)
         for (k = 0, i++; k < n; k++)
             if ((rc = pack_tok(f, i, &i)))
                 return rc;
-        return SIO_REDIS_OK;
+        return SIO_MP_OK;
     case JSON_OBJECT: {
-        const sio_redis_bin *bin;
+        const sio_mp_bin *bin;
         if ((rc = placeholder(f, i, &bin)))
             return rc;
         if (bin) {
             TRY_PACK(msgpack_pack_bin_with_body(f->pk, bin->data, bin->len));
-            return SIO_REDIS_OK;
+            return SIO_MP_OK;
         }
         n = json_size(d, i);
         TRY_PACK(msgpack_pack_map(f->pk, (size_t)n));
@@ -299,23 +343,23 @@ static int pack_tok(from_json *f, int i, int *next)
             if ((rc = pack_string(f, i)) || (rc = pack_tok(f, i + 1, &i)))
                 return rc;
         }
-        return SIO_REDIS_OK;
+        return SIO_MP_OK;
     }
     }
-    return SIO_REDIS_E_JSON;
+    return SIO_MP_E_JSON;
 }
 
-int sio_redis_pack_value(msgpack_packer *pk, const sio_redis_value *v)
+int sio_mp_pack_value(msgpack_packer *pk, const sio_mp_value *v)
 {
     if (!v->json)
-        return SIO_REDIS_E_JSON;
+        return SIO_MP_E_JSON;
     json_limits lim = {.max_tokens = v->json_len < 65536 ? 65536 : (int)(v->json_len > INT32_MAX ? INT32_MAX : v->json_len + 1),
                        .max_depth = 32};
     json_doc d;
     int rc = json_parse(&d, v->json, v->json_len, &lim);
     if (rc != JSON_OK) {
         json_doc_free(&d);
-        return rc == JSON_E_NOMEM ? SIO_REDIS_E_NOMEM : SIO_REDIS_E_JSON;
+        return rc == JSON_E_NOMEM ? SIO_MP_E_NOMEM : SIO_MP_E_JSON;
     }
     from_json f = {.pk = pk, .d = &d, .v = v};
     sio_buf_init(&f.scratch, 0);
