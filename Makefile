@@ -89,7 +89,7 @@ TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(subst _,-,$(TE
 DOC_SRC  := $(sort $(wildcard docs/examples/*.c))
 DOCS_BIN := $(DOC_SRC:docs/examples/%.c=$(BUILD)/examples/%)
 
-.PHONY: install uninstall all run test unit integration interop asan asan-clang tsan deps check-layers clean bench fuzz fuzz-build fuzz-seeds soak
+.PHONY: install uninstall all run test unit integration interop asan asan-clang tsan deps check-layers clean bench bench-compression fuzz fuzz-build fuzz-seeds soak
 all: $(LIB) $(LIB_SO) $(PROGS) $(UNITS) $(INTEGS) $(TOOLS) $(TEST_TOOLS) $(DOCS_BIN)
 
 # Objects are rebuilt when the compiler or its flags change (a stamp holds
@@ -230,6 +230,10 @@ tsan: deps
 # Our server against Node's socket.io, same machine, same run (see docs/benchmarks.md).
 bench:
 	@bash tools/bench.sh $(BENCH_ARGS)
+
+# What the compressions cost and save, ours against Node (docs/benchmarks.md).
+bench-compression: $(BUILD)/sio-echo
+	@node tools/bench/compression.mjs --messages $(or $(BENCH_MESSAGES),2000)
 
 # Soak (docs/soak.md): thousands of clients of both protocol versions on every
 # transport, leaving cleanly or by dropping their connections, for
