@@ -102,6 +102,20 @@ void ws_deflater_free(ws_deflater *d)
     }
 }
 
+/* One inflate call into up to 16 KB more of `out`: WS_INFLATE_OK with
+ * zlib's code in *zrc, or WS_INFLATE_NOMEM / WS_INFLATE_TOO_BIG. */
+static int inflate_some(z_stream *z, sio_buf *out, size_t max, int *zrc)
+{
+    size_t room = 16384;
+    if (sio_buf_reserve(out, room))
+        return WS_INFLATE_NOMEM;
+    z->next_out = out->data + out->len;
+    z->avail_out = (uInt)room;
+    *zrc = inflate(z, Z_SYNC_FLUSH);
+    out->len += room - z->avail_out;
+    return out->len > max ? WS_INFLATE_TOO_BIG : WS_INFLATE_OK;
+}
+
 int ws_inflate_message(ws_inflater *f, const void *in, size_t n, size_t max, sio_buf *out)
 {
     z_stream *z = f->z;
@@ -118,48 +132,31 @@ int ws_inflate_message(ws_inflater *f, const void *in, size_t n, size_t max, sio
     sio_buf_reset(out);
     const void *parts[2] = {in, trailer};
     size_t lens[2] = {n, sizeof(trailer)};
+    int rc, zrc;
     for (int i = 0; i < 2; i++) {
         z->next_in = (Bytef *)(uintptr_t)parts[i];
         z->avail_in = (uInt)lens[i];
         while (z->avail_in) {
-            size_t room = 16384;
-            if (sio_buf_reserve(out, room))
-                return WS_INFLATE_NOMEM;
-            z->next_out = out->data + out->len;
-            z->avail_out = (uInt)room;
-            int rc = inflate(z, Z_SYNC_FLUSH);
-            out->len += room - z->avail_out;
-            if (out->len > max)
-                return WS_INFLATE_TOO_BIG;
-            if (rc == Z_STREAM_END) {
+            if ((rc = inflate_some(z, out, max, &zrc)) != WS_INFLATE_OK)
+                return rc;
+            if (zrc == Z_STREAM_END) {
                 /* A block with BFINAL set (RFC 7692 7.2.3.3): the sender
                  * starts afresh, and so does the window. */
                 if (inflateReset(z) != Z_OK)
                     return WS_INFLATE_BAD;
                 continue;
             }
-            if (rc == Z_BUF_ERROR && z->avail_out)
-                return WS_INFLATE_BAD; /* no progress with room to spare */
-            if (rc != Z_OK && rc != Z_BUF_ERROR)
-                return WS_INFLATE_BAD;
+            if ((zrc == Z_BUF_ERROR && z->avail_out) || (zrc != Z_OK && zrc != Z_BUF_ERROR))
+                return WS_INFLATE_BAD; /* no progress with room to spare, or bad data */
         }
     }
     /* Output zlib still holds back for want of room. */
-    for (;;) {
-        size_t room = 16384;
-        if (sio_buf_reserve(out, room))
-            return WS_INFLATE_NOMEM;
-        z->next_out = out->data + out->len;
-        z->avail_out = (uInt)room;
-        int rc = inflate(z, Z_SYNC_FLUSH);
-        out->len += room - z->avail_out;
-        if (out->len > max)
-            return WS_INFLATE_TOO_BIG;
-        if (z->avail_out || rc == Z_BUF_ERROR || rc == Z_STREAM_END)
-            break;
-        if (rc != Z_OK)
+    do {
+        if ((rc = inflate_some(z, out, max, &zrc)) != WS_INFLATE_OK)
+            return rc;
+        if (zrc != Z_OK && zrc != Z_BUF_ERROR && zrc != Z_STREAM_END)
             return WS_INFLATE_BAD;
-    }
+    } while (!z->avail_out && zrc == Z_OK);
     return WS_INFLATE_OK;
 }
 
