@@ -563,6 +563,9 @@ typedef struct sio_target {
     const sio_socket *exclude; /* this socket is skipped (socket.broadcast) */
     bool is_volatile;
     bool local;          /* this server's sockets only, never other servers' */
+    bool uncompressed;   /* Node's compress(false): sent as it is even where
+                          * polling responses or WebSocket messages are
+                          * compressed (for one socket: its own room) */
     unsigned timeout_ms; /* sio_broadcast_with_ack and sio_fetch_sockets:
                           * how long to wait; 0: requests_timeout */
 } sio_target;

@@ -55,7 +55,7 @@ static int redis_broadcast(sio_adapter *base, const sio_bcast *b, const sio_adap
         sio_redis_broadcast m = {.uid = a->uid, .opts = make_opts(b)};
         m.opts.has_flags = true;
         m.opts.flags.is_volatile = b->flags & SIO_BCAST_VOLATILE;
-        m.opts.flags.compress = b->flags & SIO_BCAST_COMPRESS;
+        m.opts.flags.compress = !(b->flags & SIO_BCAST_UNCOMPRESSED);
         /* One room: its own channel, which nodes without it drop unread. */
         if (sio_redis_packet_make(a->nsp, p, &json, &bins, &m.packet) == SIO_OK &&
             sio_redis_broadcast_encode(&m, &msg) == SIO_REDIS_OK &&
@@ -82,7 +82,7 @@ static int redis_broadcast_with_ack(sio_adapter *base, const sio_bcast *b, const
         sio_redis_request r = {.type = SIO_REDIS_BROADCAST, .has_opts = true, .opts = make_opts(b)};
         r.opts.has_flags = true;
         r.opts.flags = (sio_redis_flags){.is_volatile = b->flags & SIO_BCAST_VOLATILE,
-                                         .compress = b->flags & SIO_BCAST_COMPRESS,
+                                         .compress = !(b->flags & SIO_BCAST_UNCOMPRESSED),
                                          .has_timeout = true,
                                          .timeout = b->timeout_ms};
         if (sio_redis_packet_make(a->nsp, p, &json, &bins, &r.packet) == SIO_OK)

@@ -666,6 +666,7 @@ int eio_conn_take_payload(eio_conn *c, sio_buf *out)
     if (!s || c->role != EIO_CONN_GET)
         return -1;
     bool ends_session = false;
+    c->compress = true; /* the engine's own packets may be */
     if (s->state == S_CLOSED) {
         if (!s->final_close && !s->final_noop)
             return -1;
@@ -681,6 +682,7 @@ int eio_conn_take_payload(eio_conn *c, sio_buf *out)
         if (!s->qlen)
             return -1;
         bool binary_framing = s->protocol == 3 && !s->b64 && batch_has_binary(s);
+        c->compress = false;
         for (unsigned n = 0; s->qlen && n < s->eng->opt.max_poll_packets; n++) {
             sio_msg *m = s->q[s->qhead];
             /* The close packet travels in a poll of its own, after what was
@@ -698,6 +700,7 @@ int eio_conn_take_payload(eio_conn *c, sio_buf *out)
                 return -1;
             }
             ends_session = m == s->eng->close;
+            c->compress = c->compress || !m->uncompressed;
             sio_msg_unref(dequeue(s));
             if (ends_session)
                 break;

@@ -49,6 +49,10 @@ typedef enum eio_conn_role {
 typedef struct eio_conn {
     eio_session *session;
     uint8_t role; /* eio_conn_role */
+    /* Set by eio_conn_take_payload: whether the payload may be compressed,
+     * that is, a packet in it did not ask not to be (as Node's polling
+     * transport decides). */
+    bool compress;
 } eio_conn;
 
 /* Engine.IO error codes, as in the HTTP 400/403 JSON body. */

@@ -39,7 +39,8 @@ typedef struct sio_op sio_op;
 enum {
     SIO_BCAST_LOCAL = 1u << 0,    /* this node only: not forwarded */
     SIO_BCAST_VOLATILE = 1u << 1, /* may be dropped when a transport is busy */
-    SIO_BCAST_COMPRESS = 1u << 2, /* Node's compress flag, carried for the wire */
+    SIO_BCAST_UNCOMPRESSED = 1u << 2, /* Node's compress(false): sent as it is where the
+                                       * transport compresses (its messages are marked) */
 };
 
 /* Which sockets an operation is for (Node's BroadcastOptions). `except`

@@ -128,6 +128,11 @@ static int deliver(sio_namespace *nsp, const sio_bcast *b, const sio_adapter_pac
     int rc = sio_recovery_encode(nsp, b, p, id, &m, &atts, &natts, NULL);
     if (rc != SIO_OK)
         return rc;
+    if (b->flags & SIO_BCAST_UNCOMPRESSED) { /* new messages: not shared yet */
+        m->uncompressed = true;
+        for (size_t i = 0; i < natts; i++)
+            atts[i]->uncompressed = true;
+    }
     sio_socket **list = NULL;
     int n = collect_targets(nsp, b, &list);
     int count = 0;

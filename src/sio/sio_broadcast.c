@@ -17,7 +17,8 @@ int sio_bcast_from_target(sio_namespace *nsp, const sio_target *to, sio_bcast *b
     b->except = to->except;
     b->n_except = to->except ? to->n_except : 0;
     b->exclude = to->exclude;
-    b->flags = (to->local ? SIO_BCAST_LOCAL : 0) | (to->is_volatile ? SIO_BCAST_VOLATILE : 0);
+    b->flags = (to->local ? SIO_BCAST_LOCAL : 0) | (to->is_volatile ? SIO_BCAST_VOLATILE : 0) |
+               (to->uncompressed ? SIO_BCAST_UNCOMPRESSED : 0);
     if (to->timeout_ms)
         b->timeout_ms = to->timeout_ms;
     if (to->exclude) {

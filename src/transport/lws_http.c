@@ -244,7 +244,7 @@ static void take_cookie(pss *p)
 static void maybe_compress(pss *p)
 {
     sio_transport *t = p->t;
-    if (!t->cfg.compress_threshold || p->body.len < t->cfg.compress_threshold)
+    if (!t->cfg.compress_threshold || p->body.len < t->cfg.compress_threshold || !p->conn.compress)
         return;
     char *ae = transport_header_dup(p->wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING);
     http_encoding e = http_pick_encoding(ae);

@@ -341,7 +341,7 @@ static int write_frames(pss *p, struct lws *wsi)
         /* With permessage-deflate, a message of the threshold or more goes
          * compressed, a smaller one as it is (RFC 7692 allows both), as
          * Node's ws does. */
-        if (p->deflate && m->len >= p->t->cfg.deflate_threshold) {
+        if (p->deflate && !m->uncompressed && m->len >= p->t->cfg.deflate_threshold) {
             rc = append_deflated_frame(p->t, out, m, type);
             if (rc == 0 && out->len >= WS_COALESCE_MAX)
                 rc = flush_ws_frames(wsi, out);

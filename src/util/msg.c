@@ -13,6 +13,7 @@ static sio_msg *alloc_msg(size_t n)
     if (!m)
         return NULL;
     m->refs = 1;
+    m->uncompressed = false;
     m->len = n;
     m->data = (unsigned char *)(m + 1) + SIO_HEADROOM;
     m->data[n] = 0; /* text messages are also C strings, for logs and tests */

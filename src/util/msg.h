@@ -18,6 +18,9 @@
 typedef struct sio_msg {
     uint32_t refs;
     bool binary;
+    /* Sent as it is even where the transport compresses (Node's
+     * compress(false)); false for a new message. */
+    bool uncompressed;
     size_t len;
     unsigned char *data; /* points into the same allocation, after headroom */
 } sio_msg;

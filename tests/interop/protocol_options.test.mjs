@@ -188,6 +188,43 @@ describe('httpCompression (on by default, threshold 1024)', () => {
   }));
 });
 
+describe('compress(false): the per-emit flag (sio_target.uncompressed), sio-echo "message-uncompressed"', () => {
+  const server = suiteServer('sio-echo', ['--path', PATH, '--per-message-deflate'], closeAll);
+
+  it('a 5 KB poll whose only packet asked not to be compressed is sent as it is (as Node decides: compressed when one packet may be)', T,
+    () => diag(server, async () => {
+      const s = await session(server.url);
+      const post = await request(s.url, { method: 'POST', body: `42${JSON.stringify(['message-uncompressed', BIG])}` });
+      assert.equal(post.status, 200);
+      const r = await request(s.url, { headers: { 'accept-encoding': 'gzip' } });
+      assert.equal(decoded(r), `42${JSON.stringify(['message-back', BIG])}`);
+      assert.equal(r.headers['content-encoding'], undefined);
+      // The same payload without the flag is compressed.
+      assert.equal((await echoPoll(s, BIG, 'gzip')).headers['content-encoding'], 'gzip');
+    }));
+
+  it('over permessage-deflate, the flagged 5 KB message goes without RSV1, the next one with it', T,
+    () => diag(server, async () => {
+      const ws = await rawDeflateSocket(server);
+      track(ws);
+      await ws.message();
+      ws.send('40');
+      await ws.message();
+      const next = async () => {
+        for (;;) {
+          const m = await ws.message();
+          if (!m.text.startsWith('42["auth"')) return m;
+        }
+      };
+      ws.send(`42${JSON.stringify(['message-uncompressed', BIG])}`);
+      const plain = await next();
+      assert.equal(plain.text, `42${JSON.stringify(['message-back', BIG])}`);
+      assert.equal(plain.compressed, false);
+      ws.send(`42${JSON.stringify(['message', BIG])}`);
+      assert.equal((await next()).compressed, true);
+    }));
+});
+
 describe('httpCompression off: --no-http-compression', () => {
   const server = suiteServer('sio-echo', ['--path', PATH, '--no-http-compression'], closeAll);
 

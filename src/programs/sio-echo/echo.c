@@ -50,10 +50,23 @@ static void on_broadcast(sio_socket *s, const char *event, const sio_args *args,
     sio_broadcast(sio_socket_namespace(s), NULL, "broadcast-back", sio_args_json(args, NULL), bins, n);
 }
 
+/* "message-uncompressed": "message-back" to the sender alone (its own
+ * room), marked not to be compressed (Node's socket.compress(false)). */
+static void on_message_uncompressed(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack,
+                                    void *user)
+{
+    sio_binary bins[16];
+    size_t n = attachments(args, bins, 16);
+    const char *own = sio_socket_id(s);
+    sio_target to = {.rooms = &own, .n_rooms = 1, .uncompressed = true};
+    sio_broadcast(sio_socket_namespace(s), &to, "message-back", sio_args_json(args, NULL), bins, n);
+}
+
 void echo_setup(sio_namespace *nsp)
 {
     sio_on_connection(nsp, echo_connection, NULL);
     sio_on(nsp, "message", echo_message, NULL);
     sio_on(nsp, "message-with-ack", echo_message_with_ack, NULL);
     sio_on(nsp, "broadcast", on_broadcast, NULL);
+    sio_on(nsp, "message-uncompressed", on_message_uncompressed, NULL);
 }

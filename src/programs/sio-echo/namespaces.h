@@ -9,7 +9,8 @@
 #include "sio_json.h"
 
 /* echo.c: the echo handlers every namespace has ("auth" on connection,
- * "message", "message-with-ack", "broadcast"). */
+ * "message", "message-with-ack", "broadcast", and "message-uncompressed",
+ * "message"'s answer marked not to be compressed). */
 void echo_setup(sio_namespace *nsp);
 void echo_connection(sio_socket *s, void *user);
 void echo_message(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack, void *user);
