@@ -220,7 +220,7 @@ static int keep(sio_recovery *r, uint64_t seq, const sio_bcast *b, sio_msg *m, s
             drop_oldest_packet(r);
         return -1;
     }
-    k.except = k.rooms + k.n_rooms;
+    k.except = k.rooms ? k.rooms + k.n_rooms : NULL; /* no rooms: no list at all */
     k.m = sio_msg_ref(m);
     k.bytes = sizeof(k) + m->len;
     for (size_t i = 0; i < n_atts; i++) {
