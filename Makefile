@@ -29,6 +29,16 @@ SANFLAGS := -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recove
 OPT     := -O1 -g
 endif
 
+# Build lines are shortened to what is made ("CC src/util/buf.c"); V=1
+# prints the whole commands.
+ifeq ($(V),1)
+Q     :=
+say   :=
+else
+Q     := @
+say    = @printf '  %-5s %s\n' $(1) $(2);
+endif
+
 CPPFLAGS += -Iinclude -Isrc -DJSMN_STRICT -DJSMN_PARENT_LINKS
 # Position-independent for the shared library; hidden unless marked SIO_API
 # (include/sio_api.h), so that only the public API is exported.
@@ -102,27 +112,30 @@ $(FLAGS_STAMP): FORCE
 .PHONY: FORCE
 FORCE:
 
+# Objects made through pattern chains (the tests') are kept, not deleted as
+# intermediates: the next build does not redo them, nor print their removal.
+.SECONDARY:
+
 $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(call say,CC,$<) $(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(LIB_INTERNAL): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@
-	$(AR) rcs $@ $^
+	@rm -f $@
+	$(call say,AR,$@) $(AR) rcs $@ $^
 
 $(BUILD)/libsio.o: $(LIB_OBJ)
-	$(LD) -r -o $@ $^
-	objcopy --localize-hidden $@
+	$(call say,LD,$@) $(LD) -r -o $@ $^ && objcopy --localize-hidden $@
 
 $(LIB): $(BUILD)/libsio.o
-	rm -f $@
-	$(AR) rcs $@ $<
+	@rm -f $@
+	$(call say,AR,$@) $(AR) rcs $@ $<
 
 $(LIB_SO): $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,libsio.so.$(MAJOR) $(LDFLAGS) $^ $(LIB_LIBS) -lm -lpthread -o $@
-	ln -sf $(notdir $@) $(BUILD)/libsio.so.$(MAJOR)
-	ln -sf libsio.so.$(MAJOR) $(BUILD)/libsio.so
+	$(call say,LD,$@) $(CC) -shared -Wl,-soname,libsio.so.$(MAJOR) $(LDFLAGS) $^ $(LIB_LIBS) -lm -lpthread -o $@
+	@ln -sf $(notdir $@) $(BUILD)/libsio.so.$(MAJOR)
+	@ln -sf libsio.so.$(MAJOR) $(BUILD)/libsio.so
 
 # make install [PREFIX=/usr/local] [LIBDIR=...] [INCLUDEDIR=...] [DESTDIR=...]:
 # the two libraries with the SONAME's symbolic links, the public headers, and
@@ -151,32 +164,32 @@ uninstall:
 # Program file names use '_', binaries use '-': src/programs/eio_echo.c -> build/eio-echo
 .SECONDEXPANSION:
 $(FILE_PROGS): $$(BUILD)/obj/src/programs/$$(subst -,_,$$(notdir $$@)).o $(COMMON_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) $< $(COMMON_OBJ) $(LIB) $(LIB_LIBS) -lm -o $@
+	$(call say,LD,$@) $(CC) $(LDFLAGS) $< $(COMMON_OBJ) $(LIB) $(LIB_LIBS) -lm -o $@
 
 prog_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/programs/$(1)/*.c))
 $(DIR_PROGS): $(BUILD)/%: $$(call prog_objs,$$*) $(COMMON_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LIB) $(LIB_LIBS) -lm -o $@
+	$(call say,LD,$@) $(CC) $(LDFLAGS) $(filter %.o,$^) $(LIB) $(LIB_LIBS) -lm -o $@
 
 UNIT_SUPPORT := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard tests/unit/support/*.c)))
 $(BUILD)/tests/unit/test_%: $(BUILD)/obj/tests/unit/test_%.o $(UNIT_SUPPORT) $(LIB_INTERNAL)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(UNIT_SUPPORT) $(LIB_INTERNAL) $(LIB_LIBS) $(TEST_LIBS) -lm -o $@
+	$(call say,LD,$@) $(CC) $(LDFLAGS) $< $(UNIT_SUPPORT) $(LIB_INTERNAL) $(LIB_LIBS) $(TEST_LIBS) -lm -o $@
 
 INTEG_SUPPORT := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard tests/integration/support/*.c)))
 $(INTEGS): $(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(INTEG_SUPPORT) $(LIB_INTERNAL)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(INTEG_SUPPORT) $(LIB_INTERNAL) $(LIB_LIBS) $(TEST_LIBS) $(CURL_LIBS) -lpthread -lm -o $@
+	$(call say,LD,$@) $(CC) $(LDFLAGS) $< $(INTEG_SUPPORT) $(LIB_INTERNAL) $(LIB_LIBS) $(TEST_LIBS) $(CURL_LIBS) -lpthread -lm -o $@
 
 $(TEST_TOOLS): $(BUILD)/tests/tools/%: $$(BUILD)/obj/tests/tools/$$(subst -,_,$$*).o $(LIB_INTERNAL)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(LIB_INTERNAL) $(LIB_LIBS) -lm -o $@
+	$(call say,LD,$@) $(CC) $(LDFLAGS) $< $(LIB_INTERNAL) $(LIB_LIBS) -lm -o $@
 
 $(BUILD)/sio_loadgen: $(LOADGEN_OBJ)
-	$(CC) $(LDFLAGS) $^ -lm -o $@
+	$(call say,LD,$@) $(CC) $(LDFLAGS) $^ -lm -o $@
 
 $(DOCS_BIN): $(BUILD)/examples/%: $(BUILD)/obj/docs/examples/%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(LIB) $(LIB_LIBS) -lm -o $@
+	$(call say,LD,$@) $(CC) $(LDFLAGS) $< $(LIB) $(LIB_LIBS) -lm -o $@
 
 deps:
 	@bash tools/install-deps.sh
@@ -268,13 +281,13 @@ FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 
 $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) $(STD) $(WARN) $(FUZZ_FLAGS) $(DEPS) -c $< -o $@
+	$(call say,CC,$<) $(FUZZ_CC) $(CPPFLAGS) $(STD) $(WARN) $(FUZZ_FLAGS) $(DEPS) -c $< -o $@
 
 $(FUZZ_LIB): $(FUZZ_LIB_OBJ)
-	$(AR) rcs $@ $^
+	$(call say,AR,$@) $(AR) rcs $@ $^
 
 $(FUZZ_BINS): $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(FUZZ_LIB) $(MSGPACK_LIBS) $(ZLIB_LIBS) -lm -o $@
+	$(call say,LD,$@) $(FUZZ_CC) $(FUZZ_FLAGS) $< $(FUZZ_LIB) $(MSGPACK_LIBS) $(ZLIB_LIBS) -lm -o $@
 
 fuzz-build: $(FUZZ_BINS)
 

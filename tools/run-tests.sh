@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run test programs and count test cases.
-#   bash tools/run-tests.sh unit|integration|interop|all [BUILD_DIR]
+#   bash tools/run-tests.sh unit|integration|install|interop|all [BUILD_DIR]
 #
 # unit         every executable in BUILD_DIR/tests/unit/ (cmocka)
 # integration  every executable in BUILD_DIR/tests/integration/ (cmocka)
@@ -10,8 +10,12 @@
 #              SIO_BUILD_DIR=<absolute BUILD_DIR> for the server binaries; the
 #              stress tests (*stress*) in a second run of their own
 #
-# Each program runs under `timeout` (120 s for a C program, 300 s for the node
-# run), its output is printed, and the last line is always
+# What it prints: one line per test program or test file as it finishes
+# ("ok" or "FAIL", its cases, its time); after a failing one, its failures in
+# full (a C program's whole output; a node file's failed cases with their
+# errors, and what the file printed). The full output of everything (the
+# cmocka output, node's TAP with its YAML blocks) goes to BUILD_DIR/tests.log
+# (TEST_LOG overrides), started afresh by each run. The last line is always
 #   tests: N passed, M failed, K skipped
 # counted in test cases (cmocka's "[  PASSED  ] N test(s)." / "[  FAILED  ] N
 # test(s)" / "[  SKIPPED ] N test(s)" lines, node's "# pass N" / "# fail N" /
@@ -19,6 +23,7 @@
 # Before it come the failed programs and every failed test case by name. A program that fails without
 # reporting a failed case (crash, timeout, sanitizer or valgrind error) counts
 # as one more failed case. Exits non-zero if anything failed or nothing ran.
+# Each program runs under `timeout` (120 s for a C program, 300 s for a node run).
 # VALGRIND=1 runs the C unit tests under valgrind (definite leaks are errors).
 set -uo pipefail
 
@@ -46,7 +51,26 @@ failed_programs=()
 failed_cases=()
 todo_cases=()
 out=$(mktemp "${TMPDIR:-/tmp}/run-tests.XXXXXX")
-trap 'rm -f "$out"' EXIT
+tap=$(mktemp "${TMPDIR:-/tmp}/run-tests-tap.XXXXXX")
+trap 'rm -f "$out" "$tap"' EXIT
+log=${TEST_LOG:-$build_abs/tests.log}
+mkdir -p "$(dirname "$log")"
+: >"$log"
+
+# keep_output NAME FILE: FILE under a heading in the log.
+keep_output() {
+    { echo "== $1"; cat "$2"; echo; } >>"$log"
+}
+
+# since START: seconds from $EPOCHREALTIME START to now, to a tenth.
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+
+# status_line NAME PASS FAIL SECONDS [WHY]: the one line of a finished program.
+status_line() {
+    local word="ok  " counts="$2 passed"
+    [ "$3" -gt 0 ] && { word="FAIL"; counts="$counts, $3 failed"; }
+    printf '%s %-44s %s (%s s)%s\n' "$word" "$1" "$counts" "$4" "${5:+ ($5)}"
+}
 
 # Sum every match of a cmocka summary line ("[  PASSED  ] 3 test(s)."); a
 # program may run several groups.
@@ -75,26 +99,26 @@ account() {
     total_pass=$((total_pass + pass))
     total_fail=$((total_fail + fail))
     [ "$fail" -gt 0 ] && failed_programs+=("$name${why:+ ($why)}")
-    echo "-- $name: $pass passed, $fail failed${why:+ ($why)}"
+    last_pass=$pass last_fail=$fail last_why=$why
 }
 
 run_c_dir() { # kind dir
     local kind=$1 dir=$2 prog name rc pass fail summary
-    [ -d "$dir" ] || { echo "== $kind: $dir missing, skipped"; return; }
+    [ -d "$dir" ] || { echo "$kind: $dir missing, skipped"; return; }
     local progs=()
     while IFS= read -r prog; do progs+=("$prog"); done < <(
         find "$dir" -maxdepth 1 -type f -perm -u+x | LC_ALL=C sort)
-    [ "${#progs[@]}" -gt 0 ] || { echo "== $kind: no programs in $dir"; return; }
+    [ "${#progs[@]}" -gt 0 ] || { echo "$kind: no programs in $dir"; return; }
     local wrap=()
     if [ "$kind" = unit ] && [ "${VALGRIND:-0}" = 1 ]; then
         wrap=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
     fi
     for prog in "${progs[@]}"; do
         name="$kind/$(basename "$prog")"
-        echo "== $name"
+        started=$EPOCHREALTIME
         CMOCKA_MESSAGE_OUTPUT=STDOUT timeout -k 5 "$C_TIMEOUT" "${wrap[@]}" "$prog" </dev/null >"$out" 2>&1
         rc=$?
-        cat "$out"
+        keep_output "$name" "$out"
         pass=$(sum_cmocka "$out" PASSED)
         fail=$(sum_cmocka "$out" FAILED)
         total_skip=$((total_skip + $(sum_cmocka "$out" SKIPPED)))
@@ -103,6 +127,8 @@ run_c_dir() { # kind dir
         summary=0
         grep -q '^\[  \(PASSED\|FAILED\)  \] [0-9]' "$out" && summary=1
         account "$name" "$rc" "$pass" "$fail" "$summary"
+        status_line "$name" "$last_pass" "$last_fail" "$(since "$started")" "$last_why"
+        [ "$last_fail" -gt 0 ] && sed 's/^/    /' "$out"
     done
 }
 
@@ -110,11 +136,17 @@ run_c_dir() { # kind dir
 run_node() { # name files...
     local name=$1 rc pass fail cancelled skipped todo summary
     shift
-    echo "== $name: node --test $* (SIO_BUILD_DIR=$build_abs)"
+    echo "$name: node --test, $# files (SIO_BUILD_DIR=$build_abs)"
+    started=$EPOCHREALTIME
+    # Two reporters: a line per file on the terminal, the TAP into $tap.
     SIO_BUILD_DIR="$build_abs" timeout -k 5 "$NODE_TIMEOUT" \
-        node --test --test-reporter=tap "$@" </dev/null >"$out" 2>&1
+        node --test --test-reporter=./tools/test-line-reporter.mjs --test-reporter-destination=stdout \
+        --test-reporter=tap --test-reporter-destination="$tap" "$@" </dev/null 2>"$out"
     rc=$?
-    cat "$out"
+    # What node itself printed on stderr (a runner error) is shown in full.
+    [ -s "$out" ] && sed 's/^/    /' "$out"
+    { echo "== $name: node --test $*"; cat "$tap" "$out"; echo; } >>"$log"
+    cp "$tap" "$out"
     pass=$(last_node "$out" pass)
     fail=$(last_node "$out" fail)
     cancelled=$(last_node "$out" cancelled)
@@ -129,6 +161,7 @@ run_node() { # name files...
     summary=0
     [ -n "$pass$fail" ] && summary=1
     account "$name" "$rc" "${pass:-0}" "$(( ${fail:-0} + ${cancelled:-0} ))" "$summary"
+    status_line "$name (all files)" "$last_pass" "$last_fail" "$(since "$started")" "$last_why"
 }
 
 # The TAP scripts of tests/install/, each accounted as one program.
@@ -137,10 +170,10 @@ run_tap_scripts() {
     for f in tests/install/*.test.sh; do
         [ -f "$f" ] || continue
         name="install/$(basename "$f" .test.sh)"
-        echo "== $name"
+        started=$EPOCHREALTIME
         timeout -k 5 "$C_TIMEOUT" bash "$f" "$build" </dev/null >"$out" 2>&1
         rc=$?
-        cat "$out"
+        keep_output "$name" "$out"
         pass=$(last_node "$out" pass)
         fail=$(last_node "$out" fail)
         while IFS= read -r line; do failed_cases+=("$name: $line"); done < <(
@@ -148,6 +181,8 @@ run_tap_scripts() {
         summary=0
         [ -n "$pass$fail" ] && summary=1
         account "$name" "$rc" "${pass:-0}" "${fail:-0}" "$summary"
+        status_line "$name" "$last_pass" "$last_fail" "$(since "$started")" "$last_why"
+        [ "$last_fail" -gt 0 ] && sed 's/^/    /' "$out"
     done
 }
 
@@ -160,7 +195,7 @@ run_interop() {
         [ -f "$f" ] || continue
         case $f in *stress*) stress+=("$f") ;; *) files+=("$f") ;; esac
     done
-    [ "${#files[@]}" -gt 0 ] || { echo "== interop: no tests/{interop,browser}/*.test.mjs, skipped"; return; }
+    [ "${#files[@]}" -gt 0 ] || { echo "interop: no tests/{interop,browser}/*.test.mjs, skipped"; return; }
     if ! command -v node >/dev/null 2>&1; then
         echo "node not found on PATH (run tools/install-deps.sh)"
         account interop 127 0 0 0
@@ -196,5 +231,6 @@ fi
 if [ $((total_pass + total_fail)) -eq 0 ]; then
     echo "no test ran"
 fi
+echo "full output: $log"
 echo "tests: $total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ] && [ $((total_pass + total_fail)) -gt 0 ]
