@@ -281,7 +281,7 @@ bench-compression: $(BUILD)/sio-echo
 # ASan build. SOAK_CONCURRENCY, SOAK_SEED and others: see tools/soak.mjs.
 SOAK_SECONDS ?= 180
 soak: deps
-	@$(MAKE) --no-print-directory $(BUILD)/sio-echo $(BUILD)/sio-server
+	@$(MAKE) --no-print-directory $(BUILD)/sio-echo $(BUILD)/sio-server $(DATA_STAMP)
 	@SIO_BUILD_DIR=$(BUILD) SOAK_SECONDS=$(SOAK_SECONDS) node tools/soak.mjs
 
 # Fuzzing (docs/fuzzing.md): one libFuzzer target per tests/fuzz/fuzz_<name>.c,
