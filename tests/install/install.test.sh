@@ -108,11 +108,15 @@ build() {
     ok "$name builds against the $linkage library"
 }
 
-# A server program started with --port 0 must print "listening on port N"
-# within 10 s and answer an Engine.IO handshake there.
-serves() { # binary
-    local port= line left answer= seen=()
-    coproc SERVER { LD_LIBRARY_PATH="$lib" exec "$1" --port 0 2>&1; }
+# start_server BINARY: runs it with --port 0 from /tmp (what it serves must
+# not depend on the current directory) and sets `port` from its "listening
+# on port N" line, read within 10 s (`seen` keeps the lines read); the
+# server's pid in server_pid. stop_server ends it.
+start_server() {
+    local line left
+    port=
+    seen=()
+    coproc SERVER { cd /tmp && LD_LIBRARY_PATH="$lib" exec "$1" --port 0 2>&1; }
     server_pid=$SERVER_PID
     local deadline=$((SECONDS + 10))
     while left=$((deadline - SECONDS)); [ "$left" -gt 0 ] &&
@@ -122,10 +126,19 @@ serves() { # binary
             *"listening on port "*) port=${line##*listening on port }; port=${port%%[!0-9]*}; break ;;
         esac
     done
-    [ -n "$port" ] && answer=$(curl -s --max-time 5 "http://127.0.0.1:$port/socket.io/?EIO=4&transport=polling")
+}
+stop_server() {
     kill "$server_pid" 2>/dev/null
     wait "$server_pid" 2>/dev/null
     server_pid=
+}
+
+# A server program must answer an Engine.IO handshake on its port.
+serves() { # binary
+    local port seen answer=
+    start_server "$1"
+    [ -n "$port" ] && answer=$(curl -s --max-time 5 "http://127.0.0.1:$port/socket.io/?EIO=4&transport=polling")
+    stop_server
     case $answer in
         0\{*) return 0 ;;
         *) echo "port: ${port:-none}; answer: ${answer:-none}"; printf '%s\n' "${seen[@]}"; return 1 ;;
@@ -154,17 +167,7 @@ fi
 # The installed sio-server, started from /tmp: it finds its data in
 # ../share/sio-server from its executable.
 serves_data() { # binary
-    local port= line left status=0 seen=()
-    coproc SERVER { cd /tmp && exec "$1" --port 0 2>&1; }
-    server_pid=$SERVER_PID
-    local deadline=$((SECONDS + 10))
-    while left=$((deadline - SECONDS)); [ "$left" -gt 0 ] &&
-          IFS= read -r -t "$left" line <&"${SERVER[0]}"; do
-        seen+=("$line")
-        case $line in
-            *"listening on port "*) port=${line##*listening on port }; port=${port%%[!0-9]*}; break ;;
-        esac
-    done
+    local port seen status=0
     # fetch URL FILE CONTENT_TYPE: 200, that content type, the file's bytes.
     fetch() {
         local got ctype
@@ -175,6 +178,7 @@ serves_data() { # binary
             return 1
         fi
     }
+    start_server "$1"
     if [ -z "$port" ]; then
         echo "no port"; status=1
     else
@@ -182,9 +186,7 @@ serves_data() { # binary
         fetch /socket.io/socket.io.js tools/node_modules/socket.io-client/dist/socket.io.js \
             "application/javascript; charset=utf-8" || status=1
     fi
-    kill "$server_pid" 2>/dev/null
-    wait "$server_pid" 2>/dev/null
-    server_pid=
+    stop_server
     [ "$status" -eq 0 ] || printf '%s\n' "${seen[@]}"
     return "$status"
 }
