@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
-import { startServer, buildDir, waitFor, withTimeout, fmt, diag } from './support.mjs';
+import { startServer, buildDir, waitFor, withTimeout, fmt, diag, makeCert } from './support.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 process.chdir(REPO);
@@ -205,6 +205,23 @@ describe('data directory', () => {
           assert.ok(srv.output().includes(` info ${line}\n`), `no "${line}" in:\n${srv.output()}`);
         }
       });
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  it('with TLS and --host, the URLs say https and the address', T, async () => {
+    const dir = path.join(tmp, 'tls');
+    fs.mkdirSync(dir, { recursive: true });
+    const files = makeCert(dir);
+    const srv = await startServer('sio-server', ['--host', '127.0.0.1', '--tls-cert', files.cert,
+      '--tls-key', files.key, '--no-static'], { cwd: os.tmpdir() });
+    try {
+      const base = `https://127.0.0.1:${srv.port}`;
+      await srv.untilOutput(new RegExp(` info socket\\.io client: ${base}/socket\\.io/socket\\.io\\.js$`, 'm'));
+      const out = srv.output();
+      assert.ok(out.includes(` info Socket.IO endpoint: ${base}/socket.io/\n`), out);
+      assert.ok(!/static files|emit API/.test(out), `neither is on:\n${out}`);
     } finally {
       await srv.stop();
     }
