@@ -103,7 +103,7 @@ DATA       := $(BUILD)/share/sio-server
 DATA_STAMP := $(BUILD)/.share-stamp
 CLIENT_PKG := tools/node_modules/socket.io-client
 ADMIN_UI_PKG := tools/node_modules/@socket.io/admin-ui
-DEMO_FILES := $(sort $(wildcard tools/demo/*))
+DEMO_FILES := $(shell find tools/demo -type f 2>/dev/null)
 
 .PHONY: install uninstall all run test unit integration interop asan asan-clang tsan deps check-layers clean bench bench-compression fuzz fuzz-build fuzz-seeds soak
 all: $(LIB) $(LIB_SO) $(PROGS) $(UNITS) $(INTEGS) $(TOOLS) $(TEST_TOOLS) $(DOCS_BIN) $(DATA_STAMP)
@@ -209,7 +209,7 @@ $(DOCS_BIN): $(BUILD)/examples/%: $(BUILD)/obj/docs/examples/%.o $(LIB)
 $(DATA_STAMP): $(DEMO_FILES) $(wildcard tools/node_modules/.package-lock.json)
 	@rm -rf $(DATA)
 	@mkdir -p $(DATA)/client $(DATA)/demo $(DATA)/admin-ui
-	@cp -p $(DEMO_FILES) $(DATA)/demo/
+	@cp -pR tools/demo/. $(DATA)/demo/
 	@if [ -f $(CLIENT_PKG)/dist/socket.io.js ]; then cp -p $(CLIENT_PKG)/dist/* $(CLIENT_PKG)/package.json $(DATA)/client/; \
 	 else echo "warning: no $(CLIENT_PKG): sio-server will not serve the client (make deps installs it)"; fi
 	@if [ -f $(ADMIN_UI_PKG)/ui/dist/index.html ]; then cp -pR $(ADMIN_UI_PKG)/ui/dist/. $(DATA)/admin-ui/; \
