@@ -126,22 +126,27 @@
     joined.delete(room);
     renderRooms();
   }));
-  // Sends one message now, or keeps it for later when the page is not ready.
+  // Keeps a message for when the page is ready again.
+  function keep(m) {
+    outbox.push(m);
+    showOutbox();
+  }
+  // Sends one message now; keeps it for later when the page is not ready, or
+  // when older kept messages are still going (flushOutbox takes it then).
   async function sendMessage(m) {
-    if (ready) await syncName();
-    if (!ready) { // not ready, or the connection went while the name was sent
-      outbox.push(m);
-      showOutbox();
-      return;
-    }
+    if (!ready || outbox.length) return keep(m);
+    await syncName();
+    if (!ready) return keep(m); // the connection went while the name was sent
     await request('message', m);
   }
-  // Sends what was typed while not ready, in order, while the page stays ready.
+  // Sends what was kept, oldest first, while the page stays ready.
   async function flushOutbox() {
     while (ready && outbox.length) {
+      try { await syncName(); } catch (e) { showError(e.message); }
+      if (!ready) break;
       const m = outbox.shift();
       showOutbox();
-      try { await sendMessage(m); } catch (e) { showError(e.message); }
+      try { await request('message', m); } catch (e) { showError(e.message); }
     }
   }
   $('compose').addEventListener('submit', (ev) => {
@@ -149,8 +154,8 @@
     act(async () => {
       const text = $('text').value;
       if (!text) return;
-      $('text').value = '';
       await sendMessage({ room: $('room').value.trim(), text });
+      $('text').value = ''; // sent or kept; left as it was when refused
     });
   });
 
