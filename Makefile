@@ -1,6 +1,9 @@
 # libsio: a Socket.IO server in C.
 #   make            build the library, programs and tests
-#   make run        build and start the main server on port 3000
+#   make run        install missing dependencies, build and start the main server
+#                   on port 3000 (the chat demo at http://localhost:3000/)
+#   make install    the library, its headers and libsio.pc; sio-server and its data
+#                   (PREFIX=/usr/local, DESTDIR respected; make uninstall removes them)
 #   make test       install missing dependencies, then run every test
 #   make asan       the same tests under ASan + UBSan (build in build-asan/)
 #   make asan-clang the same tests under clang's ASan + UBSan (build in build-clang/):
@@ -99,8 +102,21 @@ TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(subst _,-,$(TE
 DOC_SRC  := $(sort $(wildcard docs/examples/*.c))
 DOCS_BIN := $(DOC_SRC:docs/examples/%.c=$(BUILD)/examples/%)
 
+# sio-server's data directory (src/programs/sio-server/data_dir.h), which it
+# finds beside its executable (BUILD/share/sio-server here, and
+# PREFIX/share/sio-server once installed): client/ the socket.io client's
+# dist/ files and package.json, demo/ the chat demo (tools/demo/), admin-ui/
+# the admin UI's static files. The packages come from tools/node_modules,
+# pinned by tools/package-lock.json (tools/install-deps.sh installs them):
+# the main program does not depend on the tests' install.
+DATA       := $(BUILD)/share/sio-server
+DATA_STAMP := $(BUILD)/.share-stamp
+CLIENT_PKG := tools/node_modules/socket.io-client
+ADMIN_UI_PKG := tools/node_modules/@socket.io/admin-ui
+DEMO_FILES := $(shell find tools/demo -type f 2>/dev/null)
+
 .PHONY: install uninstall all run test unit integration interop asan asan-clang tsan deps check-layers clean bench bench-compression fuzz fuzz-build fuzz-seeds soak
-all: $(LIB) $(LIB_SO) $(PROGS) $(UNITS) $(INTEGS) $(TOOLS) $(TEST_TOOLS) $(DOCS_BIN)
+all: $(LIB) $(LIB_SO) $(PROGS) $(UNITS) $(INTEGS) $(TOOLS) $(TEST_TOOLS) $(DOCS_BIN) $(DATA_STAMP)
 
 # Objects are rebuilt when the compiler or its flags change (a stamp holds
 # them), not only when a source does: an object built without -fPIC cannot
@@ -139,14 +155,25 @@ $(LIB_SO): $(LIB_OBJ)
 
 # make install [PREFIX=/usr/local] [LIBDIR=...] [INCLUDEDIR=...] [DESTDIR=...]:
 # the two libraries with the SONAME's symbolic links, the public headers, and
-# libsio.pc for pkg-config (made from tools/libsio.pc.in with these paths).
+# libsio.pc for pkg-config (made from tools/libsio.pc.in with these paths);
+# the main program in PREFIX/bin and its data directory in
+# PREFIX/share/sio-server, where it looks for it (../share/sio-server from
+# its executable), so these two follow PREFIX alone.
 PREFIX     ?= /usr/local
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BINDIR     := $(PREFIX)/bin
+SERVER_DATADIR := $(PREFIX)/share/sio-server
 PUBLIC_HEADERS := $(sort $(wildcard include/*.h))
-install: $(LIB) $(LIB_SO)
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+install: $(LIB) $(LIB_SO) $(BUILD)/sio-server $(DATA_STAMP)
+	@[ -f $(DATA)/client/socket.io.js ] || { echo "install: no socket.io client in $(DATA)/client: run make deps first" >&2; exit 1; }
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BINDIR)
+	install -m 755 $(BUILD)/sio-server $(DESTDIR)$(BINDIR)/sio-server
+	rm -rf $(DESTDIR)$(SERVER_DATADIR)
+	install -d $(DESTDIR)$(SERVER_DATADIR)
+	cp -R $(DATA)/. $(DESTDIR)$(SERVER_DATADIR)/
+	chmod -R u=rwX,go=rX $(DESTDIR)$(SERVER_DATADIR)
 	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libsio.a
 	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/libsio.so.$(VERSION)
 	ln -sf libsio.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libsio.so.$(MAJOR)
@@ -159,7 +186,8 @@ install: $(LIB) $(LIB_SO)
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libsio.a $(DESTDIR)$(LIBDIR)/libsio.so $(DESTDIR)$(LIBDIR)/libsio.so.$(MAJOR) \
 	      $(DESTDIR)$(LIBDIR)/libsio.so.$(VERSION) $(DESTDIR)$(PKGCONFIGDIR)/libsio.pc \
-	      $(addprefix $(DESTDIR)$(INCLUDEDIR)/,$(notdir $(PUBLIC_HEADERS)))
+	      $(addprefix $(DESTDIR)$(INCLUDEDIR)/,$(notdir $(PUBLIC_HEADERS))) $(DESTDIR)$(BINDIR)/sio-server
+	rm -rf $(DESTDIR)$(SERVER_DATADIR)
 
 # Program file names use '_', binaries use '-': src/programs/eio_echo.c -> build/eio-echo
 .SECONDEXPANSION:
@@ -191,13 +219,24 @@ $(DOCS_BIN): $(BUILD)/examples/%: $(BUILD)/obj/docs/examples/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@) $(CC) $(LDFLAGS) $< $(LIB) $(LIB_LIBS) -lm -o $@
 
+$(DATA_STAMP): $(DEMO_FILES) $(wildcard tools/node_modules/.package-lock.json)
+	@rm -rf $(DATA)
+	@mkdir -p $(DATA)/client $(DATA)/demo $(DATA)/admin-ui
+	@cp -pR tools/demo/. $(DATA)/demo/
+	@if [ -f $(CLIENT_PKG)/dist/socket.io.js ]; then cp -p $(CLIENT_PKG)/dist/* $(CLIENT_PKG)/package.json $(DATA)/client/; \
+	 else echo "warning: no $(CLIENT_PKG): sio-server will not serve the client (make deps installs it)"; fi
+	@if [ -f $(ADMIN_UI_PKG)/ui/dist/index.html ]; then cp -pR $(ADMIN_UI_PKG)/ui/dist/. $(DATA)/admin-ui/; \
+	 else echo "warning: no $(ADMIN_UI_PKG): sio-server will not serve the admin UI (make deps installs it)"; fi
+	@touch $@
+	@echo "assembled $(DATA)"
+
 deps:
 	@bash tools/install-deps.sh
 
 # The main job: the program below, on port 3000.
 RUN_PROG ?= sio-server
 run: deps
-	@$(MAKE) --no-print-directory $(BUILD)/$(RUN_PROG)
+	@$(MAKE) --no-print-directory $(BUILD)/$(RUN_PROG) $(DATA_STAMP)
 	$(BUILD)/$(RUN_PROG) --port 3000 $(RUN_ARGS)
 
 check-layers:
@@ -209,7 +248,7 @@ unit: $(UNITS)
 integration: $(PROGS) $(INTEGS)
 	@bash tools/run-tests.sh integration $(BUILD)
 
-interop: $(PROGS) $(TEST_TOOLS)
+interop: $(PROGS) $(TEST_TOOLS) $(DATA_STAMP)
 	@bash tools/run-tests.sh interop $(BUILD)
 
 test: deps
@@ -255,7 +294,7 @@ bench-compression: $(BUILD)/sio-echo
 # ASan build. SOAK_CONCURRENCY, SOAK_SEED and others: see tools/soak.mjs.
 SOAK_SECONDS ?= 180
 soak: deps
-	@$(MAKE) --no-print-directory $(BUILD)/sio-echo $(BUILD)/sio-server
+	@$(MAKE) --no-print-directory $(BUILD)/sio-echo $(BUILD)/sio-server $(DATA_STAMP)
 	@SIO_BUILD_DIR=$(BUILD) SOAK_SECONDS=$(SOAK_SECONDS) node tools/soak.mjs
 
 # Fuzzing (docs/fuzzing.md): one libFuzzer target per tests/fuzz/fuzz_<name>.c,

@@ -91,6 +91,17 @@ SIO_API void sio_http_set_cache_control(sio_http_response *res, const char *valu
 /* Return true after sio_http_reply; false answers 404. Runs on the loop
  * thread, so it may emit. */
 typedef bool (*sio_http_handler)(const sio_http_request *req, sio_http_response *res, void *user);
+/* Words the library's own refusal of a request outside the Socket.IO path,
+ * made before the handler would run: 413 for a body over max_http_body, 400
+ * for a body whose framing is invalid, 408 for a body not in within
+ * request_timeout, 431 for headers too large. `req` is the request without
+ * its body (headers may be NULL when they were not read); `reason` the
+ * library's words ("Payload too large"). It may set the answer's body and
+ * content type with sio_http_reply: the status stays `status`, and the
+ * connection is closed after it. Without a reply the answer is `reason` as
+ * text/plain. Runs on the loop thread. */
+typedef void (*sio_http_refusal_fn)(const sio_http_request *req, unsigned status, const char *reason,
+                                    sio_http_response *res, void *user);
 
 /* Log lines from the server (refused requests), for the application to
  * print or drop. level: 0 error, 1 warning, 2 info, 3 debug. */
@@ -142,6 +153,7 @@ typedef struct sio_options {
     sio_http_handler http_handler;  /* other HTTP requests; NULL: 404 */
     void *http_user;
     size_t max_http_body;           /* default 1 MiB */
+    sio_http_refusal_fn http_refusal; /* NULL: the refusals above as text; gets http_user */
     unsigned request_timeout;       /* ms to receive a request's body once its head
                                      * is in, before it is answered 408 (Node's
                                      * requestTimeout); default 300000 */

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install what the build and the tests need, and only what is missing.
+# Install what the build, the main program and the tests need, and only what
+# is missing.
 # Idempotent: on a machine that has everything it checks and exits in well
 # under a second (no apt-get update, no npm). Targets Debian 12.
 #   bash tools/install-deps.sh
@@ -55,18 +56,26 @@ else
     apt_msg="system packages present"
 fi
 
-# Node test dependencies, pinned by tests/package-lock.json.
-tests="$root/tests"
-npm_msg="no tests/package-lock.json"
-if [ -f "$tests/package-lock.json" ]; then
-    if [ ! -d "$tests/node_modules" ] || [ "$tests/package-lock.json" -nt "$tests/node_modules" ]; then
-        echo "deps: npm ci in tests/"
-        (cd "$tests" && npm ci --no-audit --no-fund --loglevel=error </dev/null >/dev/null)
-        touch "$tests/node_modules" # npm ci may leave the directory's mtime older than the lock
-        npm_msg="tests/node_modules installed"
+# npm_ci DIR: `npm ci` in DIR when its node_modules is missing or older than
+# its package-lock.json; says which in npm_msg.
+npm_ci() {
+    local dir="$root/$1"
+    if [ ! -f "$dir/package-lock.json" ]; then
+        npm_msg+="; no $1/package-lock.json"
+    elif [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+        echo "deps: npm ci in $1/"
+        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error </dev/null >/dev/null)
+        touch "$dir/node_modules" # npm ci may leave the directory's mtime older than the lock
+        npm_msg+="; $1/node_modules installed"
     else
-        npm_msg="tests/node_modules up to date"
+        npm_msg+="; $1/node_modules up to date"
     fi
-fi
+}
+npm_msg=
+# What sio-server serves (the socket.io client, the admin UI), pinned by
+# tools/package-lock.json: the build copies them into its data directory.
+npm_ci tools
+# The Node test dependencies, pinned by tests/package-lock.json.
+npm_ci tests
 
-echo "deps: ok ($apt_msg; $npm_msg)"
+echo "deps: ok ($apt_msg$npm_msg)"

@@ -75,7 +75,7 @@ import { fileURLToPath } from 'node:url';
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // SIO_BUILD_DIR relative to where we were started, before moving to the repository.
 process.env.SIO_BUILD_DIR = path.resolve(process.env.SIO_BUILD_DIR || path.join(REPO, 'build'));
-process.chdir(REPO); // sio-server finds its static files and client bundle from here
+process.chdir(REPO);
 // A sanitizer build reports leaks at exit and stops at the first error; harmless otherwise.
 process.env.ASAN_OPTIONS ??= 'detect_leaks=1:abort_on_error=1';
 process.env.UBSAN_OPTIONS ??= 'print_stacktrace=1:halt_on_error=1';

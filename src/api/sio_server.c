@@ -40,6 +40,15 @@ static bool on_http(void *ctx, const transport_http_request *req, transport_http
     return srv->opt.http_handler(&r, (sio_http_response *)res, srv->opt.http_user);
 }
 
+static void on_http_refusal(void *ctx, const transport_http_request *req, unsigned status, const char *reason,
+                            transport_http_response *res)
+{
+    sio_server *srv = ctx;
+    sio_http_request r = {req->method, req->path,         req->query, req->authorization,
+                          req->content_type, req->if_none_match, NULL, 0};
+    srv->opt.http_refusal(&r, status, reason, (sio_http_response *)res, srv->opt.http_user);
+}
+
 /* libwebsockets' own lines, in the application's log. */
 static void on_lws_log(void *ctx, int level, const char *line)
 {
@@ -218,6 +227,8 @@ int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t 
                          .filter_user = o->origin_user}; /* the transport adds its address */
     tc.http_handler = on_http;
     tc.http_ctx = srv;
+    if (o->http_refusal)
+        tc.http_refusal = on_http_refusal;
     if (o->max_http_body)
         tc.max_http_body = o->max_http_body;
     if (o->request_timeout)

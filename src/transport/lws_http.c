@@ -100,13 +100,45 @@ static void respond_error(pss *p, eio_error e, const char *path)
     lws_callback_on_writable(p->wsi);
 }
 
+/* The refusal of a request outside the Engine.IO path, as the layer above
+ * words it (transport_config.http_refusal); false when it does not. */
+static bool respond_worded(pss *p, unsigned status, const char *text)
+{
+    sio_transport *t = p->t;
+    if (!t->cfg.http_refusal)
+        return false;
+    transport_http_request req = {
+        .method = p->ext->method,
+        .path = p->ext->path ? p->ext->path : "",
+        .query = p->ext->query ? p->ext->query : "",
+        .authorization = p->ext->auth,
+        .content_type = p->ext->ctype,
+        .if_none_match = p->ext->inm,
+    };
+    transport_http_response res = {0};
+    sio_buf_init(&res.body, SIO_HEADROOM);
+    t->cfg.http_refusal(t->cfg.http_ctx, &req, status, text, &res);
+    if (!res.content_type) {
+        sio_buf_free(&res.body);
+        return false;
+    }
+    sio_buf_free(&p->body);
+    p->body = res.body;
+    p->status = (uint16_t)status;
+    p->ctype = res.content_type;
+    p->responding = true;
+    lws_callback_on_writable(p->wsi);
+    return true;
+}
+
 /* An answer after which the connection is closed: the rest of the request
  * (a body we will not read, bytes we cannot frame) must never be parsed as
  * another request. */
 static void respond_close(pss *p, unsigned status, const char *text, const char *path)
 {
     p->close_after = true;
-    respond(p, status, "text/plain", text);
+    if (!p->ext || !respond_worded(p, status, text))
+        respond(p, status, "text/plain", text);
     transport_refused(p->t, status, text, path);
 }
 
@@ -361,11 +393,11 @@ static int start_external(pss *p, struct lws *wsi, const char *path, const char 
         return -1;
     p->ext->method = method;
     p->ext->path = strdup(path);
-    if (refuse_head(p, wsi, p->t->cfg.max_http_body, path, &f))
-        return 0;
     p->ext->auth = transport_header_dup(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
     p->ext->ctype = transport_header_dup(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
     p->ext->inm = transport_header_dup(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
+    if (refuse_head(p, wsi, p->t->cfg.max_http_body, path, &f))
+        return 0;
     /* Rebuild the raw query string from lws's argument fragments. */
     sio_buf qs;
     sio_buf_init(&qs, 0);

@@ -56,6 +56,11 @@ typedef struct transport_config {
      * Bodies of POSTs to other paths are capped at max_http_body bytes. */
     bool (*http_handler)(void *ctx, const transport_http_request *req, transport_http_response *res);
     void *http_ctx;
+    /* Optional: words a refusal of such a request made before the handler
+     * (413, 400, 408, 431): sets res (its status is ignored) or leaves its
+     * content_type NULL for the transport's text. `req` has no body. */
+    void (*http_refusal)(void *ctx, const transport_http_request *req, unsigned status, const char *reason,
+                         transport_http_response *res);
     size_t max_http_body;  /* default 1 MiB */
     /* Time to read a request's body once its head is in, before it is
      * answered 408 and closed (Node's requestTimeout); default 300000. (lws

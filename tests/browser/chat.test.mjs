@@ -20,7 +20,7 @@ import { startServer, buildDir, makeCert } from '../interop/support.mjs';
 import { launchChromium, openChat as openPage, join, send, waitMessage, messages, WAIT, POLL } from './chat_page.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-process.chdir(REPO); // the server's default static and client directories
+process.chdir(REPO); // the v2 run's --client-dir is relative to the repository
 
 const TOKEN = 'browser-test-token';
 const OUT = path.join(buildDir(), 'test-output');

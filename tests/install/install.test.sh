@@ -11,6 +11,9 @@
 #     handshake;
 #   - a program using jansson next to libsio builds both ways and runs right
 #     (tests/install/with_jansson.c);
+#   - sio-server installed in PREFIX/bin with its data in
+#     PREFIX/share/sio-server, started from /tmp, serves the chat demo at /
+#     and the pinned socket.io client (tools/node_modules) byte for byte;
 #   - `make uninstall` removes every installed file.
 # A sanitizer build (BUILD_DIR with __asan_/__tsan_ symbols) links the
 # programs with the same sanitizer.
@@ -58,7 +61,8 @@ version=$(sed -n 's/^#define SIO_VERSION_STRING "\(.*\)"/\1/p' include/sio_versi
 major=${version%%.*}
 lib="$prefix/lib"
 files=("$lib/libsio.a" "$lib/libsio.so" "$lib/libsio.so.$major" "$lib/libsio.so.$version"
-       "$lib/pkgconfig/libsio.pc")
+       "$lib/pkgconfig/libsio.pc" "$prefix/bin/sio-server" "$prefix/share/sio-server/client/socket.io.js"
+       "$prefix/share/sio-server/demo/index.html" "$prefix/share/sio-server/admin-ui/index.html")
 for h in include/*.h; do files+=("$prefix/include/$(basename "$h")"); done
 missing=()
 for f in "${files[@]}"; do [ -e "$f" ] || missing+=("$f"); done
@@ -104,11 +108,15 @@ build() {
     ok "$name builds against the $linkage library"
 }
 
-# A server program started with --port 0 must print "listening on port N"
-# within 10 s and answer an Engine.IO handshake there.
-serves() { # binary
-    local port= line left answer= seen=()
-    coproc SERVER { LD_LIBRARY_PATH="$lib" exec "$1" --port 0 2>&1; }
+# start_server BINARY: runs it with --port 0 from /tmp (what it serves must
+# not depend on the current directory) and sets `port` from its "listening
+# on port N" line, read within 10 s (`seen` keeps the lines read); the
+# server's pid in server_pid. stop_server ends it.
+start_server() {
+    local line left
+    port=
+    seen=()
+    coproc SERVER { cd /tmp && LD_LIBRARY_PATH="$lib" exec "$1" --port 0 2>&1; }
     server_pid=$SERVER_PID
     local deadline=$((SECONDS + 10))
     while left=$((deadline - SECONDS)); [ "$left" -gt 0 ] &&
@@ -118,10 +126,19 @@ serves() { # binary
             *"listening on port "*) port=${line##*listening on port }; port=${port%%[!0-9]*}; break ;;
         esac
     done
-    [ -n "$port" ] && answer=$(curl -s --max-time 5 "http://127.0.0.1:$port/socket.io/?EIO=4&transport=polling")
+}
+stop_server() {
     kill "$server_pid" 2>/dev/null
     wait "$server_pid" 2>/dev/null
     server_pid=
+}
+
+# A server program must answer an Engine.IO handshake on its port.
+serves() { # binary
+    local port seen answer=
+    start_server "$1"
+    [ -n "$port" ] && answer=$(curl -s --max-time 5 "http://127.0.0.1:$port/socket.io/?EIO=4&transport=polling")
+    stop_server
     case $answer in
         0\{*) return 0 ;;
         *) echo "port: ${port:-none}; answer: ${answer:-none}"; printf '%s\n' "${seen[@]}"; return 1 ;;
@@ -146,6 +163,35 @@ if pkg-config --exists jansson; then
 else
     not_ok "jansson found by pkg-config (libjansson-dev; tools/install-deps.sh installs it)"
 fi
+
+# The installed sio-server, started from /tmp: it finds its data in
+# ../share/sio-server from its executable.
+serves_data() { # binary
+    local port seen status=0
+    # fetch URL FILE CONTENT_TYPE: 200, that content type, the file's bytes.
+    fetch() {
+        local got ctype
+        ctype=$(curl -s --max-time 5 -o "$tmp/body" -w '%{http_code} %{content_type}' "http://127.0.0.1:$port$1")
+        got=$?
+        if [ "$got" -ne 0 ] || [ "$ctype" != "200 $3" ] || ! cmp -s "$tmp/body" "$2"; then
+            echo "$1: curl $got, '$ctype' (want '200 $3'), body $(wc -c < "$tmp/body") bytes"
+            return 1
+        fi
+    }
+    start_server "$1"
+    if [ -z "$port" ]; then
+        echo "no port"; status=1
+    else
+        fetch / tools/demo/index.html "text/html; charset=utf-8" || status=1
+        fetch /socket.io/socket.io.js tools/node_modules/socket.io-client/dist/socket.io.js \
+            "application/javascript; charset=utf-8" || status=1
+    fi
+    stop_server
+    [ "$status" -eq 0 ] || printf '%s\n' "${seen[@]}"
+    return "$status"
+}
+check "installed sio-server, started from /tmp, serves the demo and the client bundle" \
+    serves_data "$prefix/bin/sio-server"
 
 check "make uninstall" make -s --no-print-directory BUILD="$build" SANITIZER="$sanitizer" CC="$cc" \
     PREFIX="$prefix" uninstall

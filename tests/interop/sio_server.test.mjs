@@ -6,9 +6,10 @@
 // shutdown, and the seed scenario: a burst of API emits to a client's room
 // racing the client's connection and join.
 //
-// The tests run with the repository as the current directory, so the
-// server's defaults (tools/demo, tests/node_modules/socket.io-client/dist)
-// are the ones exercised.
+// The server finds what it serves in its data directory beside the
+// executable (BUILD/share/sio-server: the chat demo and the socket.io client
+// pinned by tools/package-lock.json), whatever the current directory: the
+// tests start it from the repository and from /tmp, and with --data-dir.
 
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,16 +20,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
-import { startServer, buildDir, waitFor, withTimeout, fmt, diag } from './support.mjs';
+import { startServer, buildDir, waitFor, withTimeout, fmt, diag, makeCert } from './support.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 process.chdir(REPO);
 
 const TOKEN = 'test-token-0123456789';
 const T = { timeout: 20_000 };
-const CLIENT_DIST = path.join(REPO, 'tests/node_modules/socket.io-client/dist');
+// The main program's client (tools/package-lock.json), not the tests' own.
+const CLIENT_DIST = path.join(REPO, 'tools/node_modules/socket.io-client/dist');
 const CLIENT_VERSION = JSON.parse(
-  fs.readFileSync(path.join(REPO, 'tests/node_modules/socket.io-client/package.json'), 'utf8')).version;
+  fs.readFileSync(path.join(REPO, 'tools/node_modules/socket.io-client/package.json'), 'utf8')).version;
+const DEMO = path.join(REPO, 'tools/demo');
 // A line the server logs at level error: "<timestamp> error <message>".
 const ERROR_LINE = /^\S+ error /m;
 
@@ -62,6 +65,15 @@ async function api(server, body, { token = TOKEN, headers = {} } = {}) {
   let json = null;
   try { json = JSON.parse(text); } catch { /* not JSON */ }
   return { status: res.status, text, json };
+}
+
+/** An error answer of the API: JSON {"error": "..."} (matching `message`). */
+function assertJsonError(res, what, message) {
+  assert.equal(res.headers['content-type'], 'application/json', `${what}: content type`);
+  const json = JSON.parse(res.body.toString('utf8'));
+  assert.deepEqual(Object.keys(json), ['error'], what);
+  assert.equal(typeof json.error, 'string', what);
+  if (message) assert.match(json.error, message, what);
 }
 
 // Client sockets opened by a test; closed after it whatever happened.
@@ -162,6 +174,105 @@ after(async () => {
   }
 });
 
+// --- the data directory -------------------------------------------------------------
+
+describe('data directory', () => {
+  /** `/` is the demo and `/socket.io/socket.io.js` the pinned bundle. */
+  async function servesDemoAndBundle(srv) {
+    const page = await raw(srv, '/');
+    assert.equal(page.status, 200);
+    assert.match(page.headers['content-type'], /^text\/html; charset=utf-8$/);
+    assert.ok(page.body.equals(fs.readFileSync(path.join(DEMO, 'index.html'))), 'the demo page differs');
+    const js = await raw(srv, '/socket.io/socket.io.js');
+    assert.equal(js.status, 200);
+    assert.equal(js.headers['content-type'], 'application/javascript; charset=utf-8');
+    assert.equal(js.headers.etag, `"${CLIENT_VERSION}"`);
+    assert.ok(js.body.equals(fs.readFileSync(path.join(CLIENT_DIST, 'socket.io.js'))), 'the bundle differs');
+  }
+
+  it('started from /tmp, the server finds it beside its executable', T, async () => {
+    const srv = await startServer('sio-server', ['--api-token', TOKEN], { cwd: os.tmpdir() });
+    try {
+      await diag(srv, async () => {
+        await servesDemoAndBundle(srv);
+        const dir = fs.realpathSync(path.join(buildDir(), 'share', 'sio-server'));
+        assert.match(srv.output(), new RegExp(`^\\S+ info data directory ${dir}$`, 'm'));
+        // The startup log names what it serves, with the real port.
+        const base = `http://localhost:${srv.port}`;
+        for (const line of [`static files (the chat demo by default): ${base}/`,
+          `Socket.IO endpoint: ${base}/socket.io/`, `socket.io client: ${base}/socket.io/socket.io.js`,
+          `emit API (POST, bearer token): ${base}/api/emit`]) {
+          assert.ok(srv.output().includes(` info ${line}\n`), `no "${line}" in:\n${srv.output()}`);
+        }
+      });
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  it('with TLS and --host, the URLs say https and the address', T, async () => {
+    const dir = path.join(tmp, 'tls');
+    fs.mkdirSync(dir, { recursive: true });
+    const files = makeCert(dir);
+    const srv = await startServer('sio-server', ['--host', '127.0.0.1', '--tls-cert', files.cert,
+      '--tls-key', files.key, '--no-static'], { cwd: os.tmpdir() });
+    try {
+      const base = `https://127.0.0.1:${srv.port}`;
+      await srv.untilOutput(new RegExp(` info socket\\.io client: ${base}/socket\\.io/socket\\.io\\.js$`, 'm'));
+      const out = srv.output();
+      assert.ok(out.includes(` info Socket.IO endpoint: ${base}/socket.io/\n`), out);
+      assert.ok(!/static files|emit API/.test(out), `neither is on:\n${out}`);
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  it('--data-dir and SIO_SERVER_DATA_DIR choose another; --client-dir and --static override one part', T,
+    async () => {
+      const other = path.join(tmp, 'data');
+      fs.mkdirSync(path.join(other, 'demo'), { recursive: true });
+      fs.mkdirSync(path.join(other, 'client'), { recursive: true });
+      fs.writeFileSync(path.join(other, 'demo', 'index.html'), '<p>other demo</p>');
+      fs.writeFileSync(path.join(other, 'client', 'socket.io.js'), '/* other client */');
+      const cases = [
+        [['--data-dir', other], {}, '<p>other demo</p>', '/* other client */'],
+        [[], { SIO_SERVER_DATA_DIR: other }, '<p>other demo</p>', '/* other client */'],
+        [['--data-dir', other, '--client-dir', CLIENT_DIST], {}, '<p>other demo</p>', null],
+        [['--data-dir', other, '--static', DEMO], {}, null, '/* other client */'],
+      ];
+      for (const [args, env, page, client] of cases) {
+        const srv = await startServer('sio-server', args, { cwd: os.tmpdir(), env });
+        try {
+          await diag(srv, async () => {
+            const what = `${args.join(' ')} ${JSON.stringify(env)}`;
+            const p = await raw(srv, '/');
+            const c = await raw(srv, '/socket.io/socket.io.js');
+            assert.deepEqual([p.status, c.status], [200, 200], what);
+            if (page) assert.equal(p.body.toString(), page, what);
+            else assert.ok(p.body.equals(fs.readFileSync(path.join(DEMO, 'index.html'))), what);
+            if (client) assert.equal(c.body.toString(), client, what);
+            else assert.ok(c.body.equals(fs.readFileSync(path.join(CLIENT_DIST, 'socket.io.js'))), what);
+          });
+        } finally {
+          await srv.stop();
+        }
+      }
+    });
+
+  it('a --data-dir or SIO_SERVER_DATA_DIR that is not a directory is an error', T, async () => {
+    for (const [args, env] of [[['--data-dir', path.join(tmp, 'nowhere')], {}],
+      [[], { SIO_SERVER_DATA_DIR: path.join(tmp, 'secret.txt') }]]) {
+      const out = await new Promise((resolve) => {
+        execFile(path.join(buildDir(), 'sio-server'), ['--port', '0', ...args],
+          { timeout: 5000, cwd: os.tmpdir(), env: { ...process.env, ...env } },
+          (err, stdout, stderr) => resolve({ code: err?.code ?? 0, stderr }));
+      });
+      assert.equal(out.code, 1, out.stderr);
+      assert.match(out.stderr, /^\S+ error data directory .*(No such file|not a directory)/m, out.stderr);
+    }
+  });
+});
+
 // --- the program ------------------------------------------------------------------
 
 describe('command line', () => {
@@ -172,7 +283,7 @@ describe('command line', () => {
     });
     for (const flag of ['--host', '--port', '--path', '--ping-interval', '--ping-timeout', '--upgrade-timeout',
       '--connect-timeout', '--max-payload', '--cors-origin', '--cors-credentials', '--static', '--api-token',
-      '--log-level', '--client-dir', '--help']) {
+      '--log-level', '--client-dir', '--data-dir', '--help']) {
       assert.ok(out.includes(flag), `--help does not mention ${flag}:\n${out}`);
     }
   });
@@ -445,6 +556,7 @@ describe('HTTP emit API', () => {
   it('is off (404) when no token is configured', T, () => diag(files, async () => {
     const res = await api(files, { event: 'x' });
     assert.equal(res.status, 404);
+    assert.match(res.json?.error, /emit API is off/, res.text);
     assert.equal((await api(files, { event: 'x' }, { token: null })).status, 404);
   }));
 
@@ -472,8 +584,25 @@ describe('HTTP emit API', () => {
     for (const method of ['GET', 'PUT', 'DELETE']) {
       const res = await raw(main, '/api/emit', { method, headers: { authorization: `Bearer ${TOKEN}` } });
       assert.equal(res.status, 405, method);
+      assertJsonError(res, method);
     }
   }));
+
+  it('404 JSON for other paths under /api; the library\'s 404 elsewhere, whatever the method', T,
+    () => diag(main, async () => {
+      for (const [method, p] of [['POST', '/api/emits'], ['GET', '/api/emit/x'], ['POST', '/api'], ['GET', '/api/'],
+        ['DELETE', '/api/nope']]) {
+        const res = await raw(main, p, { method, headers: { authorization: `Bearer ${TOKEN}` }, body: '{}' });
+        assert.equal(res.status, 404, `${method} ${p}`);
+        assertJsonError(res, `${method} ${p}`);
+      }
+      // Outside /api: a POST to a path that is not there is not found (it
+      // was once 405), and "/apix" is not the API.
+      for (const [method, p] of [['POST', '/nope'], ['POST', '/apix'], ['PUT', '/missing.html']]) {
+        const res = await raw(main, p, { method, body: 'x' });
+        assert.equal(res.status, 404, `${method} ${p}`);
+      }
+    }));
 
   const bad = [
     ['empty body', ''],
@@ -525,20 +654,28 @@ describe('HTTP emit API', () => {
     }));
   }
 
-  it('413 over the body limit', T, () => diag(main, async () => {
+  it('413 (JSON) over the body limit', T, () => diag(main, async () => {
     // Only the headers: the server answers from the Content-Length, and the
     // client does not race the server's close with its writes.
-    const status = await withTimeout(new Promise((resolve, reject) => {
+    const res = await withTimeout(new Promise((resolve, reject) => {
       const req = http.request({ host: '127.0.0.1', port: main.port, path: '/api/emit', method: 'POST', agent: false,
         headers: { authorization: `Bearer ${TOKEN}`, 'content-length': 2 << 20 } }, (r) => {
-        r.resume();
-        resolve(r.statusCode);
-        req.destroy();
+        const chunks = [];
+        r.on('data', (c) => chunks.push(c));
+        r.on('end', () => {
+          resolve({ status: r.statusCode, headers: r.headers, body: Buffer.concat(chunks) });
+          req.destroy();
+        });
       });
       req.on('error', reject);
       req.flushHeaders();
     }), 5000, 'the 413');
-    assert.equal(status, 413);
+    assert.equal(res.status, 413);
+    assertJsonError(res, '413', /body too large: at most 1048576 bytes/);
+    // Outside the API the library's own answer stays.
+    const page = await raw(main, '/index.html', { method: 'POST', headers: { 'content-length': 2 << 20 } });
+    assert.equal(page.status, 413);
+    assert.match(page.headers['content-type'], /^text\/plain/);
     // Just under the limit is fine.
     const fits = await api(main, { event: 'big', rooms: ['nobody'], data: ['a'.repeat(1000 * 1000)] });
     assert.equal(fits.status, 200, fits.text);
@@ -553,7 +690,8 @@ describe('HTTP emit API', () => {
           headers: { authorization: `Bearer ${TOKEN}`, 'transfer-encoding': 'chunked' } }, (r) => {
           let text = '';
           r.on('data', (d) => { text += d; });
-          r.on('end', () => resolve({ status: r.statusCode, text, connection: r.headers.connection }));
+          r.on('end', () => resolve({ status: r.statusCode, text, connection: r.headers.connection,
+            ctype: r.headers['content-type'] }));
         });
         req.on('error', (e) => resolve({ status: e.code }));
         (async () => {
@@ -568,6 +706,10 @@ describe('HTTP emit API', () => {
       // its chunks may see the closed connection before the answer.
       const big = await post(Array.from({ length: 20 }, () => 'a'.repeat(64 * 1024)));
       assert.ok([413, 'ECONNRESET', 'EPIPE'].includes(big.status), `big chunked POST: ${big.status}`);
+      if (big.status === 413) {
+        assert.equal(big.ctype, 'application/json');
+        assert.match(JSON.parse(big.text).error, /body too large/);
+      }
     }));
 
   it('200 with the number of recipients; rooms and except', T, () => diag(main, async () => {
@@ -591,11 +733,11 @@ describe('HTTP emit API', () => {
     assert.deepEqual(got[2], [['sentinel']]);
   }));
 
-  it('rooms omitted: the whole namespace; unknown namespace: 0 recipients', T, () => diag(main, async () => {
+  it('rooms omitted: the whole namespace; unknown namespace: 404', T, () => diag(main, async () => {
     const s = await connect(main);
     const got = record(s);
     const unknown = await api(main, { namespace: '/nowhere', event: 'x', data: [1] });
-    assert.deepEqual([unknown.status, unknown.json], [200, { recipients: 0 }]);
+    assert.deepEqual([unknown.status, unknown.json], [404, { error: 'no namespace "/nowhere"' }]);
     const none = await api(main, { rooms: ['no such room'], event: 'x' });
     assert.deepEqual(none.json, { recipients: 0 });
     const everyone = waitFor(s, 'hello', 5000);

@@ -54,13 +54,15 @@ function tryConnect(port, host = HOST, ms = 500) {
  * which another process could take a port picked for it. Rejects, with the
  * program's output, if it exits or fails to start first.
  * Returns { port, url, proc, output(), exited, stop() }. opts.port reuses a
- * given port (to restart a server where its clients expect it).
+ * given port (to restart a server where its clients expect it); opts.cwd
+ * runs it in another directory, opts.env adds to its environment.
  */
 export async function startServer(binaryName, args = [], opts = {}) {
   let port = opts.port ?? 0;
   const bin = path.join(buildDir(), binaryName);
   const argv = ['--port', String(port), ...args];
-  const proc = spawn(bin, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = opts.env ? { ...process.env, ...opts.env } : process.env;
+  const proc = spawn(bin, argv, { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
 
   let out = '';

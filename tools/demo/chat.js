@@ -6,6 +6,13 @@
 //   emit('message', {room, text}, ack) send to a room this socket is in
 //   on('message', {room, from, text, at})
 // ?transports=polling or ?transports=websocket forces a transport.
+//
+// Through a reconnection: socket.io-client keeps what is emitted while
+// disconnected and sends it as soon as it connects again, before the
+// 'connect' handler runs, so a message emitted then would reach the server
+// before the page has joined its rooms again, and be refused. Messages typed
+// while the page is not `ready` (connected, and its rooms joined again) wait
+// in the page's own outbox instead, and go once the joins are acknowledged.
 (function () {
   'use strict';
   const $ = (id) => document.getElementById(id);
@@ -21,14 +28,24 @@
   const socket = io(options);
   const joined = new Set();
   let sentName = null; // the name the server knows, once set
+  let ready = false;   // connected, and the rooms joined again
+  let connection = 0;  // counts connections: a late rejoin of an older one is ignored
+  const outbox = [];   // {room, text} typed while not ready, oldest first
 
-  function setStatus(text) {
+  function setStatus(text, cls) {
     $('status').textContent = text;
-    $('status').className = text;
+    $('status').className = cls || text;
   }
   function showError(text) { $('error').textContent = text || ''; }
+  // The engine (and its transport) outlives a disconnection: name it only
+  // while connected.
   function showTransport() {
-    $('transport').textContent = socket.io.engine ? socket.io.engine.transport.name : '-';
+    const engine = socket.io.engine;
+    $('transport').textContent = socket.connected && engine && engine.transport ? engine.transport.name : '-';
+  }
+  function showOutbox() {
+    const n = outbox.length;
+    $('queued').textContent = n ? n + (n === 1 ? ' message waits' : ' messages wait') + ' for the connection' : '';
   }
   function renderRooms() {
     const box = $('rooms');
@@ -109,19 +126,42 @@
     joined.delete(room);
     renderRooms();
   }));
+  // Keeps a message for when the page is ready again.
+  function keep(m) {
+    outbox.push(m);
+    showOutbox();
+  }
+  // Sends one message now; keeps it for later when the page is not ready, or
+  // when older kept messages are still going (flushOutbox takes it then).
+  async function sendMessage(m) {
+    if (!ready || outbox.length) return keep(m);
+    await syncName();
+    if (!ready) return keep(m); // the connection went while the name was sent
+    await request('message', m);
+  }
+  // Sends what was kept, oldest first, while the page stays ready.
+  async function flushOutbox() {
+    while (ready && outbox.length) {
+      try { await syncName(); } catch (e) { showError(e.message); }
+      if (!ready) break;
+      const m = outbox.shift();
+      showOutbox();
+      try { await request('message', m); } catch (e) { showError(e.message); }
+    }
+  }
   $('compose').addEventListener('submit', (ev) => {
     ev.preventDefault();
     act(async () => {
       const text = $('text').value;
       if (!text) return;
-      await syncName();
-      await request('message', { room: $('room').value.trim(), text });
-      $('text').value = '';
+      await sendMessage({ room: $('room').value.trim(), text });
+      $('text').value = ''; // sent or kept; left as it was when refused
     });
   });
 
   socket.on('connect', () => {
     setStatus('connected');
+    showError(''); // what went wrong before this connection is over
     showTransport();
     socket.io.engine.on('upgrade', showTransport);
     // A new connection (after a reconnection) is in no room and may not know the name.
@@ -129,11 +169,26 @@
     const rooms = [...joined];
     joined.clear();
     renderRooms();
-    for (const room of rooms) {
-      request('join', room).then(() => { joined.add(room); renderRooms(); }, (e) => showError(e.message));
-    }
+    const current = ++connection;
+    Promise.all(rooms.map((room) => request('join', room).then(
+      () => { joined.add(room); renderRooms(); }, (e) => showError(e.message)))).then(() => {
+      if (current !== connection || !socket.connected) return;
+      ready = true;
+      flushOutbox();
+    });
   });
-  socket.on('disconnect', () => { setStatus('disconnected'); showTransport(); });
-  socket.on('connect_error', (e) => { setStatus('disconnected'); showError(e.message); });
+  socket.on('disconnect', (reason) => {
+    ready = false;
+    // The client comes back by itself unless the server or the page ended it.
+    const over = reason === 'io server disconnect' || reason === 'io client disconnect';
+    setStatus(over ? 'disconnected' : 'reconnecting…', over ? 'disconnected' : 'reconnecting');
+    showTransport();
+  });
+  socket.io.on('reconnect_attempt', () => setStatus('reconnecting…', 'reconnecting'));
+  socket.io.on('reconnect_failed', () => setStatus('disconnected'));
+  socket.on('connect_error', (e) => {
+    if (!socket.connected) setStatus('reconnecting…', 'reconnecting');
+    showError(e.message);
+  });
   socket.on('message', addMessage);
 })();

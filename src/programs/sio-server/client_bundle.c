@@ -22,15 +22,19 @@ static asset assets[8];
 static size_t n_assets;
 static char etag[64];
 
-/* The client's version from <dir>/../package.json, or "" when unknown or
- * not shaped like a version. */
+/* The client's version from <dir>/package.json (the data directory keeps
+ * the package's there) or <dir>/../package.json (a dist/ folder in
+ * node_modules), or "" when unknown or not shaped like a version. */
 static void client_version(const char *dir, char out[48])
 {
     out[0] = 0;
     char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/../package.json", dir);
     size_t len;
-    char *text = read_file(path, 1u << 20, &len, NULL);
+    char *text = NULL;
+    for (int up = 0; up < 2 && !text; up++) {
+        snprintf(path, sizeof(path), "%s/%spackage.json", dir, up ? "../" : "");
+        text = read_file(path, 1u << 20, &len, NULL);
+    }
     if (!text)
         return;
     sio_json *doc = sio_json_parse(text, len, NULL);
@@ -96,6 +100,11 @@ bool client_bundle_serve(const sio_http_request *req, sio_http_response *res)
         return true;
     }
     return false;
+}
+
+bool client_bundle_loaded(void)
+{
+    return n_assets > 0;
 }
 
 void client_bundle_free(void)

@@ -14,6 +14,8 @@
 void client_bundle_load(const char *dir, const char *sio_path);
 /* Answers a request for one of the files; false when it is not one. */
 bool client_bundle_serve(const sio_http_request *req, sio_http_response *res);
+/* Were any of the files found? */
+bool client_bundle_loaded(void);
 void client_bundle_free(void);
 
 #endif

@@ -10,11 +10,19 @@
 
 static sio_server *server;
 static const char *api_token; /* NULL: the API is off */
+static size_t max_body;
 
-void emit_api_init(sio_server *srv, const char *token)
+void emit_api_init(sio_server *srv, const char *token, size_t max_http_body)
 {
     server = srv;
     api_token = token && token[0] ? token : NULL;
+    max_body = max_http_body;
+}
+
+/* "/api" and every path under it belong to the API. */
+static bool api_path(const char *path)
+{
+    return strncmp(path, "/api", 4) == 0 && (path[4] == 0 || path[4] == '/');
 }
 
 bool emit_api_enabled(void)
@@ -46,7 +54,34 @@ static bool authorized(const char *auth)
     return n && token_equal(t, n, api_token);
 }
 
-bool emit_api_handle(const sio_http_request *req, sio_http_response *res)
+static bool emit(const sio_http_request *req, sio_http_response *res);
+
+bool emit_api_serve(const sio_http_request *req, sio_http_response *res)
+{
+    if (!api_path(req->path))
+        return false;
+    if (strcmp(req->path, "/api/emit") != 0)
+        return reply_error(req, res, 404, "not found: the API has only POST /api/emit");
+    if (!api_token)
+        return reply_error(req, res, 404, "not found: the emit API is off (no --api-token)");
+    return emit(req, res);
+}
+
+void emit_api_refusal(const sio_http_request *req, unsigned status, const char *reason, sio_http_response *res,
+                      void *user)
+{
+    (void)user;
+    if (!api_path(req->path))
+        return; /* the library's own words */
+    char msg[96];
+    if (status == 413)
+        snprintf(msg, sizeof(msg), "body too large: at most %zu bytes (--max-http-body)", max_body);
+    else
+        snprintf(msg, sizeof(msg), "%s", reason);
+    reply_json_error(res, status, msg); /* the library logs the refusal */
+}
+
+static bool emit(const sio_http_request *req, sio_http_response *res)
 {
     if (strcmp(req->method, "POST") != 0)
         return reply_error(req, res, 405, "method not allowed: use POST");
@@ -60,13 +95,18 @@ bool emit_api_handle(const sio_http_request *req, sio_http_response *res)
         emit_request_free(&r);
         return reply_error(req, res, status, why);
     }
-    int n = 0;
-    /* Only namespaces that exist: sio_of would create a new one. */
-    if (strcmp(r.nsp, "/") == 0) {
-        sio_target to = {.rooms = (const char *const *)r.rooms, .n_rooms = r.n_rooms,
-                         .except = (const char *const *)r.except, .n_except = r.n_except};
-        n = sio_broadcast(sio_of(server, "/"), &to, r.event, r.data, NULL, 0);
+    /* Only namespaces that exist: sio_of would create a new one, and a typo
+     * must not pass for an emit to nobody. */
+    sio_namespace *nsp = sio_find_namespace(server, r.nsp);
+    if (!nsp) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "no namespace \"%.100s\"", r.nsp);
+        emit_request_free(&r);
+        return reply_error(req, res, 404, msg);
     }
+    sio_target to = {.rooms = (const char *const *)r.rooms, .n_rooms = r.n_rooms,
+                     .except = (const char *const *)r.except, .n_except = r.n_except};
+    int n = sio_broadcast(nsp, &to, r.event, r.data, NULL, 0);
     bool done;
     if (n < 0) {
         done = reply_error(req, res, n == SIO_EINVAL ? 400 : 500,

@@ -14,6 +14,12 @@ bool reply_text(sio_http_response *res, unsigned status, const char *ctype, cons
 bool reply_error(const sio_http_request *req, sio_http_response *res, unsigned status, const char *msg)
 {
     logmsg(L_WARN, "refused %u %s %s: %s", status, req->method, req->path, msg);
+    reply_json_error(res, status, msg);
+    return true;
+}
+
+void reply_json_error(sio_http_response *res, unsigned status, const char *msg)
+{
     sio_json_writer *w = sio_jw_new();
     sio_jw_object(w);
     sio_jw_key(w, "error");
@@ -26,7 +32,6 @@ bool reply_error(const sio_http_request *req, sio_http_response *res, unsigned s
     else
         reply_text(res, 500, "application/json", "{\"error\":\"out of memory\"}");
     sio_jw_free(w);
-    return true;
 }
 
 bool etag_matches(const char *inm, const char *etag)

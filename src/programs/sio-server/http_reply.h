@@ -12,6 +12,8 @@
 bool reply_text(sio_http_response *res, unsigned status, const char *ctype, const char *body);
 /* A JSON error answer {"error": msg}, logged as a refused request; true. */
 bool reply_error(const sio_http_request *req, sio_http_response *res, unsigned status, const char *msg);
+/* The same without the log line (for refusals the library logs). */
+void reply_json_error(sio_http_response *res, unsigned status, const char *msg);
 bool is_get(const sio_http_request *req);
 /* A 200 with `data`, or a 304 when the request's If-None-Match holds
  * `etag` (already set on `res`). A HEAD answer carries no body. */

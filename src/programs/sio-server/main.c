@@ -1,12 +1,14 @@
 /* sio-server: the project's main program. A Socket.IO server that
  *   - serves the socket.io browser client under its path (client_bundle.c);
- *   - serves static files, by default the chat demo in tools/demo/
- *     (static_files.c);
+ *   - serves static files, by default the chat demo (static_files.c);
  *   - runs a room chat on the namespace "/" (chat.c);
  *   - lets other backends emit: POST /api/emit with a bearer token
  *     (emit_api.c).
- * Logs go to stderr, one line each, with a UTC timestamp and a level (log.c). */
+ * What it serves comes from its data directory (data_dir.c), found beside
+ * the executable whatever the current directory. Logs go to stderr, one line
+ * each, with a UTC timestamp and a level (log.c). */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,18 +17,20 @@
 #include "../common/signals.h"
 #include "chat.h"
 #include "client_bundle.h"
+#include "data_dir.h"
 #include "emit_api.h"
 #include "log.h"
+#include "served_urls.h"
 #include "sio.h"
 #include "static_files.h"
 
-/* Every HTTP request outside the Socket.IO path. Returning false answers 404
- * (the library logs it). */
+/* Every HTTP request outside the Socket.IO path, offered to each route in
+ * turn. Returning false answers the library's 404 (and it logs it). */
 static bool on_http(const sio_http_request *req, sio_http_response *res, void *user)
 {
     (void)user;
-    if (strcmp(req->path, "/api/emit") == 0)
-        return emit_api_enabled() ? emit_api_handle(req, res) : false;
+    if (emit_api_serve(req, res))
+        return true;
     if (client_bundle_serve(req, res))
         return true;
     return static_files_serve(req, res);
@@ -35,14 +39,15 @@ static bool on_http(const sio_http_request *req, sio_http_response *res, void *u
 /* This program's own flags. */
 typedef struct settings {
     sio_options *o;
-    const char *client_dir, *static_dir, *api_token;
-    bool serve_client;
+    const char *data_dir, *client_dir, *static_dir, *api_token;
+    bool serve_client, serve_static;
 } settings;
 
-enum { F_CLIENT_DIR = 'd', F_NO_CLIENT = 'N', F_STATIC = 's', F_NO_STATIC = 'S', F_API_TOKEN = 'a',
-       F_MAX_HTTP_BODY = 'b', F_LOG_LEVEL = 'l' };
+enum { F_DATA_DIR = 'D', F_CLIENT_DIR = 'd', F_NO_CLIENT = 'N', F_STATIC = 's', F_NO_STATIC = 'S',
+       F_API_TOKEN = 'a', F_MAX_HTTP_BODY = 'b', F_LOG_LEVEL = 'l' };
 
 static const struct option own_flags[] = {
+    {"data-dir", required_argument, 0, F_DATA_DIR},
     {"client-dir", required_argument, 0, F_CLIENT_DIR},
     {"no-serve-client", no_argument, 0, F_NO_CLIENT},
     {"static", required_argument, 0, F_STATIC},
@@ -57,10 +62,11 @@ static int on_flag(int val, const char *arg, void *user)
 {
     settings *s = user;
     switch (val) {
+    case F_DATA_DIR: s->data_dir = arg; break;
     case F_CLIENT_DIR: s->client_dir = arg; break;
     case F_NO_CLIENT: s->serve_client = false; break;
-    case F_STATIC: s->static_dir = arg; break;
-    case F_NO_STATIC: s->static_dir = NULL; break;
+    case F_STATIC: s->static_dir = arg; s->serve_static = true; break;
+    case F_NO_STATIC: s->serve_static = false; break;
     case F_API_TOKEN: s->api_token = arg; break;
     case F_MAX_HTTP_BODY:
         s->o->max_http_body = (size_t)server_flags_number("sio-server", "max-http-body", arg, 1, 1L << 30);
@@ -75,21 +81,63 @@ static int on_flag(int val, const char *arg, void *user)
     return 0;
 }
 
+/* Where each part comes from: its own flag, else the data directory. */
+static bool choose_dirs(settings *s)
+{
+    char why[PATH_MAX + 128];
+    if (!data_dir_init(s->data_dir, why, sizeof(why))) {
+        logmsg(L_ERROR, "%s", why);
+        return false;
+    }
+    if (data_dir())
+        logmsg(L_INFO, "data directory %s", data_dir());
+    else if ((s->serve_client && !s->client_dir) || (s->serve_static && !s->static_dir))
+        logmsg(L_WARN, "no data directory beside the executable (share/sio-server or ../share/sio-server): "
+                       "give --data-dir, or run `make` to assemble it");
+    if (!s->client_dir)
+        s->client_dir = data_dir_path("client");
+    if (!s->static_dir)
+        s->static_dir = data_dir_path("demo");
+    return true;
+}
+
+/* The startup log's URLs: what a user can open. */
+static void log_urls(const settings *s, int port)
+{
+    served_urls_init(s->o, port);
+    if (static_files_root()[0])
+        served_url_log("static files (the chat demo by default)", "/");
+    char path[512];
+    size_t plen = strlen(s->o->path);
+    snprintf(path, sizeof(path), "%s%s", s->o->path, plen && s->o->path[plen - 1] == '/' ? "" : "/");
+    served_url_log("Socket.IO endpoint", path);
+    if (client_bundle_loaded()) {
+        snprintf(path, sizeof(path), "%s%ssocket.io.js", s->o->path,
+                 plen && s->o->path[plen - 1] == '/' ? "" : "/");
+        served_url_log("socket.io client", path);
+    }
+    if (emit_api_enabled())
+        served_url_log("emit API (POST, bearer token)", "/api/emit");
+}
+
 int main(int argc, char **argv)
 {
     sio_options o;
     sio_options_init(&o);
     o.max_http_body = 1u << 20;
-    settings s = {&o, "tests/node_modules/socket.io-client/dist", "tools/demo", getenv("SIO_API_TOKEN"), true};
+    settings s = {.o = &o, .api_token = getenv("SIO_API_TOKEN"), .serve_client = true, .serve_static = true};
     server_flags f = {
         .prog = "sio-server",
         .about = "A Socket.IO v4 server with a room chat, the socket.io client, static files\n"
                  "and an HTTP emit API.\n",
         .extra = own_flags,
-        .extra_usage = "  --client-dir DIR       socket.io-client dist/ folder served under PATH\n"
-                       "                         (default tests/node_modules/socket.io-client/dist)\n"
+        .extra_usage = "  --data-dir DIR         what it serves: DIR/client, DIR/demo, DIR/admin-ui (or set\n"
+                       "                         SIO_SERVER_DATA_DIR; default share/sio-server or\n"
+                       "                         ../share/sio-server beside the executable)\n"
+                       "  --client-dir DIR       socket.io-client dist/ folder served under PATH\n"
+                       "                         (default DATA_DIR/client)\n"
                        "  --no-serve-client      do not serve the socket.io client\n"
-                       "  --static DIR           static files (default tools/demo, the chat demo)\n"
+                       "  --static DIR           static files (default DATA_DIR/demo, the chat demo)\n"
                        "  --no-static            serve no static files\n"
                        "  --api-token TOKEN      enable POST /api/emit with this bearer token\n"
                        "                         (or set SIO_API_TOKEN; without one the API is off)\n"
@@ -102,11 +150,14 @@ int main(int argc, char **argv)
     if (status >= 0)
         return status;
     o.http_handler = on_http;
+    o.http_refusal = emit_api_refusal;
     o.log = log_from_library;
 
-    if (s.serve_client)
+    if (!choose_dirs(&s))
+        return 1;
+    if (s.serve_client && s.client_dir)
         client_bundle_load(s.client_dir, o.path);
-    if (!static_files_init(s.static_dir))
+    if (s.serve_static && s.static_dir && !static_files_init(s.static_dir))
         logmsg(L_WARN, "static directory %s: %s: static files will answer 404", s.static_dir, strerror(errno));
 
     char why[256];
@@ -114,13 +165,15 @@ int main(int argc, char **argv)
     if (sio_server_create(&o, &server, why, sizeof(why)) != SIO_OK) {
         logmsg(L_ERROR, "%s", why);
         client_bundle_free();
+        data_dir_free();
         return 1;
     }
-    emit_api_init(server, s.api_token);
+    emit_api_init(server, s.api_token, o.max_http_body);
     if (!chat_install(server)) {
         logmsg(L_ERROR, "out of memory");
         sio_server_free(server);
         client_bundle_free();
+        data_dir_free();
         return 1;
     }
 
@@ -128,13 +181,12 @@ int main(int argc, char **argv)
     signals_reload_tls_on_hup();
 
     fprintf(stderr, "sio-server listening on port %d\n", sio_server_port(server));
-    const char *root = static_files_root();
-    logmsg(L_INFO, "path %s, static files %s, emit API %s", o.path, root[0] ? root : "off",
-           emit_api_enabled() ? "on" : "off");
+    log_urls(&s, sio_server_port(server));
     int rc = sio_server_run(server);
     logmsg(L_INFO, "stopped");
     signals_forget();
     sio_server_free(server);
     client_bundle_free();
+    data_dir_free();
     return rc;
 }

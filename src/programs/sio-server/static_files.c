@@ -87,8 +87,6 @@ bool static_files_serve(const sio_http_request *req, sio_http_response *res)
         return reply_error(req, res, 403, "forbidden path");
     if (refuse)
         return false;
-    if (!is_get(req))
-        return reply_error(req, res, 405, "method not allowed");
     char file[PATH_MAX], real[PATH_MAX];
     size_t plen = strlen(req->path);
     if (snprintf(file, sizeof(file), "%s%s%s", static_root, req->path,
@@ -98,6 +96,10 @@ bool static_files_serve(const sio_http_request *req, sio_http_response *res)
     size_t rlen = strcmp(static_root, "/") == 0 ? 0 : strlen(static_root);
     if (!realpath(file, real) || strncmp(real, static_root, rlen) != 0 || real[rlen] != '/')
         return false;
+    /* A file that is there, asked for with another method; anything else
+     * is not found, whatever the method. */
+    if (!is_get(req))
+        return reply_error(req, res, 405, "method not allowed");
     size_t len;
     struct stat st;
     char *data = read_file(real, MAX_STATIC_FILE, &len, &st);
