@@ -236,7 +236,7 @@ deps:
 # The main job: the program below, on port 3000.
 RUN_PROG ?= sio-server
 run: deps
-	@$(MAKE) --no-print-directory $(BUILD)/$(RUN_PROG) $(DATA_STAMP)
+	@$(MAKE) --no-print-directory -s $(BUILD)/$(RUN_PROG) $(DATA_STAMP)
 	$(BUILD)/$(RUN_PROG) --port 3000 $(RUN_ARGS)
 
 check-layers:
