@@ -264,6 +264,12 @@ describe('admin UI: what it shows', () => {
     await a.next('room_left', (n, r, id) => r === 'vip' && id === target.id);
     assert.deepEqual(await call(target, 'message', { room: 'vip', text: 'out' }),
       { ok: false, error: 'not in this room' });
+    // A room the admin put it in, left through the chat: the chat's count
+    // of rooms stays right (it may still join).
+    a.emit('join', '/', 'vip2', target.id);
+    await a.next('room_joined', (n, r, id) => r === 'vip2' && id === target.id);
+    assert.deepEqual(await call(target, 'leave', 'vip2'), { ok: true });
+    assert.deepEqual(await call(target, 'join', 'again'), { ok: true });
     // Commands for a namespace that does not exist, or malformed, do nothing.
     a.emit('join', '/nowhere', 'x', target.id);
     a.emit('join', '/', 42, target.id);
