@@ -4,7 +4,8 @@
 // events it reads (session, config, all_sockets, server_stats,
 // socket_connected, socket_updated, socket_disconnected, room_joined,
 // room_left, event_received, event_sent) and the commands it sends (join,
-// leave, _disconnect, emit), against other clients of the chat on "/".
+// leave, _disconnect, emit), against other clients of the chat on "/"; and
+// the UI's own files, served at /admin/.
 //
 // Every wait has a deadline; nothing sleeps.
 
@@ -13,8 +14,12 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
 import { startServer, buildDir, waitFor, withTimeout, stopChecked, diag, fmt } from './support.mjs';
+
+// The server's default directory of the UI's files is relative to the repository.
+process.chdir(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..'));
 
 const T = { timeout: 30_000 };
 const USER = 'admin';
@@ -329,4 +334,46 @@ describe('admin UI: read-only, without authentication, production mode, another 
     const err = await waitFor(other, 'connect_error', 5000, { rejectOn: ['connect'] });
     assert.equal(err.message, 'Invalid namespace');
   }));
+});
+
+describe('admin UI: its files over HTTP', () => {
+  let server, bare;
+  before(async () => {
+    server = await startServer('sio-server', ['--admin-user', USER, '--admin-password-hash', HASH]);
+    bare = await startServer('sio-server', ['--admin-user', USER, '--admin-password-hash', HASH, '--no-admin-ui']);
+  });
+  after(async () => { await stopChecked(server); await stopChecked(bare); });
+
+  const get = (srv, p, init) => withTimeout(fetch(`${srv.url}${p}`, init), 5000, p);
+
+  it('serves the UI at /admin/, its files with their types, and refuses the rest', T, () => diag(server, async () => {
+    const index = await get(server, '/admin/');
+    assert.equal(index.status, 200);
+    assert.match(index.headers.get('content-type'), /^text\/html/);
+    const html = await index.text();
+    assert.match(html, /Socket\.IO Admin UI/);
+    // Every script and stylesheet the page names is there.
+    const assets = [...html.matchAll(/(?:src|href)="((?:js|css)\/[^"]+)"/g)].map((m) => m[1]);
+    assert.ok(assets.length >= 2, html);
+    for (const a of assets) {
+      const r = await get(server, `/admin/${a}`);
+      assert.equal(r.status, 200, a);
+      assert.match(r.headers.get('content-type'), a.endsWith('.js') ? /javascript/ : /text\/css/);
+      await r.arrayBuffer();
+    }
+    const bareDir = await get(server, '/admin');
+    assert.equal(bareDir.status, 200);
+    assert.match(await bareDir.text(), /url=\/admin\//);
+    assert.equal((await get(server, '/admin/nothing.js')).status, 404);
+    assert.equal((await get(server, '/admin/.hidden')).status, 404);
+    assert.equal((await get(server, '/admin/', { method: 'POST', body: 'x' })).status, 405);
+    assert.equal((await get(bare, '/admin/')).status, 404, '--no-admin-ui');
+  }));
+
+  it('refuses a UI path that overlaps the Socket.IO path', T, () => {
+    const r = spawnSync(path.join(buildDir(), 'sio-server'), ['--port', '0', '--admin-user', USER,
+      '--admin-password-hash', HASH, '--admin-ui-path', '/socket.io/ui/'], { timeout: 5000 });
+    assert.equal(r.status, 2, r.stderr.toString());
+    assert.match(r.stderr.toString(), /overlaps the Socket\.IO path/);
+  });
 });
