@@ -49,7 +49,8 @@ typedef struct sio_admin_options {
     /* Production mode (Node's mode: "production"): stats only, no list of
      * sockets and no events (less work per event). Default false. */
     bool production;
-    unsigned stats_interval; /* ms between server_stats, default 2000 */
+    unsigned stats_interval; /* ms between server_stats, default 2000; their
+                              * uptime counts from sio_admin_instrument */
 } sio_admin_options;
 
 SIO_API void sio_admin_options_init(sio_admin_options *o);
