@@ -56,7 +56,9 @@ MSGPACK_LIBS = $(shell pkg-config --libs msgpack 2>/dev/null || echo -lmsgpackc)
 HIREDIS_LIBS = $(shell pkg-config --libs hiredis 2>/dev/null || echo -lhiredis)
 # zlib: the compression of polling responses (src/transport/http_compress.c).
 ZLIB_LIBS = $(shell pkg-config --libs zlib 2>/dev/null || echo -lz)
-LIB_LIBS  = $(LWS_LIBS) $(MSGPACK_LIBS) $(HIREDIS_LIBS) $(ZLIB_LIBS)
+# libxcrypt's crypt(), for the admin UI's bcrypt password hashes (src/admin/).
+CRYPT_LIBS = $(shell pkg-config --libs libxcrypt 2>/dev/null || echo -lcrypt)
+LIB_LIBS  = $(LWS_LIBS) $(MSGPACK_LIBS) $(HIREDIS_LIBS) $(ZLIB_LIBS) $(CRYPT_LIBS)
 TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 CURL_LIBS = $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 
@@ -69,7 +71,7 @@ CURL_LIBS = $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 # Programs and examples link libsio.a: they can only use the public API.
 VERSION  := $(shell sed -n 's/^\#define SIO_VERSION_STRING "\(.*\)"/\1/p' include/sio_version.h)
 MAJOR    := $(firstword $(subst ., ,$(VERSION)))
-LIB_SRC  := $(sort $(wildcard src/util/*.c src/eio/*.c src/sio/*.c src/msgpack/*.c src/cluster/*.c src/transport/*.c src/api/*.c))
+LIB_SRC  := $(sort $(wildcard src/util/*.c src/eio/*.c src/sio/*.c src/msgpack/*.c src/cluster/*.c src/transport/*.c src/api/*.c src/admin/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libsio.a
 LIB_SO   := $(BUILD)/libsio.so.$(VERSION)

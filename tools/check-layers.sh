@@ -18,6 +18,8 @@
 #     (include/) include only headers from include/ and system headers; a
 #     program under src/programs/ may also include its own headers and those
 #     the programs share (src/programs/common/)
+#   - src/admin/ (the admin UI's server side) is written on the public API:
+#     it includes only headers from include/, its own and system headers
 #   - no sleep(), usleep(), nanosleep() (nor clock_nanosleep, thrd_sleep) in src/
 # Includes are resolved the way the compiler does with -Iinclude -Isrc: a
 # quoted include first beside the including file, then include/, then src/.
@@ -83,6 +85,7 @@ layer_of() { # repo-relative path -> util|eio|sio|transport|api|programs|include
         src/msgpack/*) echo msgpack ;;
         src/transport/*) echo transport ;;
         src/api/*) echo api ;;
+        src/admin/*) echo admin ;;
         src/programs/*) echo programs ;;
         docs/examples/*) echo programs ;;
         include/*) echo include ;;
@@ -144,7 +147,9 @@ for f in "${files[@]}"; do
                 bad "$where: src/cluster/ may not include from src/$to/" ;;
             transport:cluster)
                 bad "$where: src/transport/ may not include from src/cluster/" ;;
-            programs:include|include:include) ;;
+            programs:include|include:include|admin:include|admin:admin) ;;
+            admin:*)
+                [ -n "$target" ] && bad "$where: src/admin/ is built on the public API: it may include only headers from include/ and its own (this is $target)" ;;
             programs:programs)
                 case $f in
                     src/programs/*) ;;

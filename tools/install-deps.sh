@@ -15,6 +15,7 @@ pkgs=(build-essential pkg-config libwebsockets-dev libwebsockets-evlib-uv libuv1
       clang libclang-rt-14-dev # make asan-clang, make fuzz (libFuzzer)
       libjansson-dev # tests/install: a program linking libsio next to jansson
       zlib1g-dev # src/transport: compressed polling responses
+      libcrypt-dev # src/admin: the admin UI's bcrypt password hashes (libxcrypt's crypt())
       openssl # the TLS tests make their certificates with it
       libmsgpack-dev libhiredis-dev # src/cluster: the Redis adapter's wire format and client
       redis-server nginx) # the cluster tests: a real Redis, and nginx in front of several servers

@@ -112,7 +112,7 @@ int eio_server_create(const eio_server_options *o, const eio_server_callbacks *c
     if (o->keep_alive_timeout)
         tc.keep_alive_secs = (o->keep_alive_timeout + 999) / 1000;
     tc.max_connections = o->max_connections;
-    eio_handler h = {srv, on_open, on_message, on_close, NULL};
+    eio_handler h = {srv, on_open, on_message, on_close, NULL, NULL};
     transport_failure tf = {TRANSPORT_ENOMEM, "out of memory"};
     srv->t = transport_new(&tc, &eo, &h, &tf);
     if (!srv->t) {

@@ -792,6 +792,8 @@ static int on_probe_frame(eio_session *s, eio_conn *c, const eio_packet *p)
             e->ops.want_write(e->ops.ctx, s->get);
         if (s->qlen)
             e->ops.want_write(e->ops.ctx, c);
+        if (e->h.on_upgrade)
+            e->h.on_upgrade(e->h.ctx, s);
         return 0;
     }
     s->upgrading = false;

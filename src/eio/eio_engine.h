@@ -126,6 +126,8 @@ typedef struct eio_handler {
     /* Optional: the send queue of `s` became empty while on a transport
      * that can take more now. */
     void (*on_drain)(void *ctx, eio_session *s);
+    /* Optional: `s` moved from polling to WebSocket. */
+    void (*on_upgrade)(void *ctx, eio_session *s);
 } eio_handler;
 
 /* What holding one queued message costs beyond its payload: the message

@@ -139,9 +139,11 @@ static int deliver(sio_namespace *nsp, const sio_bcast *b, const sio_adapter_pac
     bool is_volatile = b->flags & SIO_BCAST_VOLATILE;
     for (int i = 0; i < n; i++) {
         sio_socket *s = list[i];
-        if (s->state == SOCK_CONNECTED && sio_socket_deliver(s, m, atts, natts, is_volatile) == SIO_OK)
+        if (s->state == SOCK_CONNECTED && sio_socket_deliver(s, m, atts, natts, is_volatile) == SIO_OK) {
             list[count++] = s; /* kept: the reached ones move to the front */
-        else
+            if (srv->n_observers)
+                sio_observe_event_out(s, p->event, p->args_json);
+        } else
             sio_socket_unref(s);
     }
     sio_release_msgs(m, atts, natts);

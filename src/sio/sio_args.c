@@ -314,7 +314,10 @@ void sio_dispatch_event(sio_socket *s, const sio_packet *pkt, sio_buf *bins, uns
         h = &nsp->any;
     sio_args args;
     sio_ack *ack = NULL;
-    if ((h || s->n_pmw) && args_init(&args, d, 0, 1, bins, n_bins) == 0) {
+    bool observed = nsp->srv->n_observers != 0;
+    if ((h || s->n_pmw || observed) && args_init(&args, d, 0, 1, bins, n_bins) == 0) {
+        if (observed)
+            sio_observe_event_in(s, event, &args);
         if (pkt->id >= 0 && (ack = calloc(1, sizeof(*ack)))) {
             ack->s = sio_socket_ref(s);
             ack->id = pkt->id;

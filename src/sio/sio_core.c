@@ -259,6 +259,7 @@ void sio_core_free(sio_server *srv)
     if (!srv)
         return;
     sio_core_close_posts(srv);
+    sio_observe_free(srv);
     sio_op_close_all(srv);
     strmap_free(&srv->ops);
     const strmap_slot *slot;
@@ -401,6 +402,8 @@ static void on_open(void *ctx, eio_session *es)
     }
     eio_session_set_user(es, c);
     sio_timer_init(&c->connect_timer, on_connect_timeout);
+    if (srv->n_observers)
+        sio_observe_connection_open(srv, es);
     if (c->protocol == 4) {
         /* socket.io 2.x: the server connects "/" by itself. */
         sio_packet root = {.type = SIO_PKT_CONNECT, .nsp = "/", .nsp_len = 1, .id = -1};
@@ -419,6 +422,8 @@ static void on_close(void *ctx, eio_session *es, eio_close_reason reason)
     c->es = NULL;
     const char *why = eio_close_reason_str(reason);
     sio_client_close_sockets(c, why, false);
+    if (srv->n_observers)
+        sio_observe_connection_close(srv, es, why);
     /* Filters still deciding answer into the void (sio_decide: SIO_ECLOSED). */
     for (sio_decision *w = c->nsp_waits, *next; w; w = next) {
         next = w->next_wait;
@@ -660,6 +665,8 @@ static void finish_connect(sio_socket *s)
     free(s->early);
     s->early = NULL;
     s->n_early = s->cap_early = 0;
+    if (srv->n_observers)
+        sio_observe_socket_connect(s);
     if (nsp->on_connection)
         nsp->on_connection(s, nsp->on_connection_user);
 }
@@ -834,6 +841,8 @@ static void on_message(void *ctx, eio_session *es, const unsigned char *p, size_
         client_protocol_error(c);
         return;
     }
+    if (c->srv->n_observers)
+        sio_observe_message(c->srv, true, n);
     on_packet(c, &pkt, c->dec.bins, c->dec.n_bins);
     sio_packet_free(&pkt);
     /* A close from the handler is only reported at the engine's next reap,
@@ -841,7 +850,15 @@ static void on_message(void *ctx, eio_session *es, const unsigned char *p, size_
     sio_decoder_reset(&c->dec);
 }
 
+static void on_upgrade(void *ctx, eio_session *es)
+{
+    sio_server *srv = ctx;
+    sio_client *c = eio_session_user(es);
+    if (c && srv->n_observers)
+        sio_observe_connection_upgrade(srv, c);
+}
+
 eio_handler sio_core_engine_handler(sio_server *srv)
 {
-    return (eio_handler){srv, on_open, on_message, on_close, NULL};
+    return (eio_handler){srv, on_open, on_message, on_close, NULL, on_upgrade};
 }

@@ -192,6 +192,11 @@ struct sio_server {
     void *transport;
     void *cluster;
     void (*wake)(void *transport);
+    /* Observers (sio_observer.h) and intervals (sio_server_every). */
+    struct sio_observer *observers;
+    size_t n_observers;
+    struct sio_interval *intervals;
+    size_t polling_clients;
 };
 
 /* --- core entry points for the API layer --- */
@@ -276,5 +281,20 @@ void sio_op_close_all(sio_server *srv);
  * an array put in *owned for the caller to free (else *owned is NULL).
  * Returns SIO_OK or SIO_ENOMEM. */
 int sio_bcast_from_target(sio_namespace *nsp, const sio_target *to, sio_bcast *b, const char ***owned);
+
+/* Observer hook points (sio_observe.c): call them only when
+ * srv->n_observers is not 0, so that a server without observers pays one
+ * test. */
+void sio_observe_connection_open(sio_server *srv, eio_session *es);
+void sio_observe_connection_upgrade(sio_server *srv, sio_client *c);
+void sio_observe_connection_close(sio_server *srv, eio_session *es, const char *reason);
+void sio_observe_socket_connect(sio_socket *s);
+void sio_observe_socket_disconnect(sio_socket *s, const char *reason);
+void sio_observe_room(sio_socket *s, const char *room, bool joined);
+void sio_observe_event_in(sio_socket *s, const char *event, const sio_args *args);
+void sio_observe_event_out(sio_socket *s, const char *event, const char *args_json);
+void sio_observe_message(sio_server *srv, bool incoming, size_t bytes);
+/* At sio_core_free: intervals cancelled, observers told. */
+void sio_observe_free(sio_server *srv);
 
 #endif

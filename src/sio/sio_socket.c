@@ -172,10 +172,13 @@ int sio_join(sio_socket *s, const char *room)
     sio_room *r = room_get(s->nsp, room, true);
     if (!r)
         return SIO_ENOMEM;
+    size_t had = s->n_mem;
     if (sio_room_add(r, s)) {
         room_drop_if_empty(s->nsp, r);
         return SIO_ENOMEM;
     }
+    if (s->nsp->srv->n_observers && s->n_mem != had && s->state == SOCK_CONNECTED)
+        sio_observe_room(s, room, true);
     return SIO_OK;
 }
 
@@ -190,8 +193,11 @@ int sio_leave(sio_socket *s, const char *room)
     sio_room *r = room ? room_get(s->nsp, room, false) : NULL;
     if (!r)
         return SIO_OK;
+    size_t had = s->n_mem;
     sio_room_remove(r, s);
     room_drop_if_empty(s->nsp, r);
+    if (s->nsp->srv->n_observers && s->n_mem != had && s->state == SOCK_CONNECTED)
+        sio_observe_room(s, room, false);
     return SIO_OK;
 }
 
@@ -339,6 +345,11 @@ int sio_socket_deliver(sio_socket *s, sio_msg *m, sio_msg **atts, size_t n, bool
     int rc = is_volatile ? eio_session_send_volatile(es, m) : eio_session_send(es, m);
     for (size_t i = 0; rc == EIO_SEND_OK && i < n; i++)
         rc = eio_session_send(es, atts[i]);
+    if (rc == EIO_SEND_OK && s->nsp->srv->n_observers) {
+        sio_observe_message(s->nsp->srv, false, m->len);
+        for (size_t i = 0; i < n; i++)
+            sio_observe_message(s->nsp->srv, false, atts[i]->len);
+    }
     return send_rc(rc);
 }
 
@@ -366,6 +377,8 @@ static int emit(sio_socket *s, const char *event, const char *args_json, const s
     bool replayed = kept && s->recovered && s->state == SOCK_CONNECTING;
     rc = replayed ? SIO_OK : sio_socket_deliver(s, m, atts, natts, is_volatile);
     sio_release_msgs(m, atts, natts);
+    if (rc == SIO_OK && s->nsp->srv->n_observers)
+        sio_observe_event_out(s, event, args_json);
     return rc;
 }
 
@@ -488,6 +501,8 @@ void sio_socket_close(sio_socket *s, const char *reason, bool notify_client)
         s->closing = false;
         c = s->client; /* the handler may have closed the whole client */
     }
+    if (was_connected && reason && s->nsp->srv->n_observers)
+        sio_observe_socket_disconnect(s, reason);
     if (was_connected)
         sio_recovery_persist(s, reason);
     s->state = SOCK_DISCONNECTED;

@@ -15,7 +15,6 @@
 
 typedef struct chat_user {
     char name[MAX_NAME_LEN + 1];
-    unsigned rooms; /* chat rooms joined */
 } chat_user;
 
 static void ack_ok(sio_ack *ack)
@@ -98,20 +97,20 @@ static void on_name(sio_socket *s, const char *event, const sio_args *args, sio_
 
 static void on_join_leave(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack, void *user)
 {
-    chat_user *u = sio_socket_data(s);
     bool join = strcmp(event, "join") == 0;
     char *room = sio_arg_string(args, 0);
     const char *why = room_problem(room);
     if (!why) {
         bool in = sio_in_room(s, room);
-        if (join && !in && u->rooms >= MAX_ROOMS)
+        /* Counted from the socket's rooms (less its own): the admin UI may
+         * make it join or leave rooms too. */
+        size_t chat_rooms = sio_room_count(s) - (sio_in_room(s, sio_socket_id(s)) ? 1 : 0);
+        if (join && !in && chat_rooms >= MAX_ROOMS)
             why = "too many rooms (at most 16)";
         else if (!join && !in)
             why = "not in this room";
         else if (join != in && (join ? sio_join(s, room) : sio_leave(s, room)) != SIO_OK)
             why = "out of memory";
-        else if (join != in)
-            u->rooms += join ? 1 : (unsigned)-1;
     }
     if (why) {
         ack_error(s, ack, event, why);

@@ -15,6 +15,7 @@
 
 #include "../common/server_flags.h"
 #include "../common/signals.h"
+#include "admin.h"
 #include "chat.h"
 #include "client_bundle.h"
 #include "data_dir.h"
@@ -30,6 +31,8 @@ static bool on_http(const sio_http_request *req, sio_http_response *res, void *u
 {
     (void)user;
     if (emit_api_serve(req, res))
+        return true;
+    if (admin_ui_serve(req, res))
         return true;
     if (client_bundle_serve(req, res))
         return true;
@@ -55,6 +58,7 @@ static const struct option own_flags[] = {
     {"api-token", required_argument, 0, F_API_TOKEN},
     {"max-http-body", required_argument, 0, F_MAX_HTTP_BODY},
     {"log-level", required_argument, 0, F_LOG_LEVEL},
+    ADMIN_FLAGS,
     {0, 0, 0, 0},
 };
 
@@ -77,6 +81,7 @@ static int on_flag(int val, const char *arg, void *user)
             return 2;
         }
         break;
+    default: return admin_flag(val, arg);
     }
     return 0;
 }
@@ -118,6 +123,7 @@ static void log_urls(const settings *s, int port)
     }
     if (emit_api_enabled())
         served_url_log("emit API (POST, bearer token)", "/api/emit");
+    admin_ui_log_url();
 }
 
 int main(int argc, char **argv)
@@ -142,11 +148,13 @@ int main(int argc, char **argv)
                        "  --api-token TOKEN      enable POST /api/emit with this bearer token\n"
                        "                         (or set SIO_API_TOKEN; without one the API is off)\n"
                        "  --max-http-body BYTES  largest /api/emit body, default 1048576\n"
-                       "  --log-level LEVEL      error, warn, info (default) or debug\n",
+                       "  --log-level LEVEL      error, warn, info (default) or debug\n" ADMIN_USAGE,
         .on_extra = on_flag,
         .user = &s,
     };
     int status = server_flags_parse(&f, argc, argv, &o, NULL);
+    if (status < 0)
+        status = admin_check(o.path) ? 2 : -1;
     if (status >= 0)
         return status;
     o.http_handler = on_http;
@@ -169,7 +177,7 @@ int main(int argc, char **argv)
         return 1;
     }
     emit_api_init(server, s.api_token, o.max_http_body);
-    if (!chat_install(server)) {
+    if (!chat_install(server) || !admin_start(server)) {
         logmsg(L_ERROR, "out of memory");
         sio_server_free(server);
         client_bundle_free();

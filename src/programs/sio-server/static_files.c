@@ -12,20 +12,25 @@
 
 #define MAX_STATIC_FILE (32u << 20)
 
-static char static_root[PATH_MAX]; /* resolved; "" when there is none */
+static static_dir main_dir; /* --static */
+
+bool static_dir_init(static_dir *d, const char *dir)
+{
+    d->root[0] = 0;
+    if (!dir || realpath(dir, d->root))
+        return true;
+    d->root[0] = 0; /* realpath may have left a partial path */
+    return false;
+}
 
 bool static_files_init(const char *dir)
 {
-    static_root[0] = 0;
-    if (!dir || realpath(dir, static_root))
-        return true;
-    static_root[0] = 0; /* realpath may have left a partial path */
-    return false;
+    return static_dir_init(&main_dir, dir);
 }
 
 const char *static_files_root(void)
 {
-    return static_root;
+    return main_dir.root;
 }
 
 static const char *content_type(const char *path)
@@ -80,17 +85,23 @@ static unsigned static_path_status(const char *path)
 
 bool static_files_serve(const sio_http_request *req, sio_http_response *res)
 {
+    return static_dir_serve(&main_dir, req->path, req, res);
+}
+
+bool static_dir_serve(const static_dir *d, const char *path, const sio_http_request *req, sio_http_response *res)
+{
+    const char *static_root = d->root;
     if (!static_root[0])
         return false;
-    unsigned refuse = static_path_status(req->path);
+    unsigned refuse = static_path_status(path);
     if (refuse == 403)
         return reply_error(req, res, 403, "forbidden path");
     if (refuse)
         return false;
     char file[PATH_MAX], real[PATH_MAX];
-    size_t plen = strlen(req->path);
-    if (snprintf(file, sizeof(file), "%s%s%s", static_root, req->path,
-                 req->path[plen - 1] == '/' ? "index.html" : "") >= (int)sizeof(file))
+    size_t plen = strlen(path);
+    if (snprintf(file, sizeof(file), "%s%s%s", static_root, path, path[plen - 1] == '/' ? "index.html" : "") >=
+        (int)sizeof(file))
         return false;
     /* Symbolic links may not lead outside the root. */
     size_t rlen = strcmp(static_root, "/") == 0 ? 0 : strlen(static_root);

@@ -1,0 +1,68 @@
+/* The admin UI's server side (include/sio_admin.h): state shared by its
+ * files. admin.c sets it up and runs the UI's commands, admin_auth.c checks
+ * logins, admin_feed.c sends the UI what happens, admin_stats.c the
+ * periodic server_stats. Built on the public API and sio_observer.h only. */
+#ifndef SIO_ADMIN_ADMIN_H
+#define SIO_ADMIN_ADMIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sio.h"
+#include "sio_admin.h"
+#include "sio_json.h"
+#include "sio_observer.h"
+
+#define ADMIN_SESSIONS 64     /* logins remembered; the oldest goes first */
+#define ADMIN_SESSION_ID_LEN 16 /* hex digits */
+#define ADMIN_MAX_AGGREGATED 512 /* distinct (second, type, subtype) between two stats */
+
+/* One count of Node's EventBuffer: what happened in one second. */
+typedef struct admin_count {
+    int64_t second_ms; /* wall clock, ms, rounded down to the second */
+    const char *type;  /* static */
+    char subtype[32];  /* "" for none */
+    uint64_t count;
+} admin_count;
+
+typedef struct admin {
+    sio_server *srv;
+    sio_namespace *nsp;
+    char *nsp_name, *username, *hash, *server_id;
+    bool no_auth, readonly, production;
+    char hostname[256];
+    int64_t started_ms; /* monotonic */
+    sio_interval *stats_timer;
+    char sessions[ADMIN_SESSIONS][ADMIN_SESSION_ID_LEN + 1];
+    size_t next_session;
+    admin_count *counts;
+    size_t n_counts;
+    sio_json_writer *w; /* reused for every message */
+} admin;
+
+/* admin.c: frees the state (the observer's server_free). */
+void admin_free(admin *a);
+
+/* admin_auth.c: the namespace's middleware (basic auth and sessions). */
+bool admin_auth_middleware(sio_socket *s, const char **message, const char **data_json, void *user);
+
+/* admin_feed.c: the observer that tells the UI, and the socket list. */
+extern const sio_observer admin_observer_hooks;
+/* The writer's finished text as a copy to free() (NULL on error), and the
+ * writer emptied: free for whatever sending the text leads to. */
+char *admin_take_text(admin *a);
+/* Sends the writer's text (an array of arguments) to every admin socket. */
+void admin_broadcast(admin *a, const char *event);
+/* Emits all_sockets (every socket of every namespace) to one admin socket. */
+void admin_send_all_sockets(admin *a, sio_socket *to);
+/* Adds to this second's count of `type` (Node's EventBuffer.push). */
+void admin_count_add(admin *a, const char *type, const char *subtype, uint64_t n);
+/* The current time as JSON's Date: "2024-06-04T10:00:00.000Z". */
+void admin_timestamp(char out[32]);
+int64_t admin_now_ms(bool wall);
+
+/* admin_stats.c: server_stats every interval. */
+void admin_send_stats(sio_server *srv, void *user);
+
+#endif

@@ -1,0 +1,103 @@
+// The Socket.IO Admin UI (@socket.io/admin-ui 0.5's own built files, served
+// by sio-server at /admin/) in Debian's chromium, driven by playwright-core:
+// the page loads with every request outside the server refused (it works
+// offline), a wrong password shows the UI's "Invalid credentials", the right
+// one logs in through the UI's form, and the sockets page lists the sockets
+// connected to the server (their ids, in the page's DOM). Screenshots of the
+// dashboard and the sockets page are saved under <build>/test-output/
+// (admin-ui-dashboard.png, admin-ui-sockets.png). Every wait is on a DOM
+// condition or an event, with a deadline.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { io } from 'socket.io-client';
+import { startServer, buildDir, waitFor, withTimeout, stopChecked } from '../interop/support.mjs';
+import { launchChromium, WAIT, POLL } from './chat_page.mjs';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+process.chdir(REPO); // the server's default directory of the UI's files
+const OUT = path.join(buildDir(), 'test-output');
+const UI_DIR = path.join(REPO, 'tools/node_modules/@socket.io/admin-ui/ui/dist');
+const USER = 'operator';
+const PASSWORD = 'a password for the browser test';
+
+/** Waits until the page's transitions (the UI slides its pages in) are over. */
+function settled(page) {
+  return page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'), null,
+    { timeout: WAIT, polling: POLL });
+}
+
+describe('admin UI in a browser', { skip: !fs.existsSync(UI_DIR) && `no ${UI_DIR}: npm ci in tools/` }, () => {
+  let server, browser;
+  const clients = [];
+
+  before(async () => {
+    fs.mkdirSync(OUT, { recursive: true });
+    const hash = execFileSync(path.join(buildDir(), 'sio-server'), ['--hash-password'], { input: PASSWORD })
+      .toString().trim();
+    server = await startServer('sio-server', ['--admin-user', USER, '--admin-password-hash', hash]);
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    for (const c of clients) c.disconnect();
+    if (browser) await browser.close();
+    await stopChecked(server);
+  });
+
+  it('logs in through its form and lists the connected sockets', { timeout: 60_000 }, async () => {
+    // Sockets for the UI to show: one on polling in a room, one on WebSocket.
+    for (const transports of [['polling'], ['websocket']]) {
+      const c = io(server.url, { forceNew: true, reconnection: false, transports });
+      clients.push(c);
+      await waitFor(c, 'connect', 5000, { rejectOn: ['connect_error'] });
+    }
+    assert.deepEqual(await withTimeout(clients[0].emitWithAck('join', 'lobby'), 5000, 'join'), { ok: true });
+
+    const page = await browser.context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    // Offline: the page's fonts and icons from CDNs are refused; the UI works without them.
+    const outside = [];
+    await page.route((url) => url.host !== `127.0.0.1:${server.port}`, (route) => {
+      outside.push(route.request().url());
+      return route.abort();
+    });
+    await page.goto(`${server.url}/admin/`, { timeout: WAIT });
+
+    const form = page.locator('form');
+    await form.getByLabel('Server URL').fill(server.url, { timeout: WAIT });
+    await form.getByLabel('Username').fill(USER);
+    await form.getByLabel('Password').fill('not the password');
+    await form.getByRole('button', { name: 'Connect' }).click();
+    await page.getByText('Invalid credentials').waitFor({ timeout: WAIT });
+
+    await form.getByLabel('Password').fill(PASSWORD);
+    await form.getByRole('button', { name: 'Connect' }).click();
+    await form.waitFor({ state: 'hidden', timeout: WAIT });
+    // The dashboard: the server's stats arrived (its name is the host name).
+    await page.waitForFunction(() => /Servers|Serveurs/.test(document.body.innerText), null,
+      { timeout: WAIT, polling: POLL });
+    await settled(page);
+    await page.screenshot({ path: path.join(OUT, 'admin-ui-dashboard.png'), fullPage: true });
+
+    await page.goto(`${server.url}/admin/#/sockets/`, { timeout: WAIT });
+    const ids = clients.map((c) => c.id);
+    await page.waitForFunction((want) => want.every((id) => document.body.innerText.includes(id)), ids,
+      { timeout: WAIT, polling: POLL });
+    const rows = await page.locator('table tbody tr').allInnerTexts();
+    for (const [i, transport] of [[0, 'polling'], [1, 'websocket']]) {
+      const row = rows.find((r) => r.includes(ids[i]));
+      assert.ok(row, `no row for ${ids[i]} in ${JSON.stringify(rows)}`);
+      assert.match(row.toLowerCase(), new RegExp(transport), `row ${JSON.stringify(row)}`);
+    }
+    await settled(page);
+    await page.screenshot({ path: path.join(OUT, 'admin-ui-sockets.png'), fullPage: true });
+    assert.deepEqual(errors, [], 'errors in the page');
+    assert.ok(outside.every((u) => /fonts\.googleapis|cdn\.jsdelivr/.test(u)), `other requests: ${outside}`);
+  });
+});
