@@ -490,6 +490,8 @@ void sio_socket_close(sio_socket *s, const char *reason, bool notify_client)
     }
     if (was_connected)
         sio_recovery_persist(s, reason);
+    if (was_connected)
+        sio_log_disconnect(s, reason); /* while it knows its client's transport */
     s->state = SOCK_DISCONNECTED;
     s->nsp->live--;
     /* Out of the client's list. */

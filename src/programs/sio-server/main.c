@@ -5,7 +5,8 @@
  *   - runs a room chat on the namespace "/" (chat.c);
  *   - lets other backends emit: POST /api/emit with a bearer token
  *     (emit_api.c).
- * Logs go to stderr, one line each, with a UTC timestamp and a level (log.c). */
+ * Logs go to stderr, one line each, with a UTC timestamp and a level, as
+ * text or JSON (log.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +41,7 @@ typedef struct settings {
 } settings;
 
 enum { F_CLIENT_DIR = 'd', F_NO_CLIENT = 'N', F_STATIC = 's', F_NO_STATIC = 'S', F_API_TOKEN = 'a',
-       F_MAX_HTTP_BODY = 'b', F_LOG_LEVEL = 'l' };
+       F_MAX_HTTP_BODY = 'b', F_LOG_LEVEL = 'l', F_LOG_FORMAT = 'f' };
 
 static const struct option own_flags[] = {
     {"client-dir", required_argument, 0, F_CLIENT_DIR},
@@ -50,6 +51,7 @@ static const struct option own_flags[] = {
     {"api-token", required_argument, 0, F_API_TOKEN},
     {"max-http-body", required_argument, 0, F_MAX_HTTP_BODY},
     {"log-level", required_argument, 0, F_LOG_LEVEL},
+    {"log-format", required_argument, 0, F_LOG_FORMAT},
     {0, 0, 0, 0},
 };
 
@@ -68,6 +70,12 @@ static int on_flag(int val, const char *arg, void *user)
     case F_LOG_LEVEL:
         if (!log_set_level(arg)) {
             fprintf(stderr, "sio-server: --log-level must be error, warn, info or debug\n");
+            return 2;
+        }
+        break;
+    case F_LOG_FORMAT:
+        if (!log_set_format(arg)) {
+            fprintf(stderr, "sio-server: --log-format must be text or json\n");
             return 2;
         }
         break;
@@ -94,7 +102,8 @@ int main(int argc, char **argv)
                        "  --api-token TOKEN      enable POST /api/emit with this bearer token\n"
                        "                         (or set SIO_API_TOKEN; without one the API is off)\n"
                        "  --max-http-body BYTES  largest /api/emit body, default 1048576\n"
-                       "  --log-level LEVEL      error, warn, info (default) or debug\n",
+                       "  --log-level LEVEL      error, warn, info (default) or debug\n"
+                       "  --log-format FORMAT    text (default: key=value) or json (an object a line)\n",
         .on_extra = on_flag,
         .user = &s,
     };
@@ -102,7 +111,7 @@ int main(int argc, char **argv)
     if (status >= 0)
         return status;
     o.http_handler = on_http;
-    o.log = log_from_library;
+    o.log_record = log_from_library;
 
     if (s.serve_client)
         client_bundle_load(s.client_dir, o.path);
@@ -127,7 +136,7 @@ int main(int argc, char **argv)
     signals_stop_sio(server, SIGNALS_ONCE); /* a second signal ends the process at once */
     signals_reload_tls_on_hup();
 
-    fprintf(stderr, "sio-server listening on port %d\n", sio_server_port(server));
+    log_listening(sio_server_port(server));
     const char *root = static_files_root();
     logmsg(L_INFO, "path %s, static files %s, emit API %s", o.path, root[0] ? root : "off",
            emit_api_enabled() ? "on" : "off");
