@@ -50,6 +50,17 @@ static const char *address_of(const sio_request *r)
     return a ? a : "";
 }
 
+/* The fields every record of a socket starts with; returns how many (5). */
+static size_t socket_fields(const sio_socket *s, sio_log_field *f)
+{
+    f[0] = (sio_log_field){"address", address_of(s->req), 0};
+    f[1] = (sio_log_field){"transport", transport_name(s->transport), 0};
+    f[2] = (sio_log_field){"protocol", NULL, s->eio_protocol};
+    f[3] = (sio_log_field){"namespace", s->nsp->name, 0};
+    f[4] = (sio_log_field){"socket", s->id, 0};
+    return 5;
+}
+
 void sio_log_connect(sio_socket *s)
 {
     sio_server *srv = s->nsp->srv;
@@ -58,16 +69,10 @@ void sio_log_connect(sio_socket *s)
     s->eio_protocol = (uint8_t)sio_socket_protocol(s);
     if (!sio_log_wanted(srv))
         return;
-    const char *sid = s->client->es ? eio_session_sid(s->client->es) : "";
-    sio_log_field f[] = {
-        {"address", address_of(s->req), 0},
-        {"transport", transport_name(s->transport), 0},
-        {"protocol", NULL, s->eio_protocol},
-        {"namespace", s->nsp->name, 0},
-        {"socket", s->id, 0},
-        {"sid", sid, 0},
-    };
-    sio_log(srv, 2, "connect", f, sizeof(f) / sizeof(f[0]));
+    sio_log_field f[6];
+    size_t n = socket_fields(s, f);
+    f[n++] = (sio_log_field){"sid", s->client->es ? eio_session_sid(s->client->es) : "", 0};
+    sio_log(srv, 2, "connect", f, n);
 }
 
 void sio_log_disconnect(sio_socket *s, const char *reason)
@@ -78,16 +83,11 @@ void sio_log_disconnect(sio_socket *s, const char *reason)
     if (!sio_log_wanted(srv))
         return;
     int64_t ms = srv->clock() - s->connected_at;
-    sio_log_field f[] = {
-        {"address", address_of(s->req), 0},
-        {"transport", transport_name(s->transport), 0},
-        {"protocol", NULL, s->eio_protocol},
-        {"namespace", s->nsp->name, 0},
-        {"socket", s->id, 0},
-        {"duration_ms", NULL, ms < 0 ? 0 : ms},
-        {"reason", reason ? reason : "", 0},
-    };
-    sio_log(srv, 2, "disconnect", f, sizeof(f) / sizeof(f[0]));
+    sio_log_field f[7];
+    size_t n = socket_fields(s, f);
+    f[n++] = (sio_log_field){"duration_ms", NULL, ms < 0 ? 0 : ms};
+    f[n++] = (sio_log_field){"reason", reason ? reason : "", 0};
+    sio_log(srv, 2, "disconnect", f, n);
 }
 
 void sio_log_connect_refused(const sio_client *c, const char *nsp, size_t len, const char *message)

@@ -92,15 +92,21 @@ static void start(env *e, bool as_records)
     sio_on_disconnect(root, on_disc, NULL);
 }
 
-static void test_connect_and_disconnect(void **state)
+/* A client connected to "/" on a server that logs records; sid gets the socket's id. */
+static client *connected(env *e, char sid[SIO_ID_LEN + 1])
 {
-    env *e = *state;
     start(e, true);
     client *c = client_open(e);
     assert_int_equal(client_send(c, "40"), 0);
-    char sid[SIO_ID_LEN + 1];
     expect_connect_reply(c, "/", sid);
     assert_non_null(last_connected);
+    return c;
+}
+
+static void test_connect_and_disconnect(void **state)
+{
+    char sid[SIO_ID_LEN + 1];
+    client *c = connected(*state, sid);
     assert_string_equal(sio_socket_transport(last_connected), "websocket");
     assert_int_equal(sio_socket_protocol(last_connected), 4);
     assert_int_equal(n_records, 1);
@@ -125,12 +131,8 @@ static void test_connect_and_disconnect(void **state)
 
 static void test_transport_close(void **state)
 {
-    env *e = *state;
-    start(e, true);
-    client *c = client_open(e);
-    assert_int_equal(client_send(c, "40"), 0);
     char sid[SIO_ID_LEN + 1];
-    expect_connect_reply(c, "/", sid);
+    client *c = connected(*state, sid);
     fake_now += 5;
     conn_gone(&c->conn);
     settle();
