@@ -78,6 +78,7 @@ typedef struct sio_http_request {
     const char *if_none_match;
     const void *body;
     size_t body_len;
+    const char *address; /* the client's, as sio_request_address() has it */
 } sio_http_request;
 typedef struct sio_http_response sio_http_response;
 /* Sets the response: the body is copied. `content_type` must be a static

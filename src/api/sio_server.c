@@ -37,7 +37,7 @@ static bool on_http(void *ctx, const transport_http_request *req, transport_http
     if (!srv->opt.http_handler)
         return false;
     sio_http_request r = {req->method, req->path,         req->query, req->authorization,
-                          req->content_type, req->if_none_match, req->body, req->body_len};
+                          req->content_type, req->if_none_match, req->body, req->body_len, req->address};
     return srv->opt.http_handler(&r, (sio_http_response *)res, srv->opt.http_user);
 }
 

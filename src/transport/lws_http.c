@@ -326,7 +326,10 @@ static int write_response(pss *p)
 static void run_external(pss *p)
 {
     sio_transport *t = p->t;
+    char address[64];
+    transport_client_address(t, p->wsi, address, sizeof(address));
     transport_http_request req = {
+        .address = address,
         .method = p->ext->method,
         .path = p->ext->path,
         .query = p->ext->query ? p->ext->query : "",

@@ -66,6 +66,15 @@ static void client_address(sio_transport *t, const char *peer, const char *xff, 
     sio_forwarded_client(peer, xff, t->cfg.trusted_proxies, t->cfg.n_trusted_proxies, out, cap);
 }
 
+void transport_client_address(sio_transport *t, struct lws *wsi, char *out, size_t cap)
+{
+    char peer[64] = "";
+    lws_get_peer_simple(wsi, peer, sizeof(peer));
+    char *xff = transport_header_dup(wsi, WSI_TOKEN_X_FORWARDED_FOR);
+    client_address(t, peer, xff, out, cap);
+    free(xff);
+}
+
 sio_request *transport_capture_request(sio_transport *t, struct lws *wsi)
 {
     sio_request *r = sio_request_new();
@@ -130,10 +139,8 @@ size_t transport_header_bytes(struct lws *wsi)
 }
 
 static void report_refusal(sio_transport *t, unsigned status, int code, const char *what, const char *method,
-                           const char *path, const char *peer, const char *xff)
+                           const char *path, const char *address)
 {
-    char address[64];
-    client_address(t, peer, xff, address, sizeof(address));
     transport_refusal r = {status, code, what ? what : "", method, path ? path : "", address};
     t->cfg.on_refused(t->cfg.refused_ctx, &r);
 }
@@ -143,13 +150,11 @@ void transport_refused(sio_transport *t, struct lws *wsi, unsigned status, int c
 {
     if (!t->cfg.on_refused)
         return;
-    char peer[64] = "";
-    lws_get_peer_simple(wsi, peer, sizeof(peer));
-    char *xff = transport_header_dup(wsi, WSI_TOKEN_X_FORWARDED_FOR);
+    char address[64];
+    transport_client_address(t, wsi, address, sizeof(address));
     const char *method;
     transport_method_of(wsi, &method);
-    report_refusal(t, status, code, what, method, path, peer, xff);
-    free(xff);
+    report_refusal(t, status, code, what, method, path, address);
 }
 
 void transport_refused_socket(sio_transport *t, int fd, unsigned status, const char *what)
@@ -158,7 +163,7 @@ void transport_refused_socket(sio_transport *t, int fd, unsigned status, const c
         return;
     char peer[64] = "";
     lws_get_peer_simple_fd(fd, peer, sizeof(peer));
-    report_refusal(t, status, -1, what, "", "", peer, NULL);
+    report_refusal(t, status, -1, what, "", "", peer); /* no headers yet: the peer */
 }
 
 /* The CORS verdict for this request; fills p->acao. */

@@ -35,6 +35,7 @@ typedef struct transport_http_request {
     const char *if_none_match;
     const unsigned char *body;
     size_t body_len;
+    const char *address; /* the client's, as sio_request_address */
 } transport_http_request;
 
 typedef struct transport_http_response {

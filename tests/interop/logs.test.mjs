@@ -211,6 +211,7 @@ describe('sio-server --log-format json', () => {
     assert.equal(r.path, '/a"b\tc\x1b[31m\ufffdd"{"level":"error"}é');
     assert.equal(r.status, 403);
     assert.equal(r.level, 'warn');
+    assert.equal(r.address, '127.0.0.1'); // the program's refusal too: sio_http_request.address
     assert.ok(!records(server).some((x) => x.level === 'error'), server.output());
   }));
 

@@ -17,8 +17,8 @@ bool reply_error(const sio_http_request *req, sio_http_response *res, unsigned s
     bool read = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
     int level = status >= 500 ? L_ERROR : status != 404 ? L_WARN : read ? L_DEBUG : L_INFO;
     sio_log_field f[] = {{"status", NULL, status}, {"reason", msg, 0}, {"method", req->method, 0},
-                         {"path", req->path, 0}};
-    log_fields(level, "refused", f, 4);
+                         {"path", req->path, 0}, {"address", req->address ? req->address : "", 0}};
+    log_fields(level, "refused", f, 5);
     sio_json_writer *w = sio_jw_new();
     sio_jw_object(w);
     sio_jw_key(w, "error");
