@@ -10,8 +10,8 @@
 //     protocol (4 for 4.x, 3 for 2.x), the namespace, the socket id, the
 //     Engine.IO sid, the duration and the reason: disconnected by the
 //     client, by its transport closing, by the server shutting down;
-//   - a refused namespace and refused handshakes, with their reasons and
-//     levels;
+//   - a refused namespace, refused handshakes and a connection over
+//     --max-connections, with their reasons and levels;
 //   - a page load (GET / and GET /favicon.ico) says nothing at info or
 //     above; the 404 of the favicon is one debug line;
 //   - an unknown event is one line, with or without an ack;
@@ -22,6 +22,7 @@
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -271,6 +272,35 @@ describe('sio-server --log-format json, stopping', () => {
     } finally {
       closers.closeAll();
       await server.stop();
+    }
+  });
+});
+
+describe('sio-server --log-format json --max-connections 2', () => {
+  it('a connection over the cap is one warning with its address', T, async () => {
+    const server = await startServer('sio-server', ['--log-format', 'json', '--no-static', '--max-connections', '2']);
+    const conns = [];
+    try {
+      await diag(server, async () => {
+        const open = () => new Promise((resolve, reject) => {
+          const c = net.connect(server.port, '127.0.0.1', () => resolve(c));
+          c.on('error', reject);
+          conns.push(c);
+        });
+        await open();
+        await open();
+        const third = await open();
+        // Closed by the server as soon as it is accepted.
+        await waitFor(third, 'close', 5000);
+        const r = await untilRecord(server, (x) => x.status === 503, 'the connection over the cap');
+        assert.deepEqual({ ...r, time: 'T' }, {
+          time: 'T', level: 'warn', msg: 'refused', status: 503, reason: 'Too many connections: closed',
+          method: '', path: '', address: '127.0.0.1',
+        });
+      });
+    } finally {
+      for (const c of conns) c.destroy();
+      await stopChecked(server);
     }
   });
 });
