@@ -78,6 +78,7 @@ typedef struct sio_http_request {
     const char *if_none_match;
     const void *body;
     size_t body_len;
+    const char *address; /* the client's, as sio_request_address() has it */
 } sio_http_request;
 typedef struct sio_http_response sio_http_response;
 /* Sets the response: the body is copied. `content_type` must be a static
@@ -103,9 +104,65 @@ typedef bool (*sio_http_handler)(const sio_http_request *req, sio_http_response 
 typedef void (*sio_http_refusal_fn)(const sio_http_request *req, unsigned status, const char *reason,
                                     sio_http_response *res, void *user);
 
-/* Log lines from the server (refused requests), for the application to
- * print or drop. level: 0 error, 1 warning, 2 info, 3 debug. */
+/* --- the log ------------------------------------------------------------------
+ *
+ * What the server says (connections and disconnections, refused requests
+ * and namespaces, libwebsockets' own lines, the cluster's state) comes as
+ * records: a level, a short fixed message and fields. Levels: 0 error,
+ * 1 warning, 2 info, 3 debug. The application prints or drops them, through
+ * one of two callbacks (sio_options):
+ *   log_record  receives each record, to print in its own format (for
+ *               example with sio_log_format);
+ *   log         receives each record as one line of text, "msg key=value
+ *               ..." (sio_log_format's text without a time).
+ * The records and fields the library makes are listed in docs/guide.md
+ * ("The log"). */
+
+/* A field: a string (str, never NULL for one), or an integer (str NULL). */
+typedef struct sio_log_field {
+    const char *key;
+    const char *str;
+    int64_t num;
+} sio_log_field;
+
+/* A record, valid during the callback only. Its strings may hold anything a
+ * client sent (a request's path): control characters, invalid UTF-8.
+ * sio_log_format escapes them. */
+typedef struct sio_log_record {
+    int level;
+    const char *msg;
+    const sio_log_field *fields;
+    size_t n_fields;
+} sio_log_record;
+
+typedef void (*sio_log_record_fn)(const sio_log_record *r, void *user);
 typedef void (*sio_log_fn)(int level, const char *line, void *user);
+
+typedef enum sio_log_style {
+    /* logfmt: msg key=value key="a value". A value is quoted when it is
+     * empty or holds a space, '=', a quote, a backslash, a control
+     * character or invalid UTF-8; inside the quotes, a quote and a
+     * backslash get a backslash in front, newline, return and tab are
+     * written \n, \r and \t, other control bytes and the bytes of invalid
+     * UTF-8 \xNN. The message is not quoted; its control bytes and invalid
+     * UTF-8 are written \xNN too, so that a record is always one line.
+     * With a time, the line starts with it and the level's name:
+     * "<time> info msg key=value". */
+    SIO_LOG_TEXT,
+    /* One JSON object: {"time":..., "level":"info", "msg":..., then each
+     * field under its key} ("time" only when given); integers are numbers,
+     * strings escaped, invalid UTF-8 replaced by U+FFFD. */
+    SIO_LOG_JSON,
+} sio_log_style;
+
+/* The record as one line, without a newline, in a new string to free();
+ * NULL when out of memory. `time` (NULL: none) is written as it is given.
+ * A string value longer than 1024 bytes is cut there (at a character's
+ * boundary) and ends with "...". Keys are written as they are, with any
+ * byte other than a letter, digit, '_', '-' and '.' as '_'. */
+SIO_API char *sio_log_format(const sio_log_record *r, sio_log_style style, const char *time);
+/* "error", "warn", "info" or "debug" (levels out of range: the nearest). */
+SIO_API const char *sio_log_level_name(int level);
 
 /* Transports, for sio_options.transports. */
 #define SIO_TRANSPORT_POLLING 1u
@@ -171,8 +228,10 @@ typedef struct sio_options {
     unsigned keep_alive_timeout;    /* ms an idle keep-alive HTTP connection is kept
                                      * (whole seconds; Node's keepAliveTimeout);
                                      * default 5000 */
-    sio_log_fn log;                 /* NULL: no log */
-    void *log_user;
+    sio_log_fn log;                 /* records as lines of text; NULL: none */
+    sio_log_record_fn log_record;   /* records as they are, instead of `log`
+                                     * (which is then not called); NULL: none */
+    void *log_user;                 /* for either */
     unsigned transports;            /* SIO_TRANSPORT_POLLING | SIO_TRANSPORT_WEBSOCKET (the
                                      * default; 0 means the same): a request for
                                      * another gets 400 "Transport unknown" */
@@ -481,6 +540,12 @@ SIO_API const char *sio_socket_data_json(const sio_socket *s);
  * state recovery): same id, rooms and JSON data, and its missed packets
  * sent (Node's socket.recovered). */
 SIO_API bool sio_socket_recovered(const sio_socket *s);
+/* The transport of the socket's connection: "polling" or "websocket"; once
+ * disconnected, the one it had then. */
+SIO_API const char *sio_socket_transport(const sio_socket *s);
+/* The Engine.IO protocol of its connection: 4 (socket.io-client 3.x and
+ * 4.x) or 3 (socket.io-client 2.x). */
+SIO_API int sio_socket_protocol(const sio_socket *s);
 /* Keep a handle past the disconnect callback; every ref needs an unref. */
 SIO_API sio_socket *sio_socket_ref(sio_socket *s);
 SIO_API void sio_socket_unref(sio_socket *s);

@@ -60,9 +60,8 @@ SIO_API int sio_server_observe(sio_server *srv, const sio_observer *o);
 
 /* --- what observers read ---------------------------------------------------- */
 
-/* The socket's transport now, "polling" or "websocket"; NULL once it is
- * disconnected. */
-SIO_API const char *sio_socket_transport(const sio_socket *s);
+/* The socket's transport and protocol version: sio_socket_transport() and
+ * sio_socket_protocol() in sio.h. */
 /* The Engine.IO id of the socket's connection (shared by its sockets on
  * other namespaces); NULL once it is disconnected. */
 SIO_API const char *sio_socket_client_id(const sio_socket *s);

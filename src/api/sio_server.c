@@ -3,6 +3,7 @@
 #include "sio.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "cluster/redis_adapter.h"
 #include "msgpack/mp_parser.h"
@@ -36,7 +37,7 @@ static bool on_http(void *ctx, const transport_http_request *req, transport_http
     if (!srv->opt.http_handler)
         return false;
     sio_http_request r = {req->method, req->path,         req->query, req->authorization,
-                          req->content_type, req->if_none_match, req->body, req->body_len};
+                          req->content_type, req->if_none_match, req->body, req->body_len, req->address};
     return srv->opt.http_handler(&r, (sio_http_response *)res, srv->opt.http_user);
 }
 
@@ -45,34 +46,49 @@ static void on_http_refusal(void *ctx, const transport_http_request *req, unsign
 {
     sio_server *srv = ctx;
     sio_http_request r = {req->method, req->path,         req->query, req->authorization,
-                          req->content_type, req->if_none_match, NULL, 0};
+                          req->content_type, req->if_none_match, NULL, 0, req->address};
     srv->opt.http_refusal(&r, status, reason, (sio_http_response *)res, srv->opt.http_user);
 }
 
 /* libwebsockets' own lines, in the application's log. */
 static void on_lws_log(void *ctx, int level, const char *line)
 {
-    sio_server *srv = ctx;
-    char text[600];
-    snprintf(text, sizeof(text), "libwebsockets: %s", line);
-    srv->opt.log(level, text, srv->opt.log_user);
+    sio_log_field source = {"source", "libwebsockets", 0};
+    sio_log(ctx, level, line, &source, 1);
 }
 
 /* The transport's own lines, as they are. */
-static void on_notice(void *ctx, int level, const char *line)
+static void on_notice(void *ctx, int level, const char *line) { sio_log(ctx, level, line, NULL, 0); }
+
+/* How loud a refusal is. What a page load or a client after a restart does
+ * every day is debug: a 404 for a GET or HEAD (a browser's /favicon.ico), a
+ * session id that is no more. A request a client of ours would not make is
+ * info; a refused origin, a request that breaks HTTP's rules or the
+ * server's limits, and a connection over the cap, which the operator may
+ * have to act on, a warning. Each refused request is one line at most. */
+static int refusal_level(const transport_refusal *r)
 {
-    sio_server *srv = ctx;
-    srv->opt.log(level, line, srv->opt.log_user);
+    if (r->status == 404)
+        return strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0 ? 3 : 2;
+    if (r->code == EIO_ERR_UNKNOWN_SID)
+        return 3;
+    if (r->code >= 0 && r->code != EIO_ERR_FORBIDDEN)
+        return 2;
+    return 1;
 }
 
-static void on_refused(void *ctx, unsigned status, const char *what, const char *path)
+static void on_refused(void *ctx, const transport_refusal *r)
 {
     sio_server *srv = ctx;
-    if (!srv->opt.log)
-        return;
-    char line[512];
-    snprintf(line, sizeof(line), "refused %u %s %s", status, what, path ? path : "");
-    srv->opt.log(1, line, srv->opt.log_user);
+    sio_log_field f[6], *p = f;
+    *p++ = (sio_log_field){"status", NULL, r->status};
+    if (r->code >= 0)
+        *p++ = (sio_log_field){"code", NULL, r->code};
+    *p++ = (sio_log_field){"reason", r->reason, 0};
+    *p++ = (sio_log_field){"method", r->method, 0};
+    *p++ = (sio_log_field){"path", r->path, 0};
+    *p++ = (sio_log_field){"address", r->address, 0};
+    sio_log(srv, refusal_level(r), "refused", f, (size_t)(p - f));
 }
 
 /* On an application's loop: the stop is complete. What sio_server_run does
@@ -114,11 +130,7 @@ static bool allow_request(void *ctx, const sio_request *req, const char **messag
 
 /* --- the cluster ---------------------------------------------------------------- */
 
-static void log_line(sio_server *srv, int level, const char *line)
-{
-    if (srv->opt.log)
-        srv->opt.log(level, line, srv->opt.log_user);
-}
+static void log_line(sio_server *srv, int level, const char *line) { sio_log(srv, level, line, NULL, 0); }
 
 static void on_cluster_state(void *ctx, bool up, const char *why)
 {
@@ -243,7 +255,7 @@ int sio_server_create(const sio_options *o, sio_server **out, char *why, size_t 
     tc.next_deadline = next_deadline;
     tc.tick = tick;
     tc.timer_ctx = srv;
-    if (o->log) {
+    if (o->log || o->log_record) {
         tc.log = on_lws_log;
         tc.notice = on_notice;
         tc.log_ctx = srv;

@@ -419,6 +419,7 @@ static void on_close(void *ctx, eio_session *es, eio_close_reason reason)
     sio_client *c = eio_session_user(es);
     if (!c)
         return;
+    c->closed_transport = (uint8_t)eio_session_transport(es);
     c->es = NULL;
     const char *why = eio_close_reason_str(reason);
     sio_client_close_sockets(c, why, false);
@@ -450,6 +451,7 @@ static sio_socket *client_socket(sio_client *c, const char *nsp, size_t len)
 static void send_connect_error(sio_client *c, const char *nsp, size_t len, const char *message,
                                const char *data_json)
 {
+    sio_log_connect_refused(c, nsp, len, message);
     bool data_ok = data_json && json_validate(data_json, strlen(data_json), NULL) == JSON_OK;
     char *name = strndup(nsp, len);
     sio_buf b;
@@ -656,6 +658,7 @@ static void finish_connect(sio_socket *s)
         return;
     }
     s->state = SOCK_CONNECTED;
+    sio_log_connect(s);
     timer_heap_cancel(&srv->timers, &c->connect_timer);
     for (uint32_t i = 0; i < s->n_early; i++) {
         if (c->es)

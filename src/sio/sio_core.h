@@ -146,6 +146,11 @@ struct sio_socket {
     char *pid;
     bool recovered;
     char *recovery_offset;
+    /* For the log (sio_log.c): when it connected (srv->clock), and its
+     * connection's transport (eio_transport_kind) and Engine.IO protocol,
+     * kept for when the connection has gone. */
+    int64_t connected_at;
+    uint8_t transport, eio_protocol;
 };
 
 struct sio_client {
@@ -158,6 +163,7 @@ struct sio_client {
     sio_decision *nsp_waits; /* CONNECTs awaiting an asynchronous namespace filter */
     sio_timer connect_timer;
     sio_decoder dec; /* the server's parser's state for this client */
+    uint8_t closed_transport; /* the session's transport when it closed (es NULL) */
 };
 
 typedef struct sio_dyn_nsp {
@@ -211,6 +217,18 @@ void sio_core_set_parser(sio_server *srv, const sio_parser *parser);
 void sio_core_run_posted(sio_server *srv);
 /* Frees posted work not yet run and refuses more. */
 void sio_core_close_posts(sio_server *srv);
+
+/* --- the log (sio_log.c) --- */
+/* Hands a record to the application's log callback, if any. */
+void sio_log(const sio_server *srv, int level, const char *msg, const sio_log_field *fields, size_t n);
+/* Whether the application has a log callback (to skip building records). */
+bool sio_log_wanted(const sio_server *srv);
+/* One line for a socket that connected (it is marked with the time), one
+ * for a connected socket that goes (before it leaves its client), one for a
+ * CONNECT refused (the namespace, its length, the message sent). */
+void sio_log_connect(sio_socket *s);
+void sio_log_disconnect(sio_socket *s, const char *reason);
+void sio_log_connect_refused(const sio_client *c, const char *nsp, size_t len, const char *message);
 
 /* --- shared between the core's files --- */
 sio_namespace *sio_nsp_find(sio_server *srv, const char *name, size_t len);

@@ -117,11 +117,6 @@ void sio_observe_free(sio_server *srv)
 
 /* --- what observers read ------------------------------------------------------ */
 
-const char *sio_socket_transport(const sio_socket *s)
-{
-    return s->client && s->client->es ? transport_name(eio_session_transport(s->client->es)) : NULL;
-}
-
 const char *sio_socket_client_id(const sio_socket *s)
 {
     return s->client && s->client->es ? eio_session_sid(s->client->es) : NULL;

@@ -505,6 +505,8 @@ void sio_socket_close(sio_socket *s, const char *reason, bool notify_client)
         sio_observe_socket_disconnect(s, reason);
     if (was_connected)
         sio_recovery_persist(s, reason);
+    if (was_connected)
+        sio_log_disconnect(s, reason); /* while it knows its client's transport */
     s->state = SOCK_DISCONNECTED;
     s->nsp->live--;
     /* Out of the client's list. */

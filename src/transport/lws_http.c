@@ -96,7 +96,7 @@ static void respond_error(pss *p, eio_error e, const char *path)
     /* A refusal of allow_request carries its own message. */
     const char *message = p->refusal ? p->refusal : eio_error_message(e);
     eio_error_body_message(&p->body, e, message);
-    transport_refused(p->t, status, message, path);
+    transport_refused(p->t, p->wsi, status, (int)e, message, path);
     lws_callback_on_writable(p->wsi);
 }
 
@@ -139,7 +139,7 @@ static void respond_close(pss *p, unsigned status, const char *text, const char 
     p->close_after = true;
     if (!p->ext || !respond_worded(p, status, text))
         respond(p, status, "text/plain", text);
-    transport_refused(p->t, status, text, path);
+    transport_refused(p->t, p->wsi, status, -1, text, path);
 }
 
 /* --- request bodies and their deadline ------------------------------------- */
@@ -358,7 +358,10 @@ static int write_response(pss *p)
 static void run_external(pss *p)
 {
     sio_transport *t = p->t;
+    char address[64];
+    transport_client_address(t, p->wsi, address, sizeof(address));
     transport_http_request req = {
+        .address = address,
         .method = p->ext->method,
         .path = p->ext->path,
         .query = p->ext->query ? p->ext->query : "",
@@ -372,7 +375,7 @@ static void run_external(pss *p)
     sio_buf_init(&res.body, SIO_HEADROOM);
     if (!t->cfg.http_handler || !t->cfg.http_handler(t->cfg.http_ctx, &req, &res)) {
         sio_buf_free(&res.body);
-        transport_refused(t, 404, "Not found", p->ext->path);
+        transport_refused(t, p->wsi, 404, -1, "Not found", p->ext->path);
         respond(p, 404, "text/plain", "Not found");
         return;
     }

@@ -161,7 +161,15 @@ void transport_admission_done(pss *p);
 bool transport_path_matches(const char *path, const char *want);
 /* The bytes of the request's headers that lws stores by name. */
 size_t transport_header_bytes(struct lws *wsi);
-void transport_refused(sio_transport *t, unsigned status, const char *what, const char *path);
+/* Tells cfg.on_refused of a request of `wsi` answered `status` (`code`: the
+ * Engine.IO error code answered, or -1) because `what`. */
+void transport_refused(sio_transport *t, struct lws *wsi, unsigned status, int code, const char *what,
+                       const char *path);
+/* The client's address for the request of `wsi`: its peer, or the client
+ * X-Forwarded-For names when the peer is a trusted proxy. */
+void transport_client_address(sio_transport *t, struct lws *wsi, char *out, size_t cap);
+/* The same for an accepted socket `fd` closed before any request was read. */
+void transport_refused_socket(sio_transport *t, int fd, unsigned status, const char *what);
 eio_cors_verdict transport_check_origin(pss *p, struct lws *wsi);
 /* The URL arguments as lws decoded them, one at a time. */
 typedef struct url_args {

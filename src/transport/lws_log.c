@@ -3,7 +3,9 @@
  * lws 4.1 has one log level and one emit function for the whole process
  * (lws_set_log_level). They are left as the process has them unless a
  * server is given a log callback: then that server's callback receives
- * lws's errors and warnings, in the application's format, until the server
+ * lws's errors and warnings (the layer above makes them records marked
+ * source=libwebsockets, in the application's format, without lws's own
+ * timestamp, which only lws's stderr emitter adds), until the server
  * is freed, when lws gets back the level it had and its own stderr emitter.
  * With several such servers, the latest one created receives them. */
 #include "transport/lws_internal.h"

@@ -59,6 +59,22 @@ static int capture_headers(sio_transport *t, struct lws *wsi, sio_request *r)
     return 0;
 }
 
+/* The client's address: the peer's, or the one X-Forwarded-For names when
+ * the peer is a trusted proxy. */
+static void client_address(sio_transport *t, const char *peer, const char *xff, char *out, size_t cap)
+{
+    sio_forwarded_client(peer, xff, t->cfg.trusted_proxies, t->cfg.n_trusted_proxies, out, cap);
+}
+
+void transport_client_address(sio_transport *t, struct lws *wsi, char *out, size_t cap)
+{
+    char peer[64] = "";
+    lws_get_peer_simple(wsi, peer, sizeof(peer));
+    char *xff = transport_header_dup(wsi, WSI_TOKEN_X_FORWARDED_FOR);
+    client_address(t, peer, xff, out, cap);
+    free(xff);
+}
+
 sio_request *transport_capture_request(sio_transport *t, struct lws *wsi)
 {
     sio_request *r = sio_request_new();
@@ -73,8 +89,7 @@ sio_request *transport_capture_request(sio_transport *t, struct lws *wsi)
     if (capture_headers(t, wsi, r))
         goto oom;
     char address[64];
-    sio_forwarded_client(peer, sio_request_header(r, "x-forwarded-for"), t->cfg.trusted_proxies,
-                         t->cfg.n_trusted_proxies, address, sizeof(address));
+    client_address(t, peer, sio_request_header(r, "x-forwarded-for"), address, sizeof(address));
     /* The URL as requested: the path, and the arguments as they came. */
     char path[1024] = "";
     if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) <= 0)
@@ -123,10 +138,32 @@ size_t transport_header_bytes(struct lws *wsi)
     return total;
 }
 
-void transport_refused(sio_transport *t, unsigned status, const char *what, const char *path)
+static void report_refusal(sio_transport *t, unsigned status, int code, const char *what, const char *method,
+                           const char *path, const char *address)
 {
-    if (t->cfg.on_refused)
-        t->cfg.on_refused(t->cfg.refused_ctx, status, what, path);
+    transport_refusal r = {status, code, what ? what : "", method, path ? path : "", address};
+    t->cfg.on_refused(t->cfg.refused_ctx, &r);
+}
+
+void transport_refused(sio_transport *t, struct lws *wsi, unsigned status, int code, const char *what,
+                       const char *path)
+{
+    if (!t->cfg.on_refused)
+        return;
+    char address[64];
+    transport_client_address(t, wsi, address, sizeof(address));
+    const char *method;
+    transport_method_of(wsi, &method);
+    report_refusal(t, status, code, what, method, path, address);
+}
+
+void transport_refused_socket(sio_transport *t, int fd, unsigned status, const char *what)
+{
+    if (!t->cfg.on_refused)
+        return;
+    char peer[64] = "";
+    lws_get_peer_simple_fd(fd, peer, sizeof(peer));
+    report_refusal(t, status, -1, what, "", "", peer); /* no headers yet: the peer */
 }
 
 /* The CORS verdict for this request; fills p->acao. */

@@ -166,7 +166,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (t && t->stopped)
             return -1;
         if (t && t->live_wsi - t->base_wsi >= t->max_connections) {
-            transport_refused(t, 503, "Too many connections: closed", "");
+            transport_refused_socket(t, (int)(intptr_t)in, 503, "Too many connections: closed");
             return -1;
         }
         return 0;

@@ -59,7 +59,7 @@ static int refuse_upgrade(pss *p, struct lws *wsi, eio_error e, bool json, const
 {
     unsigned status = json && e == EIO_ERR_FORBIDDEN ? 403 : 400;
     const char *message = p->refusal ? p->refusal : eio_error_message(e);
-    transport_refused(p->t, status, message, path);
+    transport_refused(p->t, wsi, status, (int)e, message, path);
     sio_buf body;
     sio_buf_init(&body, 0);
     if (json ? eio_error_body_message(&body, e, message) : sio_buf_puts(&body, message)) {
@@ -92,11 +92,14 @@ int transport_ws_filter(pss *p, struct lws *wsi)
 {
     char path[256];
     if (transport_header_bytes(wsi) > MAX_HEADER_BYTES) {
-        transport_refused(p->t, 431, "Request Header Fields Too Large", "");
+        transport_refused(p->t, wsi, 431, -1, "Request Header Fields Too Large", "");
         lws_return_http_status(wsi, 431, NULL);
         return -1;
     }
-    if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) <= 0 || !transport_path_matches(path, p->t->cfg.path)) {
+    int path_len = lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI);
+    if (path_len <= 0 || !transport_path_matches(path, p->t->cfg.path)) {
+        transport_refused(p->t, wsi, 400, -1, "Bad request: a WebSocket outside the Engine.IO path",
+                          path_len > 0 ? path : "");
         lws_return_http_status(wsi, 400, NULL);
         return -1;
     }

@@ -35,6 +35,7 @@ typedef struct transport_http_request {
     const char *if_none_match;
     const unsigned char *body;
     size_t body_len;
+    const char *address; /* the client's, as sio_request_address */
 } transport_http_request;
 
 typedef struct transport_http_response {
@@ -44,6 +45,17 @@ typedef struct transport_http_response {
     char etag[64];            /* sent as ETag when not empty */
     const char *cache_control; /* static string or NULL */
 } transport_http_response;
+
+/* A request refused, as the log tells it. Strings are never NULL ("" when
+ * unknown) and may hold anything the client sent. */
+typedef struct transport_refusal {
+    unsigned status;     /* the HTTP status answered */
+    int code;            /* the Engine.IO error code answered, or -1 */
+    const char *reason;  /* the answer's message */
+    const char *method;  /* "GET", "POST", ... */
+    const char *path;    /* URL-decoded */
+    const char *address; /* the client's (X-Forwarded-For's from a trusted proxy) */
+} transport_refusal;
 
 typedef struct transport_config {
     const char *bind_addr; /* NULL: every interface */
@@ -78,8 +90,8 @@ typedef struct transport_config {
     int64_t (*next_deadline)(void *ctx);
     void (*tick)(void *ctx, int64_t now);
     void *timer_ctx;
-    /* Called for each refused request (status, reason) for logging. */
-    void (*on_refused)(void *ctx, unsigned status, const char *what, const char *path);
+    /* Called for each refused request, for the log. */
+    void (*on_refused)(void *ctx, const struct transport_refusal *r);
     void *refused_ctx;
     /* The handshake's request: X-Forwarded-For is believed only from these
      * peers (addresses or CIDR blocks); headers lws does not know by name

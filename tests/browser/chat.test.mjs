@@ -52,6 +52,8 @@ async function stopChatServer() {
   server = null;
   assert.equal(exit.code, 0, `server exit ${JSON.stringify(exit)}`);
   assert.ok(!/^\S+ error /m.test(out), `error lines in the server output:\n${out}`);
+  // A page load (Chromium asks for /favicon.ico) is no news at info or above.
+  assert.ok(!/^\S+ (warn|info) .*favicon/m.test(out), `the favicon in the server output:\n${out}`);
 }
 
 /** Opens the demo on the server, waits until it is connected (on `transport` when given). */

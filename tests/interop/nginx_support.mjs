@@ -109,8 +109,9 @@ export async function startNginxCluster({ backends: n = 2, args = [] } = {}) {
     const backends = [];
     try {
       for (let i = 0; i < n; i++) {
+        // At the debug level: backendOfName reads the chat's names there.
         backends.push(await startServer('sio-server', ['--cors-origin', origin, '--trust-proxy', HOST,
-          '--static', DEMO, '--client-dir', CLIENT_DIST, ...args]));
+          '--static', DEMO, '--client-dir', CLIENT_DIST, '--log-level', 'debug', ...args]));
       }
       const nginx = await startNginx(port, backends.map((b) => b.port));
       return cluster(nginx, backends);
@@ -124,7 +125,8 @@ export async function startNginxCluster({ backends: n = 2, args = [] } = {}) {
 }
 
 function cluster(nginx, backends) {
-  // sio-server logs "connect <id> on <nsp> as <name> (<n> client(s))".
+  // sio-server logs "... info connect address=... socket=<id> sid=<sid>",
+  // and at the debug level the chat's "... debug name socket=<id> name=<name>".
   async function backendOf(needle, ms = FIND_DEADLINE_MS) {
     const deadline = Date.now() + ms;
     for (;;) {
@@ -152,8 +154,8 @@ function cluster(nginx, backends) {
     url: nginx.url,
     nginx,
     backends,
-    backendOfSocket: (id) => backendOf(`connect ${id} on `),
-    backendOfName: (name) => backendOf(` as ${name} (`),
+    backendOfSocket: (id) => backendOf(` socket=${id} sid=`),
+    backendOfName: (name) => backendOf(` name=${name}\n`),
     outputs,
     stop,
   };

@@ -283,7 +283,7 @@ describe('command line', () => {
     });
     for (const flag of ['--host', '--port', '--path', '--ping-interval', '--ping-timeout', '--upgrade-timeout',
       '--connect-timeout', '--max-payload', '--cors-origin', '--cors-credentials', '--static', '--api-token',
-      '--log-level', '--client-dir', '--data-dir', '--help']) {
+      '--log-level', '--log-format', '--client-dir', '--data-dir', '--help']) {
       assert.ok(out.includes(flag), `--help does not mention ${flag}:\n${out}`);
     }
   });
@@ -297,7 +297,7 @@ describe('command line', () => {
       const port = await withTimeout(new Promise((resolve, reject) => {
         proc.stderr.on('data', (c) => {
           err += c;
-          const m = err.match(/^sio-server listening on port (\d+)$/m);
+          const m = err.match(/^sio-server listening on port (\d+)$/m); // as it is in the text format
           if (m) resolve(Number(m[1]));
         });
         exited.then((e) => reject(new Error(`exited first: ${JSON.stringify(e)}\n${err}`)));
@@ -312,17 +312,26 @@ describe('command line', () => {
     assert.deepEqual(await withTimeout(exited, 5000, 'exit'), { code: 0, signal: null });
   });
 
+  // The log's text format, key=value (logs.test.mjs reads the JSON one).
   it('logs connections, disconnections with their reason, and refused requests', T, () => diag(main, async () => {
     const s = await connect(main);
     const id = s.id;
-    await waitOutput(main, new RegExp(`^\\S+Z info connect ${id} `, 'm'));
+    const sid = s.io.engine.id;
+    await waitOutput(main, new RegExp(`^\\S+Z info connect address=127\\.0\\.0\\.1 transport=(polling|websocket) ` +
+      `protocol=4 namespace=/ socket=${id} sid=${sid}$`, 'm'));
     s.disconnect();
-    await waitOutput(main, new RegExp(`^\\S+Z info disconnect ${id} \\(client namespace disconnect\\)$`, 'm'));
+    await waitOutput(main, new RegExp(`^\\S+Z info disconnect address=127\\.0\\.0\\.1 transport=(polling|websocket) ` +
+      `protocol=4 namespace=/ socket=${id} duration_ms=\\d+ reason="client namespace disconnect"$`, 'm'));
+    // A file that is not there: a 404 for a GET, a debug line.
     assert.equal((await raw(main, '/no-such-file-4711')).status, 404);
-    await waitOutput(main, /^\S+Z warn refused 404 .*\/no-such-file-4711$/m);
-    // A request path cannot forge a log line.
-    assert.equal((await raw(main, '/x%0a2020-01-01T00:00:00.000Z%20error%20forged')).status, 404);
-    await waitOutput(main, /refused 404 .*\/x.*$/m);
+    const bad = await fetch(`${main.url}/socket.io/?EIO=4&transport=nope`);
+    assert.equal(bad.status, 400);
+    await bad.arrayBuffer();
+    await waitOutput(main, /^\S+Z info refused status=400 code=0 reason="Transport unknown" method=GET path=\/socket\.io\/ address=127\.0\.0\.1$/m);
+    assert.doesNotMatch(main.output(), /no-such-file-4711/, 'a 404 for a GET at the info level');
+    // A request path cannot forge a log line (libwebsockets cuts it at the
+    // LF; a quote is escaped).
+    assert.equal((await raw(main, '/x%22%0a2020-01-01T00:00:00.000Z%20error%20forged')).status, 404);
     assert.ok(!ERROR_LINE.test(main.output()), main.output());
   }));
 
@@ -339,7 +348,7 @@ describe('command line', () => {
         const s = await connect(srv);
         assert.equal((await api(srv, { rooms: [s.id], event: 'x' }, { token: 'from-the-environment' })).status, 200);
         assert.equal((await api(srv, { event: 'x' })).status, 401);
-        await waitOutput(srv, /^\S+ warn refused 401 /m);
+        await waitOutput(srv, /^\S+ warn refused status=401 /m);
         s.disconnect();
         assert.ok(!/^\S+ info /m.test(srv.output()), `info lines at --log-level warn:\n${srv.output()}`);
       });
@@ -350,7 +359,7 @@ describe('command line', () => {
 
   it('bad options are refused', T, async () => {
     const bin = path.join(buildDir(), 'sio-server');
-    for (const args of [['--log-level', 'loud'], ['--port', '70000'], ['--ping-interval', 'x'], ['--path', 'nope'],
+    for (const args of [['--log-level', 'loud'], ['--log-format', 'xml'], ['--port', '70000'], ['--ping-interval', 'x'], ['--path', 'nope'],
       ['--no-such-option'], ['extra']]) {
       const code = await new Promise((resolve) => {
         execFile(bin, args, { timeout: 5000 }, (err) => resolve(err ? err.code : 0));
@@ -370,7 +379,7 @@ describe('command line', () => {
       for (const r of await reasons) assert.match(r, /^(transport close|io server disconnect)$/);
       assert.equal(exit.code, 0, `exit ${JSON.stringify(exit)}`);
       assert.ok(!exit.forced, 'had to be killed');
-      assert.match(srv.output(), /info disconnect \S+ \(server shutting down\)/);
+      assert.match(srv.output(), /info disconnect .* reason="server shutting down"$/m);
       assert.ok(!ERROR_LINE.test(srv.output()));
     });
   });

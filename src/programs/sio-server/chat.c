@@ -23,9 +23,16 @@ static void ack_ok(sio_ack *ack)
         sio_ack_send(ack, "[{\"ok\":true}]", NULL, 0);
 }
 
-static void ack_error(sio_socket *s, sio_ack *ack, const char *event, const char *error)
+/* A debug line about the socket: `msg`, its id, and one more field. */
+static void log_socket(sio_socket *s, const char *msg, const char *key, const char *value)
 {
-    logmsg(L_DEBUG, "%s: \"%s\" refused: %s", sio_socket_id(s), event, error);
+    sio_log_field f[] = {{"socket", sio_socket_id(s), 0}, {key, value, 0}};
+    log_fields(L_DEBUG, msg, f, 2);
+}
+
+/* Answers an ack {ok: false, error}. */
+static void ack_refuse(sio_ack *ack, const char *error)
+{
     if (!ack)
         return;
     sio_json_writer *w = sio_jw_new();
@@ -43,6 +50,14 @@ static void ack_error(sio_socket *s, sio_ack *ack, const char *event, const char
     else
         sio_ack_discard(ack);
     sio_jw_free(w);
+}
+
+/* An event refused, said in the log and to its ack. */
+static void ack_error(sio_socket *s, sio_ack *ack, const char *event, const char *error)
+{
+    sio_log_field f[] = {{"socket", sio_socket_id(s), 0}, {"event", event, 0}, {"reason", error, 0}};
+    log_fields(L_DEBUG, "event refused", f, 3);
+    ack_refuse(ack, error);
 }
 
 /* A socket id: 20 characters of the URL-safe base64 alphabet. */
@@ -89,7 +104,7 @@ static void on_name(sio_socket *s, const char *event, const sio_args *args, sio_
         ack_error(s, ack, event, why);
     } else {
         snprintf(u->name, sizeof(u->name), "%s", name);
-        logmsg(L_DEBUG, "%s: name %s", sio_socket_id(s), u->name);
+        log_socket(s, "name", "name", u->name);
         ack_ok(ack);
     }
     free(name);
@@ -115,7 +130,7 @@ static void on_join_leave(sio_socket *s, const char *event, const sio_args *args
     if (why) {
         ack_error(s, ack, event, why);
     } else {
-        logmsg(L_DEBUG, "%s: %s %s", sio_socket_id(s), event, room);
+        log_socket(s, event, "room", room);
         ack_ok(ack);
     }
     free(room);
@@ -179,7 +194,8 @@ static void on_message(sio_socket *s, const char *event, const sio_args *args, s
     if (n < 0) {
         ack_error(s, ack, event, sio_strerror(n));
     } else {
-        logmsg(L_DEBUG, "%s: message to %s: %d recipient(s)", sio_socket_id(s), room, n);
+        sio_log_field f[] = {{"socket", sio_socket_id(s), 0}, {"room", room, 0}, {"recipients", NULL, n}};
+        log_fields(L_DEBUG, "message", f, 3);
         ack_ok(ack);
     }
 out:
@@ -192,7 +208,8 @@ static void on_connection(sio_socket *s, void *user)
 {
     chat_user *u = calloc(1, sizeof(*u));
     if (!u) {
-        logmsg(L_ERROR, "%s: out of memory, disconnecting", sio_socket_id(s));
+        sio_log_field f = {"socket", sio_socket_id(s), 0};
+        log_fields(L_ERROR, "out of memory, disconnecting", &f, 1);
         sio_disconnect(s, true);
         return;
     }
@@ -206,24 +223,23 @@ static void on_connection(sio_socket *s, void *user)
     free(name);
     sio_json_free(doc);
     sio_socket_set_data(s, u);
-    sio_stats st;
-    sio_server_stats(sio_socket_server(s), &st);
-    logmsg(L_INFO, "connect %s on %s as %s (%zu client(s))", sio_socket_id(s),
-           sio_namespace_name(sio_socket_namespace(s)), u->name, st.clients);
+    /* The library logs the connection; the chat adds the name. */
+    log_socket(s, "name", "name", u->name);
 }
 
 static void on_disconnect(sio_socket *s, const char *reason, void *user)
 {
-    logmsg(L_INFO, "disconnect %s (%s)", sio_socket_id(s), reason);
     free(sio_socket_data(s));
     sio_socket_set_data(s, NULL);
 }
 
 static void on_other(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack, void *user)
 {
-    logmsg(L_DEBUG, "%s: unknown event \"%s\" ignored", sio_socket_id(s), event);
-    if (ack)
-        ack_error(s, ack, event, "unknown event");
+    sio_log_field f[] = {{"socket", sio_socket_id(s), 0},
+                         {"namespace", sio_namespace_name(sio_socket_namespace(s)), 0},
+                         {"event", event, 0}};
+    log_fields(L_DEBUG, "unknown event", f, 3);
+    ack_refuse(ack, "unknown event"); /* said once above, not again as a refusal */
 }
 
 bool chat_install(sio_server *srv)

@@ -13,7 +13,12 @@ bool reply_text(sio_http_response *res, unsigned status, const char *ctype, cons
 
 bool reply_error(const sio_http_request *req, sio_http_response *res, unsigned status, const char *msg)
 {
-    logmsg(L_WARN, "refused %u %s %s: %s", status, req->method, req->path, msg);
+    /* As loud as the library's refusals: a 404 for a GET or HEAD is debug. */
+    bool read = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
+    int level = status >= 500 ? L_ERROR : status != 404 ? L_WARN : read ? L_DEBUG : L_INFO;
+    sio_log_field f[] = {{"status", NULL, status}, {"reason", msg, 0}, {"method", req->method, 0},
+                         {"path", req->path, 0}, {"address", req->address ? req->address : "", 0}};
+    log_fields(level, "refused", f, 5);
     reply_json_error(res, status, msg);
     return true;
 }

@@ -6,7 +6,7 @@
  *     (emit_api.c).
  * What it serves comes from its data directory (data_dir.c), found beside
  * the executable whatever the current directory. Logs go to stderr, one line
- * each, with a UTC timestamp and a level (log.c). */
+ * each, with a UTC timestamp and a level, as text or JSON (log.c). */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -47,7 +47,7 @@ typedef struct settings {
 } settings;
 
 enum { F_DATA_DIR = 'D', F_CLIENT_DIR = 'd', F_NO_CLIENT = 'N', F_STATIC = 's', F_NO_STATIC = 'S',
-       F_API_TOKEN = 'a', F_MAX_HTTP_BODY = 'b', F_LOG_LEVEL = 'l' };
+       F_API_TOKEN = 'a', F_MAX_HTTP_BODY = 'b', F_LOG_LEVEL = 'l', F_LOG_FORMAT = 'f' };
 
 static const struct option own_flags[] = {
     {"data-dir", required_argument, 0, F_DATA_DIR},
@@ -58,6 +58,7 @@ static const struct option own_flags[] = {
     {"api-token", required_argument, 0, F_API_TOKEN},
     {"max-http-body", required_argument, 0, F_MAX_HTTP_BODY},
     {"log-level", required_argument, 0, F_LOG_LEVEL},
+    {"log-format", required_argument, 0, F_LOG_FORMAT},
     ADMIN_FLAGS,
     {0, 0, 0, 0},
 };
@@ -78,6 +79,12 @@ static int on_flag(int val, const char *arg, void *user)
     case F_LOG_LEVEL:
         if (!log_set_level(arg)) {
             fprintf(stderr, "sio-server: --log-level must be error, warn, info or debug\n");
+            return 2;
+        }
+        break;
+    case F_LOG_FORMAT:
+        if (!log_set_format(arg)) {
+            fprintf(stderr, "sio-server: --log-format must be text or json\n");
             return 2;
         }
         break;
@@ -148,7 +155,8 @@ int main(int argc, char **argv)
                        "  --api-token TOKEN      enable POST /api/emit with this bearer token\n"
                        "                         (or set SIO_API_TOKEN; without one the API is off)\n"
                        "  --max-http-body BYTES  largest /api/emit body, default 1048576\n"
-                       "  --log-level LEVEL      error, warn, info (default) or debug\n" ADMIN_USAGE,
+                       "  --log-level LEVEL      error, warn, info (default) or debug\n"
+                       "  --log-format FORMAT    text (default: key=value) or json (an object a line)\n" ADMIN_USAGE,
         .on_extra = on_flag,
         .user = &s,
     };
@@ -159,7 +167,7 @@ int main(int argc, char **argv)
         return status;
     o.http_handler = on_http;
     o.http_refusal = emit_api_refusal;
-    o.log = log_from_library;
+    o.log_record = log_from_library;
 
     if (!choose_dirs(&s))
         return 1;
@@ -188,7 +196,7 @@ int main(int argc, char **argv)
     signals_stop_sio(server, SIGNALS_ONCE); /* a second signal ends the process at once */
     signals_reload_tls_on_hup();
 
-    fprintf(stderr, "sio-server listening on port %d\n", sio_server_port(server));
+    log_listening(sio_server_port(server));
     log_urls(&s, sio_server_port(server));
     int rc = sio_server_run(server);
     logmsg(L_INFO, "stopped");
