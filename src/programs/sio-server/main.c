@@ -4,7 +4,9 @@
  *     (static_files.c);
  *   - runs a room chat on the namespace "/" (chat.c);
  *   - lets other backends emit: POST /api/emit with a bearer token
- *     (emit_api.c).
+ *     (emit_api.c);
+ *   - serves Prometheus metrics at /metrics and its health at /health
+ *     (metrics.c).
  * Logs go to stderr, one line each, with a UTC timestamp and a level (log.c). */
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 #include "client_bundle.h"
 #include "emit_api.h"
 #include "log.h"
+#include "metrics.h"
 #include "sio.h"
 #include "static_files.h"
 
@@ -25,6 +28,8 @@
 static bool on_http(const sio_http_request *req, sio_http_response *res, void *user)
 {
     (void)user;
+    if (metrics_serve(req, res))
+        return true;
     if (strcmp(req->path, "/api/emit") == 0)
         return emit_api_enabled() ? emit_api_handle(req, res) : false;
     if (client_bundle_serve(req, res))
@@ -36,11 +41,12 @@ static bool on_http(const sio_http_request *req, sio_http_response *res, void *u
 typedef struct settings {
     sio_options *o;
     const char *client_dir, *static_dir, *api_token;
+    const char *metrics_path; /* NULL: no metrics */
     bool serve_client;
 } settings;
 
 enum { F_CLIENT_DIR = 'd', F_NO_CLIENT = 'N', F_STATIC = 's', F_NO_STATIC = 'S', F_API_TOKEN = 'a',
-       F_MAX_HTTP_BODY = 'b', F_LOG_LEVEL = 'l' };
+       F_MAX_HTTP_BODY = 'b', F_LOG_LEVEL = 'l', F_METRICS_PATH = 'm', F_NO_METRICS = 'M' };
 
 static const struct option own_flags[] = {
     {"client-dir", required_argument, 0, F_CLIENT_DIR},
@@ -50,6 +56,8 @@ static const struct option own_flags[] = {
     {"api-token", required_argument, 0, F_API_TOKEN},
     {"max-http-body", required_argument, 0, F_MAX_HTTP_BODY},
     {"log-level", required_argument, 0, F_LOG_LEVEL},
+    {"metrics-path", required_argument, 0, F_METRICS_PATH},
+    {"no-metrics", no_argument, 0, F_NO_METRICS},
     {0, 0, 0, 0},
 };
 
@@ -65,6 +73,14 @@ static int on_flag(int val, const char *arg, void *user)
     case F_MAX_HTTP_BODY:
         s->o->max_http_body = (size_t)server_flags_number("sio-server", "max-http-body", arg, 1, 1L << 30);
         break;
+    case F_METRICS_PATH:
+        if (arg[0] != '/') {
+            fprintf(stderr, "sio-server: --metrics-path must start with '/'\n");
+            return 2;
+        }
+        s->metrics_path = arg;
+        break;
+    case F_NO_METRICS: s->metrics_path = NULL; break;
     case F_LOG_LEVEL:
         if (!log_set_level(arg)) {
             fprintf(stderr, "sio-server: --log-level must be error, warn, info or debug\n");
@@ -80,7 +96,8 @@ int main(int argc, char **argv)
     sio_options o;
     sio_options_init(&o);
     o.max_http_body = 1u << 20;
-    settings s = {&o, "tests/node_modules/socket.io-client/dist", "tools/demo", getenv("SIO_API_TOKEN"), true};
+    settings s = {&o, "tests/node_modules/socket.io-client/dist", "tools/demo", getenv("SIO_API_TOKEN"),
+                  METRICS_DEFAULT_PATH, true};
     server_flags f = {
         .prog = "sio-server",
         .about = "A Socket.IO v4 server with a room chat, the socket.io client, static files\n"
@@ -94,7 +111,9 @@ int main(int argc, char **argv)
                        "  --api-token TOKEN      enable POST /api/emit with this bearer token\n"
                        "                         (or set SIO_API_TOKEN; without one the API is off)\n"
                        "  --max-http-body BYTES  largest /api/emit body, default 1048576\n"
-                       "  --log-level LEVEL      error, warn, info (default) or debug\n",
+                       "  --log-level LEVEL      error, warn, info (default) or debug\n"
+                       "  --metrics-path PATH    Prometheus metrics at PATH (default /metrics)\n"
+                       "  --no-metrics           serve no metrics (/health stays)\n",
         .on_extra = on_flag,
         .user = &s,
     };
@@ -117,6 +136,7 @@ int main(int argc, char **argv)
         return 1;
     }
     emit_api_init(server, s.api_token);
+    metrics_init(server, s.metrics_path);
     if (!chat_install(server)) {
         logmsg(L_ERROR, "out of memory");
         sio_server_free(server);
