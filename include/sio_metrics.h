@@ -4,8 +4,8 @@
  * serves /metrics itself.
  *
  * Threads: loop thread only (inside callbacks, an HTTP handler for one),
- * like the rest of the server's state; sio_process_metrics runs on any
- * thread. The counters are plain integers the loop thread increments: to
+ * like the rest of the server's state; sio_process_metrics_read runs on
+ * any thread. The counters are plain integers the loop thread increments: to
  * read them from another thread, ask the loop thread with sio_server_call().
  *
  * Counters only grow while the server lives, except those of a namespace

@@ -23,13 +23,11 @@ void metrics_init(sio_server *srv, const char *path)
     metrics_path = path;
 }
 
-/* A body for GET, none for HEAD (same status and type). */
-static bool reply_body(const sio_http_request *req, sio_http_response *res, unsigned status, const char *ctype,
-                       const char *body, size_t len)
+/* Answers with `body`; the library leaves it out for a HEAD. */
+static bool reply_body(sio_http_response *res, unsigned status, const char *ctype, const char *body, size_t len)
 {
     sio_http_set_cache_control(res, "no-store");
-    bool head = strcmp(req->method, "HEAD") == 0;
-    sio_http_reply(res, status, ctype, head ? "" : body, head ? 0 : len);
+    sio_http_reply(res, status, ctype, body, len);
     return true;
 }
 
@@ -39,7 +37,7 @@ static bool serve_metrics(const sio_http_request *req, sio_http_response *res)
     char *text = sio_metrics_text(server, &len);
     if (!text)
         return reply_error(req, res, 500, "out of memory");
-    reply_body(req, res, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+    reply_body(res, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
     free(text);
     return true;
 }
@@ -64,7 +62,7 @@ static bool serve_health(const sio_http_request *req, sio_http_response *res)
     size_t len;
     const char *body = sio_jw_text(w, &len);
     if (body)
-        reply_body(req, res, m.stopping ? 503 : 200, "application/json", body, len);
+        reply_body(res, m.stopping ? 503 : 200, "application/json", body, len);
     else
         reply_error(req, res, 500, "out of memory");
     sio_jw_free(w);
