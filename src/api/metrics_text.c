@@ -160,8 +160,7 @@ int metrics_text_write(sio_buf *out, const sio_metrics *m, sio_namespace_metrics
     family(&w, "socketio_handshake_errors_total", "counter",
            "Engine.IO requests refused with an error code (HTTP 400 or 403), by code.");
     for (int c = 0; c < SIO_METRICS_EIO_ERRORS; c++) {
-        char code[4];
-        snprintf(code, sizeof(code), "%d", c);
+        const char code[2] = {(char)('0' + c), 0};
         sample(&w, "socketio_handshake_errors_total",
                (const char *[]){"code", code, "message", eio_error_message((eio_error)c), NULL},
                m->handshake_errors[c]);
