@@ -1,7 +1,6 @@
 #include "api/metrics_text.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,19 +15,6 @@ typedef struct writer {
 } writer;
 
 static void put(writer *w, const char *s) { w->err |= sio_buf_puts(w->b, s); }
-
-static void putf(writer *w, const char *fmt, ...)
-{
-    char tmp[64];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof(tmp))
-        w->err = -1;
-    else
-        w->err |= sio_buf_append(w->b, tmp, (size_t)n);
-}
 
 /* A label value: backslash, double quote and line feed escaped; every
  * other byte as it is (the format is UTF-8, and a namespace's name is text
@@ -47,9 +33,9 @@ static void put_label_value(writer *w, const char *v)
 
 static void family(writer *w, const char *name, const char *type, const char *help)
 {
-    putf(w, "# HELP %s ", name);
+    w->err |= sio_buf_printf(w->b, "# HELP %s ", name);
     put(w, help); /* our own text: no backslash, no line feed */
-    putf(w, "\n# TYPE %s %s\n", name, type);
+    w->err |= sio_buf_printf(w->b, "\n# TYPE %s %s\n", name, type);
 }
 
 /* name{k1="v1",k2="v2"} (labels: NULL-terminated key, value pairs). */
@@ -60,7 +46,7 @@ static void sample_head(writer *w, const char *name, const char *const *labels)
         return;
     put(w, "{");
     for (size_t i = 0; labels[i]; i += 2) {
-        putf(w, "%s%s=\"", i ? "," : "", labels[i]);
+        w->err |= sio_buf_printf(w->b, "%s%s=\"", i ? "," : "", labels[i]);
         put_label_value(w, labels[i + 1]);
         put(w, "\"");
     }
@@ -70,13 +56,13 @@ static void sample_head(writer *w, const char *name, const char *const *labels)
 static void sample(writer *w, const char *name, const char *const *labels, uint64_t v)
 {
     sample_head(w, name, labels);
-    putf(w, " %" PRIu64 "\n", v);
+    w->err |= sio_buf_printf(w->b, " %" PRIu64 "\n", v);
 }
 
 static void sample_double(writer *w, const char *name, double v)
 {
     sample_head(w, name, NULL);
-    putf(w, " %.3f\n", v);
+    w->err |= sio_buf_printf(w->b, " %.3f\n", v);
 }
 
 static const char *const transport_names[SIO_METRICS_TRANSPORTS] = {"polling", "websocket"};
