@@ -452,13 +452,17 @@ describe('metrics of sio-echo through a scripted scenario', () => {
 });
 
 describe('metrics of what takes a server of its own', () => {
-  let server = null;
-  after(() => stopChecked(server));
+  const servers = [];
+  after(async () => { for (const s of servers) await stopChecked(s); });
   afterEach(closeAll);
+  const start = async (args) => {
+    const s = await startServer('sio-echo', args);
+    servers.push(s);
+    return s;
+  };
 
-  it('counts a ping timeout, and a client closed for a full queue', T, async () => {
-    server = await startServer('sio-echo', ['--ping-interval', '200', '--ping-timeout', '200',
-      '--max-queue-bytes', '4000']);
+  it('counts a ping timeout', T, async () => {
+    const server = await start(['--ping-interval', '200', '--ping-timeout', '200']);
     await diag(server, async () => {
       const s0 = await scrape(server);
       // A raw client that connects "/" and then never answers a ping.
@@ -467,6 +471,19 @@ describe('metrics of what takes a server of its own', () => {
       silent.send('40');
       assert.match(await silent.next(), /^40\{"sid":/);
       await silent.closed; // after pingInterval + pingTimeout
+      const s1 = await scrape(server);
+      assertDelta(s0, s1, {
+        [key('socketio_connections_opened_total', { transport: 'websocket', protocol_version: '4' })]: 1,
+        [key('socketio_disconnects_total', { reason: 'ping timeout' })]: 1,
+        [key('socketio_events_sent_total', { namespace: '/' })]: 1, // "auth"
+      });
+    });
+  });
+
+  it('counts a client closed for a full queue', T, async () => {
+    const server = await start(['--max-queue-bytes', '4000']);
+    await diag(server, async () => {
+      const s0 = await scrape(server);
       // A polling client that never polls, sent an echo bigger than its
       // queue may hold: closed as its POST is read, before its answer.
       const open = await get(server, '/socket.io/?EIO=4&transport=polling');
@@ -474,21 +491,22 @@ describe('metrics of what takes a server of its own', () => {
       const post = (body) => withTimeout(fetch(`${server.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`,
         { method: 'POST', body, headers: { 'content-type': 'text/plain;charset=UTF-8' } }), 5000, 'POST');
       assert.equal((await post('40')).status, 200);
+      const s1 = await scrape(server);
+      assert.ok(s1.samples.get('socketio_queued_bytes') > 0, 'the open packet, the CONNECT reply and "auth" wait');
       assert.equal((await post(`42${JSON.stringify(['message', 'z'.repeat(5000)])}`)).status, 200);
       const gone = await get(server, `/socket.io/?EIO=4&transport=polling&sid=${sid}`);
       assert.equal(gone.status, 400, 'the session is gone');
-      const s1 = await scrape(server);
-      assertDelta(s0, s1, {
-        [key('socketio_connections_opened_total', { transport: 'websocket', protocol_version: '4' })]: 1,
+      const s2 = await scrape(server);
+      assertDelta(s0, s2, {
         [key('socketio_connections_opened_total', { transport: 'polling', protocol_version: '4' })]: 1,
-        [key('socketio_disconnects_total', { reason: 'ping timeout' })]: 1,
         [key('socketio_disconnects_total', { reason: 'send queue full' })]: 1,
         socketio_queue_full_closes_total: 1,
         [key('socketio_handshake_errors_total', { code: '1', message: 'Session ID unknown' })]: 1,
         [key('socketio_events_received_total', { namespace: '/' })]: 1,
-        // "auth" to each on connection, and the echo that did not fit.
-        [key('socketio_events_sent_total', { namespace: '/' })]: 2,
+        // "auth" on connection; the echo that did not fit was not queued.
+        [key('socketio_events_sent_total', { namespace: '/' })]: 1,
       });
+      assert.equal(s2.samples.get('socketio_queued_bytes'), 0, 'the closed session\'s queue is freed');
     });
   });
 });
