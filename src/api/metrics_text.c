@@ -138,7 +138,7 @@ int metrics_text_write(sio_buf *out, const sio_metrics *m, sio_namespace_metrics
            "payloads, without HTTP or WebSocket framing.",
            m->sent_bytes);
     single(&w, "socketio_queued_bytes", "gauge",
-           "Bytes held in the clients' send queues now (payloads plus upkeep, as --max-queue-bytes counts them).",
+           "Bytes held in the clients' send queues now (payloads plus upkeep, as the queue limit counts them).",
            m->queued_bytes);
     single(&w, "socketio_queue_full_closes_total", "counter",
            "Clients disconnected because their send queue was full.", m->queue_full_closes);
