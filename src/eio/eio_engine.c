@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "eio/eio_codec.h"
+#include "eio/eio_metrics.h"
 #include "util/rand_id.h"
 #include "util/strmap.h"
 #include "util/timer_heap.h"
@@ -62,6 +63,7 @@ struct eio_engine {
     /* Shared constant packets. */
     sio_msg *ping, *pong, *noop, *close, *probe_pong;
     size_t qbytes; /* what every session's queue costs, in all */
+    eio_metrics metrics;
 };
 
 void eio_options_defaults(eio_options *o)
@@ -246,6 +248,7 @@ static void detach(eio_conn *c)
 /* Lets go of a WebSocket and asks the transport to close it. */
 static void drop_ws(eio_session *s, eio_conn *c)
 {
+    s->eng->metrics.upgrade_failures += c->role == EIO_CONN_PROBE;
     detach(c);
     s->eng->ops.close_conn(s->eng->ops.ctx, c);
 }
@@ -262,6 +265,8 @@ static void close_session(eio_session *s, eio_close_reason reason, bool answer_g
     eio_engine *e = s->eng;
     s->state = S_CLOSED;
     s->close_reason = (uint8_t)reason;
+    e->metrics.closed[reason]++;
+    e->metrics.open[s->transport][s->protocol - 3]--;
     strmap_del(&e->sids, s->sid, SIO_ID_LEN);
     timer_heap_cancel(&e->timers, &s->timer);
     if (s->ws)
@@ -478,6 +483,7 @@ void eio_session_set_user(eio_session *s, void *user) { s->user = user; }
 void *eio_session_user(const eio_session *s) { return s->user; }
 size_t eio_session_queued_bytes(const eio_session *s) { return s->qbytes; }
 size_t eio_engine_queued_bytes(const eio_engine *e) { return e->qbytes; }
+eio_metrics *eio_engine_metrics(eio_engine *e) { return &e->metrics; }
 
 /* --- handshake and timers ------------------------------------------------ */
 
@@ -535,6 +541,7 @@ eio_session *eio_engine_handshake_version(eio_engine *e, eio_transport_kind t, i
     attach(s, t == EIO_POLLING ? &s->get : &s->ws, c, t == EIO_POLLING ? EIO_CONN_GET : EIO_CONN_WS);
     enqueue_msg(s, m, true);
     sio_msg_unref(m);
+    e->metrics.open[t][s->protocol - 3]++, e->metrics.opened[t][s->protocol - 3]++;
     if (e->h.on_open)
         e->h.on_open(e->h.ctx, s);
     return s;
@@ -706,6 +713,7 @@ int eio_conn_take_payload(eio_conn *c, sio_buf *out)
                 break;
         }
     }
+    s->eng->metrics.bytes_sent += out->len;
     detach(c);
     if (ends_session)
         close_session(s, s->close_reason, true);
@@ -731,6 +739,7 @@ eio_error eio_session_poll_post(eio_conn *c, const unsigned char *p, size_t n, i
     if (!s || s->state == S_CLOSED)
         return EIO_ERR_BAD_REQUEST;
     s->eng->now = now;
+    s->eng->metrics.bytes_received += n;
     sio_buf scratch;
     sio_buf_init(&scratch, 0);
     eio_error result = EIO_ERR_NONE;
@@ -782,6 +791,8 @@ static int on_probe_frame(eio_session *s, eio_conn *c, const eio_packet *p)
         return 0;
     }
     if (p->type == EIO_UPGRADE && s->upgrading) {
+        e->metrics.upgrades++, e->metrics.open[EIO_POLLING][s->protocol - 3]--;
+        e->metrics.open[EIO_WEBSOCKET][s->protocol - 3]++;
         s->probe = NULL;
         attach(s, &s->ws, c, EIO_CONN_WS);
         s->transport = EIO_WEBSOCKET;
@@ -810,6 +821,7 @@ int eio_conn_ws_recv(eio_conn *c, const unsigned char *p, size_t n, bool binary,
     if (!s)
         return -1;
     s->eng->now = now;
+    s->eng->metrics.bytes_received += n;
     eio_packet pkt;
     if (binary && s->protocol == 3) {
         /* v3 binary frames carry the packet type byte first */
@@ -848,6 +860,7 @@ sio_msg *eio_conn_next_frame(eio_conn *c)
     if (c->role != EIO_CONN_WS || s->transport != EIO_WEBSOCKET)
         return NULL;
     sio_msg *m = dequeue(s);
+    s->eng->metrics.bytes_sent += m ? m->len : 0;
     if (!m) {
         if (s->state == S_CLOSING)
             close_session(s, s->close_reason, true);
@@ -874,6 +887,7 @@ void eio_conn_closed(eio_conn *c)
                       true);
         break;
     case EIO_CONN_PROBE:
+        s->eng->metrics.upgrade_failures++;
         s->upgrading = false;
         s->upgrade_by = 0;
         if (s->state != S_CLOSED)

@@ -265,5 +265,8 @@ void *eio_session_user(const eio_session *s);
 size_t eio_session_queued_bytes(const eio_session *s);
 /* The same over every session. */
 size_t eio_engine_queued_bytes(const eio_engine *e);
+/* The engine's counters (eio/eio_metrics.h); the binding counts its
+ * refusals there. Loop thread. */
+struct eio_metrics *eio_engine_metrics(eio_engine *e);
 
 #endif

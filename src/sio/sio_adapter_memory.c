@@ -150,6 +150,9 @@ static int deliver(sio_namespace *nsp, const sio_bcast *b, const sio_adapter_pac
     if (n < 0)
         return SIO_ENOMEM;
     srv->stats.broadcast_recipients += (uint64_t)count;
+    nsp->counters.broadcasts++;
+    nsp->counters.broadcast_recipients += (uint64_t)count;
+    nsp->counters.events_sent += (uint64_t)count;
     if (reached)
         *reached = list;
     else

@@ -309,6 +309,7 @@ void sio_dispatch_event(sio_socket *s, const sio_packet *pkt, sio_buf *bins, uns
         return;
     }
     const char *event = (const char *)name.data;
+    nsp->counters.events_received++;
     sio_handler *h = strmap_get(&nsp->events, event, name.len - 1);
     if (!h && nsp->any.cb)
         h = &nsp->any;

@@ -372,7 +372,7 @@ static void on_connect_timeout(sio_timer *t, int64_t now)
 
 static void on_connect_packet(sio_client *c, const sio_packet *pkt);
 static void run_middlewares(sio_socket *s, size_t from);
-static void refuse_connect(sio_socket *s, const char *message, const char *data);
+static void refuse_connect(sio_socket *s, const char *message, const char *data, sio_connect_error_reason why);
 static void decision_free(sio_decision *d);
 
 static void on_open(void *ctx, eio_session *es)
@@ -521,7 +521,7 @@ static void connect_socket(sio_client *c, sio_namespace *nsp, char *auth)
     s->next_in_client = c->sockets;
     c->sockets = s;
     if (sio_recovery_claim(s)) {
-        refuse_connect(s, "out of memory", NULL);
+        refuse_connect(s, "out of memory", NULL, SIO_CONNECT_ERROR_SERVER);
         return;
     }
     /* A resumed session skips the middlewares unless told otherwise (Node's skipMiddlewares). */
@@ -587,6 +587,7 @@ static void try_dynamic_rules(sio_client *c, char *name, char *auth, size_t from
             free(auth);
         return;
     }
+    srv->counters.connect_errors[SIO_CONNECT_ERROR_INVALID_NAMESPACE]++;
     send_connect_error(c, name, strlen(name), "Invalid namespace", NULL);
     free(name);
     free(auth);
@@ -675,8 +676,9 @@ static void finish_connect(sio_socket *s)
 }
 
 /* A refusal: CONNECT_ERROR with the message (and data), and the socket goes. */
-static void refuse_connect(sio_socket *s, const char *message, const char *data)
+static void refuse_connect(sio_socket *s, const char *message, const char *data, sio_connect_error_reason why)
 {
+    s->nsp->srv->counters.connect_errors[why]++;
     send_connect_error(s->client, s->nsp->name, strlen(s->nsp->name), message ? message : "not authorized",
                        data);
     sio_socket_close(s, NULL, false);
@@ -706,12 +708,12 @@ static void run_middlewares(sio_socket *s, size_t from)
         if (m->cb) {
             bool ok = m->cb(s, &message, &data, m->user);
             if (!ok && s->state == SOCK_CONNECTING)
-                refuse_connect(s, message, data);
+                refuse_connect(s, message, data, SIO_CONNECT_ERROR_MIDDLEWARE);
             continue;
         }
         sio_decision *d = calloc(1, sizeof(*d));
         if (!d) {
-            refuse_connect(s, "out of memory", NULL);
+            refuse_connect(s, "out of memory", NULL, SIO_CONNECT_ERROR_SERVER);
             break;
         }
         d->s = sio_socket_ref(s);
@@ -728,7 +730,7 @@ static void run_middlewares(sio_socket *s, size_t from)
         s->decision = NULL;
         bool allow = d->allow;
         if (!allow && s->state == SOCK_CONNECTING)
-            refuse_connect(s, d->message, d->data);
+            refuse_connect(s, d->message, d->data, SIO_CONNECT_ERROR_MIDDLEWARE);
         decision_free(d);
     }
     if (s->state == SOCK_CONNECTING)
@@ -788,7 +790,7 @@ int sio_decide(sio_decision *d, bool allow, const char *message, const char *dat
         if (allow)
             run_middlewares(s, d->index + 1);
         else
-            refuse_connect(s, d->message, d->data);
+            refuse_connect(s, d->message, d->data, SIO_CONNECT_ERROR_MIDDLEWARE);
     }
     decision_free(d);
     return rc;

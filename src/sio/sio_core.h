@@ -15,6 +15,7 @@
 #include "sio.h"
 #include "sio/sio_adapter.h"
 #include "sio/sio_codec.h"
+#include "sio/sio_counters.h"
 #include "sio/sio_parser.h"
 #include "util/msg.h"
 #include "util/rand_id.h"
@@ -100,6 +101,7 @@ struct sio_namespace {
     int64_t next_ack_id;
     strmap server_events; /* event name -> sio_server_handler* */
     struct sio_recovery *recovery; /* connection state recovery's store, or NULL (sio_recovery.h) */
+    sio_nsp_counters counters;
 };
 
 enum sio_socket_state { SOCK_CONNECTING, SOCK_CONNECTED, SOCK_DISCONNECTED };
@@ -186,6 +188,7 @@ struct sio_server {
     int64_t (*clock)(void); /* milliseconds, monotonic; injected */
     uint64_t epoch;
     sio_stats stats;
+    sio_counters counters;
     /* Work posted from other threads. */
     pthread_mutex_t post_lock;
     sio_post *post_head, *post_tail;

@@ -176,6 +176,7 @@ static void op_finish(sio_op *op, int err)
 static void on_op_timer(sio_timer *t, int64_t now)
 {
     sio_op *op = (sio_op *)((char *)t - offsetof(sio_op, timer));
+    op->nsp->srv->counters.ack_timeouts += !op->complete && op->kind == SIO_OP_REPLIES;
     op_finish(op, op->complete ? 0 : SIO_ACK_TIMEOUT);
 }
 

@@ -376,6 +376,7 @@ static int emit(sio_socket *s, const char *event, const char *args_json, const s
     /* A socket resuming a session gets what was kept for it when it connects. */
     bool replayed = kept && s->recovered && s->state == SOCK_CONNECTING;
     rc = replayed ? SIO_OK : sio_socket_deliver(s, m, atts, natts, is_volatile);
+    s->nsp->counters.events_sent += rc == SIO_OK;
     sio_release_msgs(m, atts, natts);
     if (rc == SIO_OK && s->nsp->srv->n_observers)
         sio_observe_event_out(s, event, args_json);
@@ -415,6 +416,7 @@ static void on_ack_timeout(sio_timer *t, int64_t now)
     sio_pending_ack *a = (sio_pending_ack *)((char *)t - offsetof(sio_pending_ack, timer));
     sio_socket *s = a->s;
     ack_unlink(a);
+    s->nsp->srv->counters.ack_timeouts++;
     a->cb(s, NULL, SIO_ACK_TIMEOUT, a->user);
     sio_socket_unref(s);
     free(a);
@@ -503,10 +505,11 @@ void sio_socket_close(sio_socket *s, const char *reason, bool notify_client)
     }
     if (was_connected && reason && s->nsp->srv->n_observers)
         sio_observe_socket_disconnect(s, reason);
-    if (was_connected)
+    if (was_connected) {
+        sio_count_disconnect(&s->nsp->srv->counters, reason);
         sio_recovery_persist(s, reason);
-    if (was_connected)
         sio_log_disconnect(s, reason); /* while it knows its client's transport */
+    }
     s->state = SOCK_DISCONNECTED;
     s->nsp->live--;
     /* Out of the client's list. */

@@ -4,6 +4,7 @@
 #include "transport/lws_internal.h"
 
 #include "eio/eio_jsonp.h"
+#include "eio/eio_metrics.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +97,7 @@ static void respond_error(pss *p, eio_error e, const char *path)
     /* A refusal of allow_request carries its own message. */
     const char *message = p->refusal ? p->refusal : eio_error_message(e);
     eio_error_body_message(&p->body, e, message);
+    eio_metrics_refused(eio_engine_metrics(p->t->eng), e);
     transport_refused(p->t, p->wsi, status, (int)e, message, path);
     lws_callback_on_writable(p->wsi);
 }

@@ -554,6 +554,8 @@ void transport_stop(sio_transport *t)
     lws_cancel_service(t->ctx);
 }
 
+bool transport_stopping(sio_transport *t) { return atomic_load(&t->stop_requested); }
+
 void transport_wake(sio_transport *t) { lws_cancel_service(t->ctx); }
 
 void transport_free(sio_transport *t)

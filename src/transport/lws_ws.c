@@ -2,6 +2,7 @@
  * frames out gathered into one send() per connection after each round. */
 #include "transport/lws_internal.h"
 
+#include "eio/eio_metrics.h"
 #include "util/utf8.h"
 
 #include <stdio.h>
@@ -59,6 +60,7 @@ static int refuse_upgrade(pss *p, struct lws *wsi, eio_error e, bool json, const
 {
     unsigned status = json && e == EIO_ERR_FORBIDDEN ? 403 : 400;
     const char *message = p->refusal ? p->refusal : eio_error_message(e);
+    eio_metrics_refused(eio_engine_metrics(p->t->eng), e);
     transport_refused(p->t, wsi, status, (int)e, message, path);
     sio_buf body;
     sio_buf_init(&body, 0);

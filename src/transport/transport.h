@@ -176,6 +176,8 @@ bool transport_on_app_loop(const sio_transport *t);
 int transport_run(sio_transport *t);
 /* Async-signal-safe and thread-safe. */
 void transport_stop(sio_transport *t);
+/* Whether transport_stop() was called (any thread). */
+bool transport_stopping(sio_transport *t);
 /* Thread-safe: on_wake will run on the loop thread. */
 void transport_wake(sio_transport *t);
 /* Async-signal-safe and thread-safe: the loop thread loads cfg.tls_cert and

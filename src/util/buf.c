@@ -1,6 +1,7 @@
 #include "util/buf.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,22 @@ int sio_buf_append(sio_buf *b, const void *p, size_t n)
 int sio_buf_puts(sio_buf *b, const char *s) { return sio_buf_append(b, s, strlen(s)); }
 
 int sio_buf_putc(sio_buf *b, unsigned char c) { return sio_buf_append(b, &c, 1); }
+
+int sio_buf_printf(sio_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    /* Room for the NUL vsnprintf writes, which len does not take in. */
+    if (n < 0 || sio_buf_reserve(b, (size_t)n + 1))
+        return -1;
+    va_start(ap, fmt);
+    vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return 0;
+}
 
 int sio_buf_put_i64(sio_buf *b, int64_t v)
 {

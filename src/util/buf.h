@@ -35,5 +35,8 @@ int sio_buf_append(sio_buf *b, const void *p, size_t n);
 int sio_buf_puts(sio_buf *b, const char *s);
 int sio_buf_putc(sio_buf *b, unsigned char c);
 int sio_buf_put_i64(sio_buf *b, int64_t v);
+/* Appends printf-formatted text (without its NUL). Returns 0, or -1 when out
+ * of memory or for a format error (the buffer is unchanged). */
+int sio_buf_printf(sio_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -28,16 +28,7 @@
 
 /* --- rendering a decoded message as text --------------------------------- */
 
-static void put(sio_buf *b, const char *fmt, ...)
-{
-    char text[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
-    assert_true(n >= 0 && (size_t)n < sizeof(text));
-    assert_int_equal(sio_buf_append(b, text, (size_t)n), 0);
-}
+#define put(b, ...) assert_int_equal(sio_buf_printf((b), __VA_ARGS__), 0)
 
 static void put_strs(sio_buf *b, const char *name, const sio_redis_strs *l)
 {

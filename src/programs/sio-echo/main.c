@@ -44,7 +44,8 @@
  *   "/request"  the handshake's request (sio_request): see request.c; the
  *               server's allow_request refuses any handshake that has an
  *               x-refuse header.
- * One file per namespace (namespaces.h). */
+ * One file per namespace (namespaces.h); GET /metrics serves the metrics
+ * (metrics.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -65,13 +66,16 @@ int main(int argc, char **argv)
     sio_options o;
     sio_options_init(&o);
     o.allow_request = request_allow;
+    sio_server *server = NULL;
+    o.http_handler = metrics_http;
+    o.http_user = &server;
     server_flags f = {.prog = "sio-echo", .about = "The Socket.IO conformance server.\n"};
     int status = server_flags_parse(&f, argc, argv, &o, NULL);
     if (status >= 0)
         return status;
     if (o.redis_url)
         o.log = log_line;
-    sio_server *server = sio_server_new(&o);
+    server = sio_server_new(&o);
     if (!server)
         return 1;
     echo_setup(sio_of(server, "/"));

@@ -33,6 +33,9 @@ void recovery_install(sio_server *srv); /* recovery.c: "/recovery" */
  * and its "set-data" handler (value, ack): the socket's JSON data, the ack
  * carrying sio_socket_set_data_json's result. */
 void cluster_install(sio_server *srv);
+/* metrics.c: GET /metrics, the library's Prometheus text; `user` points to
+ * the server (NULL until it is made). */
+bool metrics_http(const sio_http_request *req, sio_http_response *res, void *user);
 void cluster_on_set_data(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack, void *user);
 /* request.c: "/request", and the server's allow_request. */
 void request_install(sio_server *srv);

@@ -3,7 +3,9 @@
  *   - serves static files, by default the chat demo (static_files.c);
  *   - runs a room chat on the namespace "/" (chat.c);
  *   - lets other backends emit: POST /api/emit with a bearer token
- *     (emit_api.c).
+ *     (emit_api.c);
+ *   - serves Prometheus metrics at /metrics and its health at /health
+ *     (metrics.c).
  * What it serves comes from its data directory (data_dir.c), found beside
  * the executable whatever the current directory. Logs go to stderr, one line
  * each, with a UTC timestamp and a level, as text or JSON (log.c). */
@@ -21,6 +23,7 @@
 #include "data_dir.h"
 #include "emit_api.h"
 #include "log.h"
+#include "metrics.h"
 #include "served_urls.h"
 #include "sio.h"
 #include "static_files.h"
@@ -30,6 +33,8 @@
 static bool on_http(const sio_http_request *req, sio_http_response *res, void *user)
 {
     (void)user;
+    if (metrics_serve(req, res))
+        return true;
     if (emit_api_serve(req, res))
         return true;
     if (admin_ui_serve(req, res))
@@ -43,11 +48,13 @@ static bool on_http(const sio_http_request *req, sio_http_response *res, void *u
 typedef struct settings {
     sio_options *o;
     const char *data_dir, *client_dir, *static_dir, *api_token;
+    const char *metrics_path; /* NULL: no metrics */
     bool serve_client, serve_static;
 } settings;
 
 enum { F_DATA_DIR = 'D', F_CLIENT_DIR = 'd', F_NO_CLIENT = 'N', F_STATIC = 's', F_NO_STATIC = 'S',
-       F_API_TOKEN = 'a', F_MAX_HTTP_BODY = 'b', F_LOG_LEVEL = 'l', F_LOG_FORMAT = 'f' };
+       F_API_TOKEN = 'a', F_MAX_HTTP_BODY = 'b', F_LOG_LEVEL = 'l', F_LOG_FORMAT = 'f', F_METRICS_PATH = 'm',
+       F_NO_METRICS = 'M' };
 
 static const struct option own_flags[] = {
     {"data-dir", required_argument, 0, F_DATA_DIR},
@@ -59,6 +66,8 @@ static const struct option own_flags[] = {
     {"max-http-body", required_argument, 0, F_MAX_HTTP_BODY},
     {"log-level", required_argument, 0, F_LOG_LEVEL},
     {"log-format", required_argument, 0, F_LOG_FORMAT},
+    {"metrics-path", required_argument, 0, F_METRICS_PATH},
+    {"no-metrics", no_argument, 0, F_NO_METRICS},
     ADMIN_FLAGS,
     {0, 0, 0, 0},
 };
@@ -76,6 +85,14 @@ static int on_flag(int val, const char *arg, void *user)
     case F_MAX_HTTP_BODY:
         s->o->max_http_body = (size_t)server_flags_number("sio-server", "max-http-body", arg, 1, 1L << 30);
         break;
+    case F_METRICS_PATH:
+        if (arg[0] != '/') {
+            fprintf(stderr, "sio-server: --metrics-path must start with '/'\n");
+            return 2;
+        }
+        s->metrics_path = arg;
+        break;
+    case F_NO_METRICS: s->metrics_path = NULL; break;
     case F_LOG_LEVEL:
         if (!log_set_level(arg)) {
             fprintf(stderr, "sio-server: --log-level must be error, warn, info or debug\n");
@@ -130,6 +147,9 @@ static void log_urls(const settings *s, int port)
     }
     if (emit_api_enabled())
         served_url_log("emit API (POST, bearer token)", "/api/emit");
+    if (s->metrics_path)
+        served_url_log("Prometheus metrics", s->metrics_path);
+    served_url_log("health", "/health");
     admin_ui_log_url();
 }
 
@@ -138,7 +158,8 @@ int main(int argc, char **argv)
     sio_options o;
     sio_options_init(&o);
     o.max_http_body = 1u << 20;
-    settings s = {.o = &o, .api_token = getenv("SIO_API_TOKEN"), .serve_client = true, .serve_static = true};
+    settings s = {.o = &o, .api_token = getenv("SIO_API_TOKEN"), .metrics_path = METRICS_DEFAULT_PATH,
+                  .serve_client = true, .serve_static = true};
     server_flags f = {
         .prog = "sio-server",
         .about = "A Socket.IO v4 server with a room chat, the socket.io client, static files\n"
@@ -156,7 +177,9 @@ int main(int argc, char **argv)
                        "                         (or set SIO_API_TOKEN; without one the API is off)\n"
                        "  --max-http-body BYTES  largest /api/emit body, default 1048576\n"
                        "  --log-level LEVEL      error, warn, info (default) or debug\n"
-                       "  --log-format FORMAT    text (default: key=value) or json (an object a line)\n" ADMIN_USAGE,
+                       "  --log-format FORMAT    text (default: key=value) or json (an object a line)\n"
+                       "  --metrics-path PATH    Prometheus metrics at PATH (default /metrics)\n"
+                       "  --no-metrics           serve no metrics (/health stays)\n" ADMIN_USAGE,
         .on_extra = on_flag,
         .user = &s,
     };
@@ -185,6 +208,7 @@ int main(int argc, char **argv)
         return 1;
     }
     emit_api_init(server, s.api_token, o.max_http_body);
+    metrics_init(server, s.metrics_path);
     if (!chat_install(server) || !admin_start(server)) {
         logmsg(L_ERROR, "out of memory");
         sio_server_free(server);
