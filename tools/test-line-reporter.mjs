@@ -65,7 +65,7 @@ export default async function* lineReporter(source) {
         if (d.nesting === 0 && d.file && d.name === d.file) {
           const s = state(d.file);
           const name = path.relative(root, d.file);
-          const secs = ((Date.now() - s.start) / 1000).toFixed(1);
+          const secs = ((d.details?.duration_ms ?? Date.now() - s.start) / 1000).toFixed(1);
           const bad = s.fail > 0 || d.details?.passed === false;
           const counts = [`${s.pass} passed`];
           if (s.fail) counts.push(`${s.fail} failed`);
