@@ -192,6 +192,7 @@ struct sio_server {
     void *transport;
     void *cluster;
     void (*wake)(void *transport);
+    void *test_tap; /* sio_test_tap's callback (src/api/sio_testing.c), or NULL */
 };
 
 /* --- core entry points for the API layer --- */
