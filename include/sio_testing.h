@@ -26,7 +26,8 @@ extern "C" {
                                       * arrives, and the session ends */
 #define SIO_FAULT_REFUSE_UPGRADE 8u  /* the upgrade to WebSocket is refused (400); set for
                                       * every connection, WebSocket handshakes too */
-#define SIO_FAULT_DELAY 16u          /* every packet sent waits delay_ms more, in order */
+#define SIO_FAULT_DELAY 16u          /* every Socket.IO packet sent waits delay_ms more, in
+                                      * order (the heartbeat keeps its time) */
 
 /* Sets the faults of one connection (`conn`, an Engine.IO session id) or,
  * with conn NULL, of every connection, those to come included; 0 clears

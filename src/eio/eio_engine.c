@@ -612,7 +612,7 @@ static int append_payload(const eio_session *s, sio_buf *out, const sio_msg *m, 
 int eio_conn_take_payload(eio_conn *c, sio_buf *out)
 {
     eio_session *s = c->session;
-    if (!s || c->role != EIO_CONN_GET || (s->state == S_OPEN && (eio_session_faults(s) & EIO_FAULT_STALL_POLLS)))
+    if (!s || c->role != EIO_CONN_GET || (eio_session_faults(s) & EIO_FAULT_STALL_POLLS))
         return -1;
     bool ends_session = false;
     c->compress = true; /* the engine's own packets may be */

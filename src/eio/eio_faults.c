@@ -52,6 +52,10 @@ bool eio_fx_hold(eio_session *s, const eio_fault_cfg *c, sio_msg *m, int64_t now
     bool delayed = (eio_session_faults(s) & EIO_FAULT_DELAY) != 0;
     if (!delayed && !(*fx && (*fx)->head))
         return false;
+    /* Messages only: the heartbeat and the upgrade's packets keep their
+     * time, or a delay longer than pingTimeout would end every session. */
+    if (!m->binary && !(m->len && m->data[0] == '4'))
+        return false;
     if (!*fx && !(*fx = calloc(1, sizeof(**fx))))
         return false; /* out of memory: sent now rather than lost */
     eio_held *h = malloc(sizeof(*h));

@@ -20,11 +20,12 @@
 #include "util/msg.h"
 
 #define EIO_FAULT_NO_HEARTBEAT 1u    /* v4: no pings sent (nor pong awaited); v3: pings unanswered */
-#define EIO_FAULT_STALL_POLLS 2u     /* held polling GETs are never answered */
+#define EIO_FAULT_STALL_POLLS 2u     /* held polling GETs are never answered, not even when the
+                                      * session closes */
 #define EIO_FAULT_CLOSE_POLLS 4u     /* a polling GET's connection is dropped as it arrives */
 #define EIO_FAULT_REFUSE_UPGRADE 8u  /* WebSocket upgrades (and, for every session, WebSocket
                                       * handshakes) are refused with 400 */
-#define EIO_FAULT_DELAY 16u          /* every message waits delay_ms before it is queued */
+#define EIO_FAULT_DELAY 16u          /* every message (not the heartbeat) waits delay_ms before it is queued */
 #define EIO_FAULTS_ALL 31u
 
 typedef void (*eio_tap_fn)(void *ctx, eio_session *s, bool outgoing, const unsigned char *p, size_t n,

@@ -91,7 +91,9 @@ void ts_cmd_restart(ts_state *st, sio_json_value body, ts_done_fn done, void *us
 }
 
 /* {socket, packet}: one Engine.IO packet as text, sent as it is (default
- * "42[", an event whose JSON never ends). */
+ * "49": a message holding a Socket.IO packet of the unknown type 9, which
+ * socket.io-client 4 closes on with "parse error" and 2.x reports as an
+ * "error" event). */
 void ts_cmd_malformed(ts_state *st, sio_json_value body, ts_done_fn done, void *user)
 {
     const char *why = NULL;
@@ -106,7 +108,7 @@ void ts_cmd_malformed(ts_state *st, sio_json_value body, ts_done_fn done, void *
         ts_answer_error(st, done, user, 400, "packet must be a string");
         return;
     }
-    const char *text = packet ? packet : "42[";
+    const char *text = packet ? packet : "49";
     int rc = sio_test_send_raw(st->io, sio_test_socket_conn(k->s), text, packet ? len : strlen(text));
     free(packet);
     if (rc != SIO_OK)
