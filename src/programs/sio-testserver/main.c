@@ -57,6 +57,14 @@ static int on_flag(int val, const char *arg, void *user)
     return 2;
 }
 
+/* The library's errors and warnings (a refused request, libwebsockets'
+ * troubles); its notices would only bury the test's own output. */
+static void log_line(int level, const char *line, void *user)
+{
+    if (level <= 1)
+        fprintf(stderr, "sio-testserver: %s\n", line);
+}
+
 /* The server under test stopped (a signal, or the end of a scenario): the
  * held control requests are answered, then the control server stops. */
 static void io_stopped(sio_server *srv, void *user)
@@ -87,6 +95,7 @@ static sio_server *start_control(ts_state *st, const flags *f)
     c.http_user = st;
     c.on_stopped = control_stopped;
     c.on_stopped_user = st;
+    c.log = log_line;
     char why[256];
     sio_server *srv = NULL;
     if (sio_server_create(&c, &srv, why, sizeof(why)) != SIO_OK)
@@ -124,6 +133,7 @@ int main(int argc, char **argv)
     o.uv_loop = &loop;
     o.on_stopped = io_stopped;
     o.on_stopped_user = &st;
+    o.log = log_line;
     int rc = 1;
     char why[256];
     if (!st.rules || !st.journal) {

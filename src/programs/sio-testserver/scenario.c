@@ -139,8 +139,8 @@ static void print_diff(ts_scenario *sc, const char *what, sio_json_value expecte
     ts_state *st = sc->st;
     size_t len;
     const char *text = sio_json_raw(expected, &len);
-    fprintf(stderr, "sio-testserver: scenario %s: step %zu of %zu %s\n", sc->path, sc->next, sc->n, what);
-    fprintf(stderr, "--- expected (step %zu, within %u ms)\n", sc->next, timeout);
+    fprintf(stderr, "sio-testserver: scenario %s: step %zu of %zu %s\n", sc->path, sc->next + 1, sc->n, what);
+    fprintf(stderr, "--- expected (step %zu, within %u ms)\n", sc->next + 1, timeout);
     fprintf(stderr, "+++ what the clients did after the previous expectation\n");
     print_json("- ", text, len);
     size_t shown = 0;
