@@ -2,30 +2,19 @@
 // rules (emits on connection, ack replies matched on arguments, refusals),
 // actions (emits with binaries, rooms, disconnects), inspection (sockets,
 // the packet journal, the event log, waits) and bad requests.
-import { describe, it, before, after, afterEach } from 'node:test';
+import { describe, it, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { io } from 'socket.io-client';
-import { waitFor, withTimeout } from './support.mjs';
-import { startTestServer } from './testserver_support.mjs';
+import { waitFor } from './support.mjs';
+import { testServerSuite } from './testserver_support.mjs';
 
 const T = { timeout: 20000 };
 
 describe('sio-testserver with socket.io-client 4', () => {
+  const suite = testServerSuite();
   let srv;
-  const clients = [];
-  const connect = (opts = {}) => {
-    const s = io(`${srv.url}${opts.nsp || ''}`, {
-      forceNew: true, reconnectionDelay: 50, reconnectionDelayMax: 100, ...opts,
-    });
-    clients.push(s);
-    return s;
-  };
-  before(async () => { srv = await startTestServer(); });
-  afterEach(async () => {
-    while (clients.length) clients.pop().close();
-    await srv.ok('reset');
-  });
-  after(async () => { await withTimeout(srv.stop(), 10000, 'stopping sio-testserver'); });
+  beforeEach(() => { srv = suite.srv(); });
+  const connect = (opts = {}) => suite.connect(io, opts);
 
   for (const transports of [['polling'], ['websocket'], ['polling', 'websocket']]) {
     it(`emits on connection and shows the socket (${transports.join('+')})`, T, async () => {

@@ -2,31 +2,22 @@
 // 2.x saw: the disconnect reason, and that the client came back when it
 // should (reconnection after a restart, a dropped connection, a ping
 // timeout), or the connect_error it got.
-import { describe, it, before, after, afterEach } from 'node:test';
+import { describe, it, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { io as io4 } from 'socket.io-client';
 import { waitFor, withTimeout } from './support.mjs';
-import { startTestServer } from './testserver_support.mjs';
+import { testServerSuite } from './testserver_support.mjs';
 
 const require = createRequire(import.meta.url);
 const io2 = require('socket.io-client-v2');
 const T = { timeout: 20000 };
 
 describe('sio-testserver faults', () => {
+  const suite = testServerSuite();
   let srv;
-  const clients = [];
-  const connect = (io, opts = {}) => {
-    const s = io(srv.url, { forceNew: true, reconnectionDelay: 50, reconnectionDelayMax: 100, ...opts });
-    clients.push(s);
-    return s;
-  };
-  before(async () => { srv = await startTestServer(); });
-  afterEach(async () => {
-    while (clients.length) clients.pop().close();
-    await srv.ok('reset');
-  });
-  after(async () => { await withTimeout(srv.stop(), 10000, 'stopping sio-testserver'); });
+  beforeEach(() => { srv = suite.srv(); });
+  const connect = suite.connect;
 
   // The server's id of a 2.x client's socket on "/" is its Engine.IO id.
   const idOf = (s) => s.id;

@@ -1,7 +1,8 @@
 // Helpers for the tests of sio-testserver: start it with its control API on
 // a free port, and call the control API.
 import assert from 'node:assert/strict';
-import { startServer } from './support.mjs';
+import { before, after, afterEach } from 'node:test';
+import { startServer, withTimeout } from './support.mjs';
 
 /**
  * Starts build/sio-testserver (Socket.IO on a free port, the control API on
@@ -36,4 +37,31 @@ export async function call(base, command, body = {}) {
   let json = null;
   try { json = JSON.parse(text); } catch { json = text; }
   return { status: res.status, json };
+}
+
+/**
+ * For a describe(): one sio-testserver for its tests, reset after each,
+ * with the clients the tests made closed. Returns { srv() (the server),
+ * connect(io, opts) (a client of `io` with quick reconnections; opts.nsp a
+ * namespace) }.
+ */
+export function testServerSuite() {
+  let srv;
+  const clients = [];
+  before(async () => { srv = await startTestServer(); });
+  afterEach(async () => {
+    while (clients.length) clients.pop().close();
+    await srv.ok('reset');
+  });
+  after(async () => { await withTimeout(srv.stop(), 10000, 'stopping sio-testserver'); });
+  return {
+    srv: () => srv,
+    connect(io, opts = {}) {
+      const s = io(`${srv.url}${opts.nsp || ''}`, {
+        forceNew: true, reconnectionDelay: 50, reconnectionDelayMax: 100, ...opts,
+      });
+      clients.push(s);
+      return s;
+    },
+  };
 }

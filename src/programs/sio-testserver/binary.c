@@ -69,43 +69,25 @@ static bool is_marker(sio_json_value v)
            sio_json_typeof(sio_json_get(v, "$binary")) == SIO_JSON_STRING;
 }
 
-/* Copies v into w, markers turned into placeholders and their bytes into out. */
-static int copy_in(sio_json_writer *w, sio_json_value v, ts_args *out, const char **why)
+/* Writes v into w as it is, except the values `leaf` writes itself (it
+ * returns 1 for those, 0 for the others, -1 to stop on an error). Returns
+ * 0 or -1. */
+typedef int (*leaf_fn)(sio_json_writer *w, sio_json_value v, void *ctx);
+static int copy_json(sio_json_writer *w, sio_json_value v, leaf_fn leaf, void *ctx)
 {
-    size_t pos = 0;
+    size_t pos = 0, n;
     sio_json_value k, x;
-    if (is_marker(v)) {
-        size_t n;
-        char *text = sio_json_strdup(sio_json_get(v, "$binary"), &n);
-        unsigned char *bytes = NULL;
-        size_t len = 0;
-        int rc = text ? unbase64(text, n, &bytes, &len) : -1;
-        free(text);
-        sio_binary *bins = rc ? NULL : realloc(out->bins, (out->nbins + 1) * sizeof(*bins));
-        if (!bins) {
-            free(bytes);
-            *why = "a $binary value is not base64";
-            return -1;
-        }
-        out->bins = bins;
-        out->bins[out->nbins] = (sio_binary){bytes, len};
-        sio_jw_object(w);
-        sio_jw_key(w, "_placeholder");
-        sio_jw_bool(w, true);
-        sio_jw_key(w, "num");
-        sio_jw_int(w, (int64_t)out->nbins++);
-        sio_jw_object_end(w);
-        return 0;
-    }
+    int done = leaf(w, v, ctx);
+    if (done)
+        return done < 0 ? -1 : 0;
     switch (sio_json_typeof(v)) {
     case SIO_JSON_OBJECT:
         sio_jw_object(w);
         while (sio_json_next(v, &pos, &k, &x)) {
-            size_t n;
             char *key = sio_json_strdup(k, &n);
             sio_jw_keyn(w, key ? key : "", key ? n : 0);
             free(key);
-            if (copy_in(w, x, out, why))
+            if (copy_json(w, x, leaf, ctx))
                 return -1;
         }
         sio_jw_object_end(w);
@@ -113,17 +95,50 @@ static int copy_in(sio_json_writer *w, sio_json_value v, ts_args *out, const cha
     case SIO_JSON_ARRAY:
         sio_jw_array(w);
         while (sio_json_next(v, &pos, NULL, &x))
-            if (copy_in(w, x, out, why))
+            if (copy_json(w, x, leaf, ctx))
                 return -1;
         sio_jw_array_end(w);
         return 0;
     default: {
-        size_t n;
         const char *raw = sio_json_raw(v, &n);
         sio_jw_raw(w, raw, n);
         return 0;
     }
     }
+}
+
+typedef struct in_ctx {
+    ts_args *out;
+    const char **why;
+} in_ctx;
+
+/* A {"$binary": ...} marker becomes a placeholder, its bytes go to out. */
+static int marker_in(sio_json_writer *w, sio_json_value v, void *ctx)
+{
+    in_ctx *c = ctx;
+    if (!is_marker(v))
+        return 0;
+    size_t n;
+    char *text = sio_json_strdup(sio_json_get(v, "$binary"), &n);
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    int rc = text ? unbase64(text, n, &bytes, &len) : -1;
+    free(text);
+    sio_binary *bins = rc ? NULL : realloc(c->out->bins, (c->out->nbins + 1) * sizeof(*bins));
+    if (!bins) {
+        free(bytes);
+        *c->why = "a $binary value is not base64";
+        return -1;
+    }
+    c->out->bins = bins;
+    c->out->bins[c->out->nbins] = (sio_binary){bytes, len};
+    sio_jw_object(w);
+    sio_jw_key(w, "_placeholder");
+    sio_jw_bool(w, true);
+    sio_jw_key(w, "num");
+    sio_jw_int(w, (int64_t)c->out->nbins++);
+    sio_jw_object_end(w);
+    return 1;
 }
 
 int ts_args_from_json(sio_json_value args, ts_args *out, const char **why)
@@ -138,7 +153,8 @@ int ts_args_from_json(sio_json_value args, ts_args *out, const char **why)
         return -1;
     }
     sio_json_writer *w = sio_jw_new();
-    int rc = copy_in(w, args, out, why);
+    in_ctx c = {out, why};
+    int rc = copy_json(w, args, marker_in, &c);
     const char *text = rc ? NULL : sio_jw_text(w, NULL);
     if (!rc && !(text && (out->json = strdup(text)))) {
         *why = "bad arguments";
@@ -180,49 +196,24 @@ int ts_args_copy(ts_args *dst, const ts_args *src)
     return 0;
 }
 
-/* Copies v into w, placeholders turned into markers. */
-static void copy_out(sio_json_writer *w, sio_json_value v, const sio_args *a)
+/* A placeholder becomes a {"$binary": ...} marker of its attachment. */
+static int placeholder_out(sio_json_writer *w, sio_json_value v, void *ctx)
 {
-    size_t pos = 0;
-    sio_json_value k, x;
+    const sio_args *a = ctx;
     bool placeholder = false;
     int64_t num;
-    if (sio_json_bool(sio_json_get(v, "_placeholder"), &placeholder) && placeholder &&
-        sio_json_int(sio_json_get(v, "num"), &num) && num >= 0 && (size_t)num < sio_args_binary_count(a)) {
-        size_t len;
-        const void *p = sio_args_binary(a, (size_t)num, &len);
-        char *b = ts_base64(p, len);
-        sio_jw_object(w);
-        sio_jw_key(w, "$binary");
-        sio_jw_string(w, b ? b : "");
-        sio_jw_object_end(w);
-        free(b);
-        return;
-    }
-    switch (sio_json_typeof(v)) {
-    case SIO_JSON_OBJECT:
-        sio_jw_object(w);
-        while (sio_json_next(v, &pos, &k, &x)) {
-            size_t n;
-            char *key = sio_json_strdup(k, &n);
-            sio_jw_keyn(w, key ? key : "", key ? n : 0);
-            free(key);
-            copy_out(w, x, a);
-        }
-        sio_jw_object_end(w);
-        return;
-    case SIO_JSON_ARRAY:
-        sio_jw_array(w);
-        while (sio_json_next(v, &pos, NULL, &x))
-            copy_out(w, x, a);
-        sio_jw_array_end(w);
-        return;
-    default: {
-        size_t n;
-        const char *raw = sio_json_raw(v, &n);
-        sio_jw_raw(w, raw, n);
-    }
-    }
+    if (!sio_json_bool(sio_json_get(v, "_placeholder"), &placeholder) || !placeholder ||
+        !sio_json_int(sio_json_get(v, "num"), &num) || num < 0 || (size_t)num >= sio_args_binary_count(a))
+        return 0;
+    size_t len;
+    const void *p = sio_args_binary(a, (size_t)num, &len);
+    char *b = ts_base64(p, len);
+    sio_jw_object(w);
+    sio_jw_key(w, "$binary");
+    sio_jw_string(w, b ? b : "");
+    sio_jw_object_end(w);
+    free(b);
+    return 1;
 }
 
 void ts_args_write(sio_json_writer *w, const sio_args *a)
@@ -235,6 +226,6 @@ void ts_args_write(sio_json_writer *w, const sio_args *a)
         sio_jw_array_end(w);
         return;
     }
-    copy_out(w, sio_json_root(doc), a);
+    copy_json(w, sio_json_root(doc), placeholder_out, (void *)a);
     sio_json_free(doc);
 }
