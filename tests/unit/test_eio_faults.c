@@ -22,6 +22,7 @@ static struct {
     size_t naborted, nclosed, ntap;
     char tap[8][32]; /* "<" received or ">" sent, then the data */
     int64_t now;
+    eio_conn c[4]; /* the connections, alive until the engine is freed */
 } F;
 
 static void want_write(void *ctx, eio_conn *c) {}
@@ -91,80 +92,80 @@ static void send_text(eio_session *s, const char *text)
 
 static void test_no_heartbeat_v4(void **state)
 {
-    eio_conn c = {0};
-    eio_session *s = ws_session(&c, 4);
+    eio_conn *c = &F.c[0];
+    eio_session *s = ws_session(c, 4);
     assert_int_equal(eio_session_set_faults(s, EIO_FAULT_NO_HEARTBEAT, 0), 0);
     for (F.now = 300; F.now <= 3000; F.now += 100)
         eio_engine_tick(F.e, F.now);
-    assert_string_equal(frames(&c), ""); /* no ping, and no ping timeout either */
+    assert_string_equal(frames(c), ""); /* no ping, and no ping timeout either */
     assert_true(eio_session_is_open(s));
     assert_int_equal(eio_session_set_faults(s, 0, 0), 0);
     F.now += 300;
     eio_engine_tick(F.e, F.now);
-    assert_string_equal(frames(&c), "2");
+    assert_string_equal(frames(c), "2");
 }
 
 static void test_no_heartbeat_v3(void **state)
 {
-    eio_conn c = {0};
-    eio_session *s = ws_session(&c, 3);
+    eio_conn *c = &F.c[0];
+    eio_session *s = ws_session(c, 3);
     eio_engine_set_faults(F.e, EIO_FAULT_NO_HEARTBEAT, 0); /* every session */
     assert_int_equal(eio_session_faults(s), EIO_FAULT_NO_HEARTBEAT);
-    assert_int_equal(eio_conn_ws_recv(&c, (const unsigned char *)"2", 1, false, F.now), 0);
-    assert_string_equal(frames(&c), ""); /* the ping is not answered */
+    assert_int_equal(eio_conn_ws_recv(c, (const unsigned char *)"2", 1, false, F.now), 0);
+    assert_string_equal(frames(c), ""); /* the ping is not answered */
     eio_engine_set_faults(F.e, 0, 0);
-    assert_int_equal(eio_conn_ws_recv(&c, (const unsigned char *)"2", 1, false, F.now), 0);
-    assert_string_equal(frames(&c), "3");
+    assert_int_equal(eio_conn_ws_recv(c, (const unsigned char *)"2", 1, false, F.now), 0);
+    assert_string_equal(frames(c), "3");
 }
 
 static void test_delay_keeps_order_not_the_heartbeat(void **state)
 {
-    eio_conn c = {0};
-    eio_session *s = ws_session(&c, 4);
+    eio_conn *c = &F.c[0];
+    eio_session *s = ws_session(c, 4);
     assert_int_equal(eio_session_set_faults(s, EIO_FAULT_DELAY, 100), 0);
     send_text(s, "a");
     F.now = 50;
     assert_int_equal(eio_session_set_faults(s, 0, 0), 0);
     send_text(s, "b"); /* no delay any more, but it waits behind "a" */
-    assert_string_equal(frames(&c), "");
+    assert_string_equal(frames(c), "");
     F.now = 99;
     eio_engine_tick(F.e, F.now);
-    assert_string_equal(frames(&c), "");
+    assert_string_equal(frames(c), "");
     F.now = 100;
     eio_engine_tick(F.e, F.now);
     assert_int_equal(F.ntap, 2);
     assert_string_equal(F.tap[0], ">a");
     assert_string_equal(F.tap[1], ">b");
-    assert_string_equal(frames(&c), "44");
+    assert_string_equal(frames(c), "44");
     /* The heartbeat keeps its time under a delay. */
     assert_int_equal(eio_session_set_faults(s, EIO_FAULT_DELAY, 10000), 0);
     F.now = 300;
     eio_engine_tick(F.e, F.now);
-    assert_string_equal(frames(&c), "2");
+    assert_string_equal(frames(c), "2");
 }
 
 static void test_stall_and_close_polls(void **state)
 {
-    eio_conn g = {0}, g2 = {0};
-    eio_session *s = eio_engine_handshake_version(F.e, EIO_POLLING, 4, false, NULL, NULL, &g, F.now);
+    eio_conn *g = &F.c[0], *g2 = &F.c[1];
+    eio_session *s = eio_engine_handshake_version(F.e, EIO_POLLING, 4, false, NULL, NULL, g, F.now);
     sio_buf b;
     sio_buf_init(&b, 0);
-    assert_int_equal(eio_conn_take_payload(&g, &b), 0); /* the open packet */
-    assert_int_equal(eio_session_poll_get(s, &g2, F.now), EIO_ERR_NONE);
+    assert_int_equal(eio_conn_take_payload(g, &b), 0); /* the open packet */
+    assert_int_equal(eio_session_poll_get(s, g2, F.now), EIO_ERR_NONE);
     assert_int_equal(eio_session_set_faults(s, EIO_FAULT_STALL_POLLS, 0), 0);
     send_text(s, "x");
     sio_buf_reset(&b);
-    assert_int_equal(eio_conn_take_payload(&g2, &b), -1); /* held */
+    assert_int_equal(eio_conn_take_payload(g2, &b), -1); /* held */
     assert_int_equal(eio_session_set_faults(s, 0, 0), 0);
-    assert_int_equal(eio_conn_take_payload(&g2, &b), 0);
+    assert_int_equal(eio_conn_take_payload(g2, &b), 0);
     assert_memory_equal(b.data, "4x", 2);
     /* A poll that arrives under close-polls is cut and the session ends. */
     assert_int_equal(eio_session_set_faults(s, EIO_FAULT_CLOSE_POLLS, 0), 0);
-    eio_conn g3 = {0};
-    assert_int_equal(eio_session_poll_get(s, &g3, F.now), EIO_ERR_NONE);
+    eio_conn *g3 = &F.c[2];
+    assert_int_equal(eio_session_poll_get(s, g3, F.now), EIO_ERR_NONE);
     assert_int_equal(F.naborted, 1);
-    assert_ptr_equal(F.aborted[0], &g3);
-    assert_null(g3.session);
+    assert_ptr_equal(F.aborted[0], g3);
+    assert_null(g3->session);
     assert_false(eio_session_is_open(s));
     assert_int_equal(eio_engine_session_count(F.e), 0);
     sio_buf_free(&b);
@@ -172,10 +173,10 @@ static void test_stall_and_close_polls(void **state)
 
 static void test_refuse_upgrade(void **state)
 {
-    eio_conn g = {0}, ws = {0};
-    eio_session *s = eio_engine_handshake_version(F.e, EIO_POLLING, 4, false, NULL, NULL, &g, F.now);
+    eio_conn *g = &F.c[0], *ws = &F.c[1];
+    eio_session *s = eio_engine_handshake_version(F.e, EIO_POLLING, 4, false, NULL, NULL, g, F.now);
     assert_int_equal(eio_session_set_faults(s, EIO_FAULT_REFUSE_UPGRADE, 0), 0);
-    assert_int_equal(eio_session_ws_probe(s, &ws, F.now), EIO_ERR_BAD_REQUEST);
+    assert_int_equal(eio_session_ws_probe(s, ws, F.now), EIO_ERR_BAD_REQUEST);
     eio_engine_set_faults(F.e, EIO_FAULT_REFUSE_UPGRADE, 0);
     eio_session *none;
     eio_request r = {.method = EIO_METHOD_GET, .ws_upgrade = true, .eio = "4", .transport = "websocket"};
@@ -183,14 +184,14 @@ static void test_refuse_upgrade(void **state)
     eio_engine_set_faults(F.e, 0, 0);
     assert_int_equal(eio_engine_verify(F.e, &r, &none), EIO_ERR_NONE);
     assert_int_equal(eio_session_set_faults(s, 0, 0), 0);
-    assert_int_equal(eio_session_ws_probe(s, &ws, F.now), EIO_ERR_NONE);
+    assert_int_equal(eio_session_ws_probe(s, ws, F.now), EIO_ERR_NONE);
 }
 
 static void test_abort_and_tap(void **state)
 {
-    eio_conn c = {0};
-    eio_session *s = ws_session(&c, 4);
-    assert_int_equal(eio_conn_ws_recv(&c, (const unsigned char *)"40", 2, false, F.now), 0);
+    eio_conn *c = &F.c[0];
+    eio_session *s = ws_session(c, 4);
+    assert_int_equal(eio_conn_ws_recv(c, (const unsigned char *)"40", 2, false, F.now), 0);
     send_text(s, "0{}");
     assert_int_equal(F.ntap, 2);
     assert_string_equal(F.tap[0], "<0");
@@ -199,7 +200,7 @@ static void test_abort_and_tap(void **state)
     assert_ptr_equal(eio_engine_any_session(F.e), s);
     eio_session_abort(s);
     assert_int_equal(F.naborted, 1);
-    assert_ptr_equal(F.aborted[0], &c);
+    assert_ptr_equal(F.aborted[0], c);
     assert_int_equal(F.nclosed, 0); /* no close, no goodbye */
     assert_null(eio_engine_any_session(F.e));
 }
