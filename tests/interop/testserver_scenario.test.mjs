@@ -30,6 +30,7 @@ it('a scenario that the client follows: exit 0', T, async () => {
     const exit = await withTimeout(srv.exited, 10000, 'the scenario');
     assert.equal(exit.code, 0, srv.output());
     assert.match(srv.output(), /scenario .*pass\.json: all 7 steps met/);
+    assert.doesNotMatch(srv.output(), /Sanitizer|runtime error:/);
   } finally {
     s.close();
     await srv.stop();
@@ -45,6 +46,7 @@ it('a scenario that the client does not follow: exit 1 and a diff', T, async () 
     const exit = await withTimeout(srv.exited, 10000, 'the scenario');
     assert.equal(exit.code, 1, srv.output());
     const out = srv.output();
+    assert.doesNotMatch(out, /Sanitizer|runtime error:/);
     assert.match(out, /step 2 of 3 was not met/);
     assert.match(out, /^--- expected \(step 2, within 1000 ms\)$/m);
     assert.match(out, /^- \{"event": ?"hello", ?"args": ?\[\{"name": ?"ann"\}\]\}$/m);
