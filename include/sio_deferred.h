@@ -29,7 +29,9 @@ typedef struct sio_http_deferred sio_http_deferred;
 
 /* In an http_handler: the response will be given later. Returns the
  * handle, or NULL when out of memory (then answer now). The handler then
- * returns true. Calling it twice for one response returns the same handle. */
+ * returns true; if it returns false instead, the client gets 404 now and
+ * the handle is freed (it must not be used). Calling it twice for one
+ * response returns the same handle. */
 SIO_API sio_http_deferred *sio_http_defer(sio_http_response *res);
 /* Whether the client is still waiting. Loop thread. */
 SIO_API bool sio_http_deferred_open(const sio_http_deferred *d);

@@ -341,7 +341,7 @@ static void run_external(pss *p)
     if (!t->cfg.http_handler || !t->cfg.http_handler(t->cfg.http_ctx, &req, &res)) {
         sio_buf_free(&res.body);
         if (res.deferred) { /* deferred, then declined: the answer is now */
-            p->deferred->p = NULL;
+            free(p->deferred);
             p->deferred = NULL;
         }
         transport_refused(t, 404, "Not found", p->ext->path);

@@ -52,7 +52,8 @@ typedef struct transport_http_response {
  * timeout; a client hanging up is noticed) until transport_deferred_reply,
  * from the loop thread. */
 typedef struct transport_deferred transport_deferred;
-/* NULL when out of memory (then answer now). */
+/* NULL when out of memory (then answer now). A handler that defers and
+ * then returns false gets its 404 now, and the handle is freed. */
 transport_deferred *transport_http_defer(transport_http_response *res);
 /* Answers and frees `d`. Returns 0, or -1 when the connection is gone
  * (nothing is sent) or out of memory (the client gets 500). */
