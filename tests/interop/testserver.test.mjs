@@ -4,10 +4,12 @@
 // the packet journal, the event log, waits) and bad requests.
 import { describe, it, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { io } from 'socket.io-client';
 import { waitFor } from './support.mjs';
 import { testServerSuite } from './testserver_support.mjs';
 
+const io2 = createRequire(import.meta.url)('socket.io-client-v2');
 const T = { timeout: 20000 };
 
 describe('sio-testserver with socket.io-client 4', () => {
@@ -112,6 +114,34 @@ describe('sio-testserver with socket.io-client 4', () => {
     assert.equal(await byServer, 'io server disconnect');
     const gone = await srv.ok('wait', { kind: 'disconnect', socket: first });
     assert.equal(gone.reason, 'forced close');
+  });
+
+  it('drives socket.io-client 2 alike: rooms, binaries, namespaces, a transport close', T, async () => {
+    const s = suite.connect(io2, { transports: ['websocket'] });
+    const chat = suite.connect(io2, { transports: ['websocket'], nsp: '/chat' });
+    await Promise.all([waitFor(s, 'connect'), waitFor(chat, 'connect')]);
+    const sockets = await srv.ok('sockets');
+    assert.deepEqual(sockets.map((x) => x.namespace).sort(), ['/', '/', '/chat']);
+    assert.ok(sockets.every((x) => x.protocol === 3));
+    const inChat = sockets.find((x) => x.namespace === '/chat');
+    assert.match(inChat.id, /^\/chat#/); // 2.x ids: "/nsp#<Engine.IO id>"
+    await srv.ok('join', { socket: inChat.id, room: 'r' });
+    const got = waitFor(chat, 'bin');
+    assert.deepEqual(await srv.ok('emit', { namespace: '/chat', room: 'r', event: 'bin', args: [{ $binary: 'CQg=' }] }),
+      { recipients: 1 });
+    assert.deepEqual([...(await got)], [9, 8]);
+    await srv.ok('leave', { socket: inChat.id, room: 'r' });
+    assert.deepEqual(await srv.ok('emit', { namespace: '/chat', room: 'r', event: 'bin' }), { recipients: 0 });
+    chat.emit('hey', 'there');
+    const hey = await srv.ok('wait', { event: 'hey', namespace: '/chat' });
+    assert.equal(hey.socket, inChat.id);
+    const packets = await srv.ok('packets', { socket: inChat.id });
+    assert.ok(packets.every((p) => !p.packet || p.packet.startsWith('0/chat') || p.packet.includes('/chat,')),
+      JSON.stringify(packets));
+    const closed = waitFor(s, 'disconnect');
+    await srv.ok('disconnect', { socket: s.id, mode: 'close' });
+    assert.equal(await closed, 'transport close');
+    await waitFor(s, 'connect', 5000);
   });
 
   it('journals every packet of a socket in order, and waits for what has not happened yet', T, async () => {
