@@ -138,6 +138,7 @@ describe('sio-testserver with socket.io-client 4', () => {
     const packets = await srv.ok('packets', { socket: inChat.id });
     assert.ok(packets.every((p) => !p.packet || p.packet.startsWith('0/chat') || p.packet.includes('/chat,')),
       JSON.stringify(packets));
+    assert.deepEqual(packets.filter((p) => p.binary).map((p) => p.binary), ['CQg=']); // with its packet
     const closed = waitFor(s, 'disconnect');
     await srv.ok('disconnect', { socket: s.id, mode: 'close' });
     assert.equal(await closed, 'transport close');

@@ -229,7 +229,7 @@ static void cmd_log(ts_state *st, sio_json_value body, ts_done_fn done, void *us
     }
     sio_json_writer *w = sio_jw_new();
     sio_jw_array(w);
-    for (size_t i = 0; i < st->log.len; i++) {
+    for (size_t i = 0; i < ts_log_count(&st->log); i++) {
         const ts_entry *e = ts_log_at(&st->log, i);
         if (e->seq > (uint64_t)after)
             ts_entry_write(w, e);

@@ -23,19 +23,15 @@ typedef struct packet {
 } packet;
 
 struct ts_journal {
-    packet *p; /* a ring */
-    size_t head, len, cap;
+    ts_ring ring; /* of packet */
     uint64_t next_seq;
-    /* The namespace of the last text packet per direction, which the
-     * binary attachments after it belong to (one connection's attachments
-     * always follow their packet). */
-    char last_nsp[2][256];
 };
 
 ts_journal *ts_journal_new(void) { return calloc(1, sizeof(ts_journal)); }
 
-static void packet_free(packet *p)
+static void packet_free(void *item)
 {
+    packet *p = item;
     free(p->conn);
     free(p->nsp);
     free(p->data);
@@ -43,10 +39,8 @@ static void packet_free(packet *p)
 
 void ts_journal_clear(ts_journal *j)
 {
-    for (size_t i = 0; i < j->len; i++)
-        packet_free(&j->p[(j->head + i) % j->cap]);
-    free(j->p);
-    memset(j, 0, sizeof(*j));
+    ts_ring_clear(&j->ring, packet_free);
+    j->next_seq = 0;
 }
 
 void ts_journal_free(ts_journal *j)
@@ -81,33 +75,32 @@ static void packet_nsp(const char *p, size_t n, char *out, size_t cap)
 void ts_journal_tap(const char *conn, bool outgoing, const void *data, size_t len, bool binary, void *user)
 {
     ts_journal *j = user;
-    if (!j->cap) {
-        if (!(j->p = calloc(JOURNAL_CAP, sizeof(*j->p))))
-            return;
-        j->cap = JOURNAL_CAP;
-        j->next_seq = 1;
-    }
-    packet *p;
-    if (j->len == j->cap) {
-        p = &j->p[j->head];
-        packet_free(p);
-        j->head = (j->head + 1) % j->cap;
+    packet *p = ts_ring_push(&j->ring, sizeof(packet), JOURNAL_CAP, packet_free);
+    if (!p)
+        return;
+    char nsp[256] = "/";
+    if (!binary) {
+        packet_nsp(data, len, nsp, sizeof(nsp));
     } else {
-        p = &j->p[(j->head + j->len) % j->cap];
-        j->len++;
+        /* An attachment belongs to the packet before it on its connection,
+         * in its direction (other connections' packets may come between). */
+        for (size_t i = j->ring.len - 1, seen = 0; i-- > 0 && seen < 1024; seen++) {
+            const packet *q = ts_ring_at(&j->ring, i);
+            if (!q->binary && q->outgoing == outgoing && q->conn && strcmp(q->conn, conn) == 0) {
+                snprintf(nsp, sizeof(nsp), "%s", q->nsp ? q->nsp : "/");
+                break;
+            }
+        }
     }
-    char *nsp = j->last_nsp[outgoing];
-    if (!binary)
-        packet_nsp(data, len, nsp, sizeof(j->last_nsp[0]));
     char *text = binary ? ts_base64(data, len) : strndup(data, len);
-    *p = (packet){j->next_seq++, ts_now(), strdup(conn), strdup(nsp), text, outgoing, binary};
+    *p = (packet){++j->next_seq, ts_now(), strdup(conn), strdup(nsp), text, outgoing, binary};
 }
 
 void ts_journal_write(const ts_journal *j, sio_json_writer *w, const char *conn, const char *nsp)
 {
     sio_jw_array(w);
-    for (size_t i = 0; i < j->len; i++) {
-        const packet *p = &j->p[(j->head + i) % j->cap];
+    for (size_t i = 0; i < j->ring.len; i++) {
+        const packet *p = ts_ring_at(&j->ring, i);
         if (!p->conn || !p->data || (conn && strcmp(p->conn, conn) != 0) ||
             (nsp && p->nsp && strcmp(p->nsp, nsp) != 0))
             continue;

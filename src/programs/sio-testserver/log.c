@@ -17,8 +17,9 @@ int64_t ts_now(void)
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
-static void entry_free(ts_entry *e)
+static void entry_free(void *item)
 {
+    ts_entry *e = item;
     free(e->socket);
     free(e->nsp);
     free(e->event);
@@ -26,7 +27,9 @@ static void entry_free(ts_entry *e)
     free(e->reason);
 }
 
-const ts_entry *ts_log_at(const ts_log *log, size_t i) { return &log->e[(log->head + i) % log->cap]; }
+const ts_entry *ts_log_at(const ts_log *log, size_t i) { return ts_ring_at(&log->ring, i); }
+
+size_t ts_log_count(const ts_log *log) { return log->ring.len; }
 
 uint64_t ts_log_last_seq(const ts_log *log) { return log->next_seq ? log->next_seq - 1 : 0; }
 
@@ -34,22 +37,11 @@ void ts_log_add(ts_state *st, const char *kind, const char *socket, const char *
                 const char *args, const char *reason)
 {
     ts_log *log = &st->log;
-    if (!log->cap) {
-        if (!(log->e = calloc(LOG_CAP, sizeof(*log->e))))
-            return;
-        log->cap = LOG_CAP;
-    }
     if (!log->next_seq)
         log->next_seq = 1;
-    ts_entry *e;
-    if (log->len == log->cap) { /* full: the oldest goes */
-        e = &log->e[log->head];
-        entry_free(e);
-        log->head = (log->head + 1) % log->cap;
-    } else {
-        e = &log->e[(log->head + log->len) % log->cap];
-        log->len++;
-    }
+    ts_entry *e = ts_ring_push(&log->ring, sizeof(ts_entry), LOG_CAP, entry_free);
+    if (!e)
+        return;
     *e = (ts_entry){
         .seq = log->next_seq++,
         .time = ts_now(),
@@ -65,10 +57,8 @@ void ts_log_add(ts_state *st, const char *kind, const char *socket, const char *
 
 void ts_log_clear(ts_log *log)
 {
-    for (size_t i = 0; i < log->len; i++)
-        entry_free(&log->e[(log->head + i) % log->cap]);
-    free(log->e);
-    memset(log, 0, sizeof(*log));
+    ts_ring_clear(&log->ring, entry_free);
+    log->next_seq = 0;
 }
 
 void ts_entry_write(sio_json_writer *w, const ts_entry *e)

@@ -144,7 +144,7 @@ static void print_diff(ts_scenario *sc, const char *what, sio_json_value expecte
     fprintf(stderr, "+++ what the clients did after the previous expectation\n");
     print_json("- ", text, len);
     size_t shown = 0;
-    for (size_t i = 0; i < st->log.len; i++) {
+    for (size_t i = 0; i < ts_log_count(&st->log); i++) {
         const ts_entry *e = ts_log_at(&st->log, i);
         if (e->seq <= sc->last_seq)
             continue;

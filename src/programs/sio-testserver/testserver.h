@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "sio.h"
+#include "ring.h"
 #include "sio_json.h"
 
 typedef struct ts_state ts_state;
@@ -29,8 +30,7 @@ typedef struct ts_entry {
 } ts_entry;
 
 typedef struct ts_log {
-    ts_entry *e; /* a ring of the latest entries */
-    size_t head, len, cap;
+    ts_ring ring; /* the latest entries (ts_entry) */
     uint64_t next_seq;
 } ts_log;
 
@@ -39,7 +39,8 @@ typedef struct ts_log {
 void ts_log_add(ts_state *st, const char *kind, const char *socket, const char *nsp, const char *event,
                 const char *args, const char *reason);
 void ts_log_clear(ts_log *log);
-/* Entry i, oldest first (i < log->len). */
+/* Entry i, oldest first (i < ts_log_count(log)). */
+size_t ts_log_count(const ts_log *log);
 const ts_entry *ts_log_at(const ts_log *log, size_t i);
 void ts_entry_write(sio_json_writer *w, const ts_entry *e);
 /* The latest sequence number given, 0 when none. */

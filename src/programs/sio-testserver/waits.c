@@ -89,7 +89,7 @@ int ts_wait(ts_state *st, sio_json_value criteria, uint64_t after, unsigned time
             return -1;
         }
     }
-    for (size_t i = 0; i < st->log.len; i++) {
+    for (size_t i = 0; i < ts_log_count(&st->log); i++) {
         const ts_entry *e = ts_log_at(&st->log, i);
         if (e->seq > after && ts_wait_matches(criteria, e)) {
             fn(st, e, user);
