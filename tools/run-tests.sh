@@ -6,7 +6,8 @@
 # integration  every executable in BUILD_DIR/tests/integration/ (cmocka)
 # install      every tests/install/*.test.sh (TAP) with BUILD_DIR: the library
 #              installed into a temporary prefix and used through pkg-config
-# interop      node --test over tests/interop/*.test.mjs and tests/browser/*.test.mjs, with
+# interop      node --test over tests/interop/*.test.mjs, tests/browser/*.test.mjs and
+#              the documented example docs/examples/frontend/*.test.mjs, with
 #              SIO_BUILD_DIR=<absolute BUILD_DIR> for the server binaries; the
 #              stress tests (*stress*) in a second run of their own
 #
@@ -191,7 +192,7 @@ run_tap_scripts() {
 # them, they starved the timing of the others.
 run_interop() {
     local files=() stress=() f
-    for f in tests/interop/*.test.mjs tests/browser/*.test.mjs; do
+    for f in tests/interop/*.test.mjs tests/browser/*.test.mjs docs/examples/frontend/*.test.mjs; do
         [ -f "$f" ] || continue
         case $f in *stress*) stress+=("$f") ;; *) files+=("$f") ;; esac
     done

@@ -1,85 +1,13 @@
-#include "eio/eio_engine.h"
+#include "eio/eio_engine_impl.h"
 
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eio/eio_codec.h"
-#include "eio/eio_metrics.h"
 #include "util/rand_id.h"
 #include "util/strmap.h"
 #include "util/timer_heap.h"
-
-enum session_state { S_OPEN, S_CLOSING, S_CLOSED };
-
-struct eio_session {
-    eio_engine *eng;
-    char sid[SIO_ID_LEN + 1];
-    uint8_t state;
-    uint8_t transport;
-    uint8_t close_reason;
-    uint8_t protocol; /* 3 or 4 */
-    bool b64;         /* v3: base64 payloads instead of binary framing */
-    bool upgrading;   /* the probe was answered: polling only gets noops now */
-    bool probe_reply; /* "3probe" is owed on the probe connection */
-    bool final_noop;  /* the held GET is owed a last "6" (client closed) */
-    bool final_close; /* the held GET is owed a last "1" (closed for an error) */
-    bool close_sent;  /* the close packet went out in a poll: close when taken */
-    eio_conn *get, *post, *ws, *probe;
-
-    /* Send queue: a ring of message references. */
-    sio_msg **q;
-    uint32_t qhead, qlen, qcap;
-    size_t qbytes;
-
-    int64_t ping_at;    /* when to send the next ping, or 0 */
-    int64_t pong_by;    /* when the pong is overdue, or 0 */
-    int64_t upgrade_by; /* when an unfinished upgrade is abandoned, or 0 */
-    int64_t close_by;   /* when a graceful close stops waiting, or 0 */
-    /* In the engine's heap at the earliest of the above (INT64_MAX when
-     * none) from the handshake until the close. */
-    sio_timer timer;
-
-    void *user;
-    char *query; /* the handshake's query string, or NULL */
-    sio_request *req; /* the handshake's request (a reference), or NULL */
-    eio_session *reap_next;
-    eio_session *notify_next; /* closed, the layer above not yet told */
-};
-
-struct eio_engine {
-    eio_options opt;
-    eio_transport_ops ops;
-    eio_handler h;
-    strmap sids;
-    timer_heap timers; /* every open session, by its earliest deadline */
-    eio_session *reap; /* closed, waiting for their connections to let go */
-    /* Closed sessions whose on_close is still owed, oldest first. The layer
-     * above hears of a close only from eio_engine_reap(), never from inside
-     * a call it made (a send that overflowed a queue, say), so it never has
-     * its state freed under its feet. */
-    eio_session *notify_head, *notify_tail;
-    int64_t now;       /* the latest time any entry point was given */
-    /* Shared constant packets. */
-    sio_msg *ping, *pong, *noop, *close, *probe_pong;
-    size_t qbytes; /* what every session's queue costs, in all */
-    eio_metrics metrics;
-};
-
-void eio_options_defaults(eio_options *o)
-{
-    o->ping_interval = 25000;
-    o->ping_timeout = 20000;
-    o->upgrade_timeout = 10000;
-    o->max_payload = 1000000;
-    o->max_queue_bytes = 16u << 20;
-    o->max_total_queue_bytes = (size_t)1 << 30;
-    o->max_poll_packets = 16;
-    o->allow_polling = true;
-    o->allow_websocket = true;
-    o->allow_upgrades = true;
-    o->allow_eio3 = true;
-}
 
 /* --- timers ------------------------------------------------------------- */
 
@@ -96,6 +24,7 @@ static int64_t min_nonzero(int64_t a, int64_t b)
 static int64_t next_deadline(const eio_session *s)
 {
     int64_t d = min_nonzero(min_nonzero(s->ping_at, s->pong_by), min_nonzero(s->upgrade_by, s->close_by));
+    d = min_nonzero(d, eio_fx_due(s->fx));
     return d ? d : INT64_MAX;
 }
 
@@ -145,6 +74,7 @@ static void session_free(eio_session *s)
     free(s->q);
     free(s->query);
     sio_request_unref(s->req);
+    eio_fx_free(s->fx);
     eio_conn *conns[] = {s->get, s->post, s->ws, s->probe};
     for (size_t i = 0; i < 4; i++)
         if (conns[i])
@@ -207,7 +137,7 @@ eio_error eio_engine_verify(eio_engine *e, const eio_request *r, eio_session **o
     }
     if (r->method != EIO_METHOD_GET)
         return EIO_ERR_BAD_HANDSHAKE_METHOD;
-    if (websocket != r->ws_upgrade)
+    if (websocket != r->ws_upgrade || (websocket && (e->faults.faults & EIO_FAULT_REFUSE_UPGRADE)))
         return EIO_ERR_BAD_REQUEST;
     if (!r->eio || !(strcmp(r->eio, "4") == 0 || (strcmp(r->eio, "3") == 0 && e->opt.allow_eio3)))
         return EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION;
@@ -363,6 +293,10 @@ static bool over_budget(const eio_engine *e, const eio_session *s, size_t cost)
 static int enqueue_msg(eio_session *s, sio_msg *m, bool over_limit_ok)
 {
     eio_engine *e = s->eng;
+    if (!over_limit_ok && (e->faults.faults || s->fx) && eio_fx_hold(s, &e->faults, m, e->now)) {
+        timers_changed(s);
+        return EIO_SEND_OK;
+    }
     size_t cost = msg_cost(m);
     if (!over_limit_ok && (s->qbytes + cost > e->opt.max_queue_bytes || over_budget(e, s, cost))) {
         close_session(s, EIO_CLOSE_QUEUE_FULL, true);
@@ -382,6 +316,8 @@ static int enqueue_msg(eio_session *s, sio_msg *m, bool over_limit_ok)
     }
     s->q[(s->qhead + s->qlen) % s->qcap] = sio_msg_ref(m);
     s->qlen++;
+    if (e->faults.tap && (m->binary || (m->len && m->data[0] == '4')))
+        e->faults.tap(e->faults.tap_ctx, s, true, m->data + !m->binary, m->len - !m->binary, m->binary);
     s->qbytes += cost;
     e->qbytes += cost;
     if (s->qlen == 1) /* the writer is already awake otherwise */
@@ -571,7 +507,11 @@ void eio_engine_tick(eio_engine *e, int64_t now)
                 drop_ws(s, s->probe);
             wake_writer(s);
         }
-        if (s->ping_at && s->ping_at <= now) {
+        for (sio_msg *m; s->state == S_OPEN && (m = eio_fx_take(s->fx, now, false)); sio_msg_unref(m))
+            enqueue_msg(s, m, true); /* a delay is over */
+        if (s->ping_at && s->ping_at <= now && (eio_session_faults(s) & EIO_FAULT_NO_HEARTBEAT)) {
+            s->ping_at = now + e->opt.ping_interval; /* no ping, and so no pong awaited */
+        } else if (s->ping_at && s->ping_at <= now) {
             s->ping_at = 0;
             s->pong_by = now + e->opt.ping_timeout;
             timers_changed(s);
@@ -601,7 +541,8 @@ static int on_packet(eio_session *s, const eio_packet *p, int64_t now)
             /* v3: the client pings, the server answers with a bare pong as
              * Node does. One unsent pong answers any number of pings, so a
              * ping flood cannot grow the queue. */
-            if (!s->qlen || s->q[(s->qhead + s->qlen - 1) % s->qcap] != e->pong)
+            if ((!s->qlen || s->q[(s->qhead + s->qlen - 1) % s->qcap] != e->pong) &&
+                !(eio_session_faults(s) & EIO_FAULT_NO_HEARTBEAT))
                 enqueue(s, e->pong);
             return 0;
         }
@@ -610,6 +551,8 @@ static int on_packet(eio_session *s, const eio_packet *p, int64_t now)
     }
     switch (p->type) {
     case EIO_MESSAGE:
+        if (e->faults.tap)
+            e->faults.tap(e->faults.tap_ctx, s, false, p->data, p->len, p->binary);
         if (e->h.on_message)
             e->h.on_message(e->h.ctx, s, p->data, p->len, p->binary);
         return 0;
@@ -645,6 +588,10 @@ eio_error eio_session_poll_get(eio_session *s, eio_conn *c, int64_t now)
         return EIO_ERR_BAD_REQUEST;
     }
     attach(s, &s->get, c, EIO_CONN_GET);
+    if (eio_session_faults(s) & EIO_FAULT_CLOSE_POLLS) {
+        eio_session_abort(s);
+        return EIO_ERR_NONE;
+    }
     if (s->upgrading || s->qlen)
         e->ops.want_write(e->ops.ctx, c);
     return EIO_ERR_NONE;
@@ -670,7 +617,7 @@ static int append_payload(const eio_session *s, sio_buf *out, const sio_msg *m, 
 int eio_conn_take_payload(eio_conn *c, sio_buf *out)
 {
     eio_session *s = c->session;
-    if (!s || c->role != EIO_CONN_GET)
+    if (!s || c->role != EIO_CONN_GET || (eio_session_faults(s) & EIO_FAULT_STALL_POLLS))
         return -1;
     bool ends_session = false;
     c->compress = true; /* the engine's own packets may be */
@@ -769,7 +716,8 @@ eio_error eio_session_ws_probe(eio_session *s, eio_conn *c, int64_t now)
 {
     eio_engine *e = s->eng;
     e->now = now;
-    if (s->state != S_OPEN || s->transport != EIO_POLLING || s->probe || !e->opt.allow_upgrades)
+    if (s->state != S_OPEN || s->transport != EIO_POLLING || s->probe || !e->opt.allow_upgrades ||
+        (eio_session_faults(s) & EIO_FAULT_REFUSE_UPGRADE))
         return EIO_ERR_BAD_REQUEST;
     attach(s, &s->probe, c, EIO_CONN_PROBE);
     s->upgrade_by = now + e->opt.upgrade_timeout;
@@ -898,4 +846,19 @@ void eio_conn_closed(eio_conn *c)
     default:
         break;
     }
+}
+
+/* --- faults (eio_faults.h) ------------------------------------------------ */
+
+void eio_session_abort(eio_session *s)
+{
+    eio_conn *conns[] = {s->get, s->post, s->ws, s->probe};
+    for (size_t i = 0; i < 4; i++) {
+        if (!conns[i])
+            continue;
+        detach(conns[i]);
+        eio_transport_ops *o = &s->eng->ops;
+        (o->abort_conn ? o->abort_conn : o->close_conn)(o->ctx, conns[i]);
+    }
+    close_session(s, EIO_CLOSE_TRANSPORT_CLOSE, false);
 }

@@ -114,6 +114,10 @@ typedef struct eio_transport_ops {
     /* Drop the connection. The engine has already let go of it
      * (c->session is NULL). For a GET or POST, answer or abort it. */
     void (*close_conn)(void *ctx, eio_conn *c);
+    /* Optional (eio_session_abort, a test server's fault): drop the
+     * connection at once, answering nothing, as a network failure would.
+     * NULL: close_conn. */
+    void (*abort_conn)(void *ctx, eio_conn *c);
 } eio_transport_ops;
 
 /* Events for the layer above. Each may call back into the engine (send,

@@ -262,6 +262,7 @@ void sio_core_free(sio_server *srv)
     sio_observe_free(srv);
     sio_op_close_all(srv);
     strmap_free(&srv->ops);
+    free(srv->test_tap);
     const strmap_slot *slot;
     for (size_t i = 0; strmap_next(&srv->nsps, &i, &slot);) {
         sio_namespace *nsp = slot->val;

@@ -373,12 +373,22 @@ static void run_external(pss *p)
         .body = p->body.data,
         .body_len = p->body.len,
     };
-    transport_http_response res = {0};
+    transport_http_response res = {.conn = p};
     sio_buf_init(&res.body, SIO_HEADROOM);
     if (!t->cfg.http_handler || !t->cfg.http_handler(t->cfg.http_ctx, &req, &res)) {
         sio_buf_free(&res.body);
+        if (res.deferred) { /* deferred, then declined: the answer is now */
+            free(p->deferred);
+            p->deferred = NULL;
+        }
         transport_refused(t, p->wsi, 404, -1, "Not found", p->ext->path);
         respond(p, 404, "text/plain", "Not found");
+        return;
+    }
+    if (res.deferred) {
+        sio_buf_free(&res.body);
+        lws_set_timeout(p->wsi, NO_PENDING_TIMEOUT, 0);
+        hold_start(p); /* a hang-up meanwhile closes the connection */
         return;
     }
     sio_buf_free(&p->body);
@@ -389,6 +399,43 @@ static void run_external(pss *p)
     p->ext->cache_control = res.cache_control;
     p->responding = true;
     lws_callback_on_writable(p->wsi);
+}
+
+transport_deferred *transport_http_defer(transport_http_response *res)
+{
+    pss *p = res->conn;
+    if (!p || p->deferred)
+        return p ? p->deferred : NULL;
+    transport_deferred *d = malloc(sizeof(*d));
+    if (!d)
+        return NULL;
+    d->p = p;
+    p->deferred = d;
+    res->deferred = true;
+    return d;
+}
+
+bool transport_deferred_open(const transport_deferred *d) { return d && d->p; }
+
+int transport_deferred_reply(transport_deferred *d, unsigned status, const char *content_type,
+                             const void *body, size_t len)
+{
+    if (!d)
+        return -1;
+    pss *p = d->p;
+    free(d);
+    if (!p)
+        return -1;
+    p->deferred = NULL;
+    hold_end(p);
+    sio_buf_reset(&p->body);
+    int rc = sio_buf_append(&p->body, body, len) ? -1 : 0;
+    p->status = (uint16_t)(rc ? 500 : status);
+    p->ctype = rc ? "text/plain" : content_type;
+    p->responding = true;
+    lws_callback_on_writable(p->wsi);
+    lws_cancel_service(lws_get_context(p->wsi));
+    return rc;
 }
 
 static int start_external(pss *p, struct lws *wsi, const char *path, const char *method)
@@ -648,6 +695,10 @@ int transport_http_writable(pss *p)
 void transport_http_closed(pss *p)
 {
     hold_end(p);
+    if (p->deferred) {
+        p->deferred->p = NULL;
+        p->deferred = NULL;
+    }
     eio_conn_closed(&p->conn);
     reset_http(p);
     sio_buf_free(&p->body);

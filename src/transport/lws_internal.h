@@ -131,7 +131,14 @@ typedef struct pss {
     sio_buf body;         /* request body, then the response body */
     struct ext_req *ext;  /* a request for the http_handler, else NULL */
     struct body_req *breq; /* a body being read, else NULL */
+    struct transport_deferred *deferred; /* a response the http_handler gives later */
 } pss;
+
+/* A deferred response (transport_http_defer): `p` is NULL once its
+ * connection closed. */
+struct transport_deferred {
+    pss *p;
+};
 
 static inline pss *pss_of(eio_conn *c) { return (pss *)c; }
 

@@ -18,6 +18,7 @@
 #include <malloc.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 
 _Static_assert(LWS_PRE + 1 <= SIO_HEADROOM, "SIO_HEADROOM must cover LWS_PRE and the v3 type byte");
@@ -41,6 +42,20 @@ static void close_conn(void *ctx, eio_conn *c)
     p->close_requested = true;
     lws_callback_on_writable(p->wsi);
 }
+
+/* A network failure, on purpose (eio_session_abort): the TCP connection is
+ * reset (SO_LINGER 0: no FIN, no WebSocket close, no HTTP answer) as soon
+ * as lws next checks its timeouts, which the wake brings forward. */
+static void abort_conn(void *ctx, eio_conn *c)
+{
+    pss *p = pss_of(c);
+    struct linger lg = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(lws_get_socket_fd(p->wsi), SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    p->close_requested = true;
+    lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    lws_cancel_service(((sio_transport *)ctx)->ctx);
+}
+
 /* --- timers --------------------------------------------------------------- */
 
 static void reschedule(sio_transport *t);
@@ -409,7 +424,7 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
     sio_buf_init(&t->zout, 0);
     sio_buf_init(&t->cookie, 0);
     sio_buf_init(&t->wsz, 0);
-    eio_transport_ops ops = {t, transport_want_write, close_conn};
+    eio_transport_ops ops = {t, transport_want_write, close_conn, abort_conn};
     t->eng = eio_engine_new(eopt, &ops, h);
     if (!t->eng)
         return failed(t, why, TRANSPORT_ENOMEM, "out of memory");

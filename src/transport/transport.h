@@ -44,6 +44,8 @@ typedef struct transport_http_response {
     sio_buf body;             /* made with SIO_HEADROOM; the transport frees it */
     char etag[64];            /* sent as ETag when not empty */
     const char *cache_control; /* static string or NULL */
+    void *conn;                /* the transport's, for transport_http_defer */
+    bool deferred;             /* set by transport_http_defer */
 } transport_http_response;
 
 /* A request refused, as the log tells it. Strings are never NULL ("" when
@@ -56,6 +58,20 @@ typedef struct transport_refusal {
     const char *path;    /* URL-decoded */
     const char *address; /* the client's (X-Forwarded-For's from a trusted proxy) */
 } transport_refusal;
+
+/* A response the http_handler gives later: it calls transport_http_defer
+ * and returns true without a status; the connection is then held (no
+ * timeout; a client hanging up is noticed) until transport_deferred_reply,
+ * from the loop thread. */
+typedef struct transport_deferred transport_deferred;
+/* NULL when out of memory (then answer now). A handler that defers and
+ * then returns false gets its 404 now, and the handle is freed. */
+transport_deferred *transport_http_defer(transport_http_response *res);
+/* Answers and frees `d`. Returns 0, or -1 when the connection is gone
+ * (nothing is sent) or out of memory (the client gets 500). */
+int transport_deferred_reply(transport_deferred *d, unsigned status, const char *content_type,
+                             const void *body, size_t len);
+bool transport_deferred_open(const transport_deferred *d);
 
 typedef struct transport_config {
     const char *bind_addr; /* NULL: every interface */

@@ -667,7 +667,7 @@ static void world_start(void)
     eo.upgrade_timeout = 300;
     eo.max_queue_bytes = 2048; /* a few unread messages fill it */
     eo.max_poll_packets = 4;
-    eio_transport_ops ops = {&W, want_write, close_conn};
+    eio_transport_ops ops = {&W, want_write, close_conn, NULL};
     eio_handler h = sio_core_engine_handler(W.srv);
     W.eng = eio_engine_new(&eo, &ops, &h);
     FUZZ_CHECK(W.eng != NULL);

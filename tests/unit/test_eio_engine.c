@@ -196,7 +196,7 @@ static eio_options test_options(void)
 static void start(const eio_options *o)
 {
     F.base = sio_msg_live_count();
-    eio_transport_ops ops = {&F, fk_want_write, fk_close_conn};
+    eio_transport_ops ops = {&F, fk_want_write, fk_close_conn, NULL};
     eio_handler h = {&F, fk_open, fk_message, fk_close, fk_drain, NULL};
     F.e = eio_engine_new(o, &ops, &h);
     assert_non_null(F.e);

@@ -23,7 +23,7 @@ static eio_engine *engine(size_t max_queue)
     eio_options_defaults(&o);
     if (max_queue)
         o.max_queue_bytes = max_queue;
-    eio_transport_ops ops = {NULL, want_write, close_conn};
+    eio_transport_ops ops = {NULL, want_write, close_conn, NULL};
     eio_engine *e = eio_engine_new(&o, &ops, NULL);
     assert_non_null(e);
     return e;

@@ -2406,7 +2406,7 @@ static void test_middleware_disconnects_socket(void **state)
 static size_t open_packet_len(const eio_options *eo)
 {
     fake_transport ft = {0};
-    eio_transport_ops ops = {&ft, ft_want_write, ft_close_conn};
+    eio_transport_ops ops = {&ft, ft_want_write, ft_close_conn, NULL};
     eio_engine *eng = eio_engine_new(eo, &ops, NULL);
     assert_non_null(eng);
     eio_conn c = {0};

@@ -49,7 +49,7 @@ void env_start(env *e, const sio_options *so, const eio_options *eo)
     e->srv = sio_core_new(&o);
     assert_non_null(e->srv);
     e->srv->clock = fake_clock;
-    e->ops = (eio_transport_ops){&e->ft, ft_want_write, ft_close_conn};
+    e->ops = (eio_transport_ops){&e->ft, ft_want_write, ft_close_conn, NULL};
     eio_handler h = sio_core_engine_handler(e->srv);
     e->eng = eio_engine_new(eo, &e->ops, &h);
     assert_non_null(e->eng);
