@@ -34,7 +34,10 @@ typedef struct sio_admin_options {
      * checked against password_hash, a bcrypt hash ($2a$, $2b$ or $2y$,
      * checked with libxcrypt's crypt()). A refused login gets the
      * connect_error "invalid credentials", which the UI shows. A login opens
-     * a session (the UI keeps its id and reconnects with it). */
+     * a session (the UI keeps its id and reconnects with it). Passwords are
+     * checked on a thread of the module's own (bcrypt costs tens of ms),
+     * one at a time; beyond 16 waiting, a login is refused at once with
+     * "too many login attempts". */
     const char *username;
     const char *password_hash;
     /* No authentication at all: must be asked for, as Node's auth: false.

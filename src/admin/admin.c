@@ -165,6 +165,7 @@ static void on_admin_connect(sio_socket *s, void *user)
 
 void admin_free(admin *a)
 {
+    admin_logins_stop(a);
     sio_jw_free(a->w);
     free(a->counts);
     free(a->nsp_name);
@@ -187,7 +188,7 @@ static int setup_namespace(admin *a)
 {
     if (!(a->nsp = sio_of(a->srv, a->nsp_name)))
         return SIO_ENOMEM;
-    if (!a->no_auth && sio_use(a->nsp, admin_auth_middleware, a) != SIO_OK)
+    if (!a->no_auth && (admin_logins_init(a) != SIO_OK || sio_use_async(a->nsp, admin_auth_middleware, a) != SIO_OK))
         return SIO_ENOMEM;
     sio_on_connection(a->nsp, on_admin_connect, a);
     if (a->readonly)

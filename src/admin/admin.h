@@ -5,6 +5,7 @@
 #ifndef SIO_ADMIN_ADMIN_H
 #define SIO_ADMIN_ADMIN_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +17,7 @@
 
 #define ADMIN_SESSIONS 64     /* logins remembered; the oldest goes first */
 #define ADMIN_SESSION_ID_LEN 16 /* hex digits */
+#define ADMIN_LOGINS_WAITING 16 /* logins waiting for the worker; more are refused */
 #define ADMIN_MAX_AGGREGATED 512 /* distinct (second, type, subtype) between two stats */
 
 /* One count of Node's EventBuffer: what happened in one second. */
@@ -25,6 +27,8 @@ typedef struct admin_count {
     char subtype[32];  /* "" for none */
     uint64_t count;
 } admin_count;
+
+typedef struct admin_login admin_login;
 
 typedef struct admin {
     sio_server *srv;
@@ -39,13 +43,34 @@ typedef struct admin {
     admin_count *counts;
     size_t n_counts;
     sio_json_writer *w; /* reused for every message */
+    /* The login worker (admin_login.c): its queue, under login_lock. */
+    pthread_t login_thread;
+    pthread_mutex_t login_lock;
+    pthread_cond_t login_cond;
+    admin_login *login_head, *login_tail, *logins_stranded;
+    size_t logins_waiting;
+    bool login_stopping, logins_running;
 } admin;
 
 /* admin.c: frees the state (the observer's server_free). */
 void admin_free(admin *a);
 
-/* admin_auth.c: the namespace's middleware (basic auth and sessions). */
-bool admin_auth_middleware(sio_socket *s, const char **message, const char **data_json, void *user);
+/* admin_auth.c: the namespace's middleware (basic auth and sessions); the
+ * check of a login's name and password (any thread: it reads only what
+ * does not change); a new session sent to the socket that logged in (loop
+ * thread; false when no randomness was to be had). */
+void admin_auth_middleware(sio_socket *s, sio_decision *d, void *user);
+bool admin_credentials_ok(const admin *a, const char *user, const char *password);
+bool admin_session_send(admin *a, sio_socket *s);
+
+/* admin_login.c: the worker thread that checks passwords off the loop.
+ * admin_logins_init starts it; admin_login_check hands it a login and
+ * takes `user` and `password` (malloc'd), and the decision is answered
+ * when it is checked (or at once when too many wait); admin_logins_stop
+ * (loop thread) ends it and refuses what it had not answered. */
+int admin_logins_init(admin *a);
+void admin_login_check(admin *a, sio_decision *d, char *user, char *password);
+void admin_logins_stop(admin *a);
 
 /* admin_feed.c: the observer that tells the UI, and the socket list. */
 extern const sio_observer admin_observer_hooks;

@@ -3,7 +3,8 @@
  * hash; a success opens a session whose id the UI is sent ("session") and
  * keeps, and later connections of the UI send auth {sessionId} instead.
  * Anything else is refused with the connect_error "invalid credentials",
- * the message the UI's login form shows. */
+ * the message the UI's login form shows. The password's check runs off the
+ * loop (admin_login.c). */
 #include <crypt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,45 +96,45 @@ static const char *session_open(admin *a)
     return id;
 }
 
-static bool credentials_ok(const admin *a, sio_json_value auth)
+bool admin_session_send(admin *a, sio_socket *s)
 {
-    char *user = sio_json_strdup(sio_json_get(auth, "username"), NULL);
-    char *password = sio_json_strdup(sio_json_get(auth, "password"), NULL);
-    /* The hash is checked even for a wrong name: the answer takes as long. */
-    bool ok = user && password && sio_admin_password_ok(password, a->hash);
-    ok = ok && equal_in_constant_time(user, a->username);
-    if (password)
-        explicit_bzero(password, strlen(password));
-    free(user);
-    free(password);
-    return ok;
+    const char *id = session_open(a);
+    if (!id)
+        return false;
+    char args[ADMIN_SESSION_ID_LEN + 8];
+    snprintf(args, sizeof(args), "[\"%s\"]", id);
+    sio_emit(s, "session", args); /* sent right after the CONNECT reply */
+    return true;
 }
 
-bool admin_auth_middleware(sio_socket *s, const char **message, const char **data_json, void *user)
+bool admin_credentials_ok(const admin *a, const char *user, const char *password)
+{
+    /* The hash is checked even for a wrong name: the answer takes as long. */
+    bool ok = sio_admin_password_ok(password, a->hash);
+    return equal_in_constant_time(user, a->username) && ok;
+}
+
+void admin_auth_middleware(sio_socket *s, sio_decision *d, void *user)
 {
     admin *a = user;
-    (void)data_json;
-    if (a->no_auth)
-        return true;
     const char *text = sio_socket_auth(s);
     sio_json *doc = sio_json_parse(text, strlen(text), NULL);
     sio_json_value auth = sio_json_root(doc);
-    bool ok = false;
     char *session = sio_json_strdup(sio_json_get(auth, "sessionId"), NULL);
-    if (session && session[0] && session_known(a, session)) {
-        ok = true;
-    } else if (credentials_ok(a, auth)) {
-        const char *id = session_open(a);
-        if (id) {
-            char args[ADMIN_SESSION_ID_LEN + 8];
-            snprintf(args, sizeof(args), "[\"%s\"]", id);
-            sio_emit(s, "session", args); /* sent right after the CONNECT reply */
-            ok = true;
-        }
-    }
+    bool known = session && session[0] && session_known(a, session);
+    char *name = known ? NULL : sio_json_strdup(sio_json_get(auth, "username"), NULL);
+    char *password = known ? NULL : sio_json_strdup(sio_json_get(auth, "password"), NULL);
     free(session);
     sio_json_free(doc);
-    if (!ok)
-        *message = "invalid credentials";
-    return ok;
+    if (known)
+        sio_decide(d, true, NULL, NULL);
+    else if (name && password)
+        admin_login_check(a, d, name, password); /* takes both */
+    else {
+        free(name);
+        if (password)
+            explicit_bzero(password, strlen(password));
+        free(password);
+        sio_decide(d, false, "invalid credentials", NULL);
+    }
 }

@@ -142,6 +142,38 @@ describe('admin UI: authentication', () => {
     assert.equal(b.events.filter((e) => e.event === 'session').length, 0, 'no new session for a session login');
   }));
 
+  it('checks passwords off the loop: a flood of logins neither stops the chat nor grows without bound', T, () =>
+    diag(server, async () => {
+      const chat = await chatClient(server, ['websocket']);
+      const FLOOD = 40;
+      let lastRefusal = 0;
+      const refusals = Array.from({ length: FLOOD }, () => {
+        const a = admin(server, { username: USER, password: 'wrong' }, { transports: ['websocket'] });
+        return waitFor(a, 'connect_error', 20_000, { rejectOn: ['connect'] })
+          .then((err) => { lastRefusal = performance.now(); a.disconnect(); return err.message; });
+      });
+      // Each check costs the worker tens of ms: the chat answers long before the last refusal.
+      assert.deepEqual(await call(chat, 'join', 'during-the-flood'), { ok: true });
+      const answered = performance.now();
+      const messages = await Promise.all(refusals);
+      assert.ok(answered < lastRefusal, 'the chat waited for the logins');
+      for (const m of messages) assert.ok(['invalid credentials', 'too many login attempts'].includes(m), m);
+      assert.ok(messages.includes('too many login attempts'), `no login refused for the queue: ${messages}`);
+      assert.ok(messages.includes('invalid credentials'), 'no password was checked');
+      // The queue empties: the right password gets in afterwards.
+      (await loggedIn(server)).disconnect();
+    }));
+
+  it('stops cleanly with logins still waiting for their check (each refused, nothing leaked)', T, async () => {
+    const own = await startServer('sio-server', ['--admin-user', USER, '--admin-password-hash', HASH]);
+    const logins = Array.from({ length: 12 }, () =>
+      admin(own, { username: USER, password: 'wrong' }, { transports: ['websocket'] }));
+    // Stop once the first is checked: the others are waiting, or being checked.
+    await Promise.race(logins.map((a) => waitFor(a, 'connect_error', 10_000, { rejectOn: ['connect'] })));
+    await stopChecked(own);
+    for (const a of logins) a.disconnect();
+  });
+
   it('does not start with --admin-user and no hash, or a hash that is not bcrypt', T, () => {
     const bin = path.join(buildDir(), 'sio-server');
     const env = { ...process.env, SIO_ADMIN_PASSWORD_HASH: '' };
