@@ -14,12 +14,8 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
 import { startServer, buildDir, waitFor, withTimeout, stopChecked, diag, fmt } from './support.mjs';
-
-// The server's default directory of the UI's files is relative to the repository.
-process.chdir(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..'));
 
 const T = { timeout: 30_000 };
 const USER = 'admin';
