@@ -54,14 +54,9 @@ typedef void (*sio_test_tap_fn)(const char *conn, bool outgoing, const void *dat
                                 void *user);
 SIO_API void sio_test_tap(sio_server *srv, sio_test_tap_fn fn, void *user);
 
-/* The socket's connection: its Engine.IO session id; NULL once
- * disconnected. */
-SIO_API const char *sio_test_socket_conn(const sio_socket *s);
-/* "polling" or "websocket" (NULL once disconnected). */
-SIO_API const char *sio_test_socket_transport(const sio_socket *s);
-/* The Engine.IO protocol of its connection: 4 (socket.io-client 3+), 3
- * (2.x); 0 once disconnected. */
-SIO_API int sio_test_socket_protocol(const sio_socket *s);
+/* A socket's connection (its Engine.IO session id), transport and protocol:
+ * sio_socket_client_id() (sio_observer.h), sio_socket_transport() and
+ * sio_socket_protocol() (sio.h). */
 
 #ifdef __cplusplus
 }

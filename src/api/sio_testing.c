@@ -117,28 +117,3 @@ void sio_test_tap(sio_server *srv, sio_test_tap_fn fn, void *user)
     t->user = user;
     eio_engine_set_tap(srv->eng, fn ? on_tap : NULL, srv, transport_now_ms);
 }
-
-static eio_session *session_of(const sio_socket *s)
-{
-    return s && s->client ? s->client->es : NULL;
-}
-
-const char *sio_test_socket_conn(const sio_socket *s)
-{
-    eio_session *es = session_of(s);
-    return es ? eio_session_sid(es) : NULL;
-}
-
-const char *sio_test_socket_transport(const sio_socket *s)
-{
-    eio_session *es = session_of(s);
-    if (!es)
-        return NULL;
-    return eio_session_transport(es) == EIO_WEBSOCKET ? "websocket" : "polling";
-}
-
-int sio_test_socket_protocol(const sio_socket *s)
-{
-    eio_session *es = session_of(s);
-    return es ? eio_session_protocol(es) : 0;
-}

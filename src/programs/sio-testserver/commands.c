@@ -10,6 +10,7 @@
 #include "binary.h"
 #include "commands.h"
 #include "rules.h"
+#include "sio_observer.h"
 #include "sio_testing.h"
 
 void ts_answer_error(ts_state *st, ts_done_fn done, void *user, unsigned status, const char *message)
@@ -284,7 +285,7 @@ static void cmd_reset(ts_state *st, sio_json_value body, ts_done_fn done, void *
     sio_test_set_faults(st->io, NULL, 0, 0);
     for (size_t i = 0; i < st->sockets.n; i++) {
         sio_socket *s = st->sockets.k[i].s;
-        const char *conn = s ? sio_test_socket_conn(s) : NULL;
+        const char *conn = s ? sio_socket_client_id(s) : NULL;
         if (conn)
             sio_test_set_faults(st->io, conn, 0, 0);
         if (s && !keep) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sio_observer.h"
 #include "sio_testing.h"
 
 static const struct {
@@ -25,7 +26,7 @@ static const char *target_conn(ts_state *st, sio_json_value body, bool *ok, cons
     if (sio_json_is_missing(sio_json_get(body, "socket")))
         return NULL;
     ts_known *k = ts_target_socket(st, body, why);
-    const char *conn = k ? sio_test_socket_conn(k->s) : NULL;
+    const char *conn = k ? sio_socket_client_id(k->s) : NULL;
     *ok = conn != NULL;
     return conn;
 }
@@ -109,7 +110,7 @@ void ts_cmd_malformed(ts_state *st, sio_json_value body, ts_done_fn done, void *
         return;
     }
     const char *text = packet ? packet : "49";
-    int rc = sio_test_send_raw(st->io, sio_test_socket_conn(k->s), text, packet ? len : strlen(text));
+    int rc = sio_test_send_raw(st->io, sio_socket_client_id(k->s), text, packet ? len : strlen(text));
     free(packet);
     if (rc != SIO_OK)
         ts_answer_error(st, done, user, rc == SIO_ENOTFOUND ? 404 : 400, sio_strerror(rc));

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sio_observer.h"
 #include "sio_testing.h"
 
 void ts_sockets_add(ts_sockets *ss, sio_socket *s)
@@ -17,7 +18,7 @@ void ts_sockets_add(ts_sockets *ss, sio_socket *s)
         ss->k = k;
         ss->cap = cap;
     }
-    const char *conn = sio_test_socket_conn(s);
+    const char *conn = sio_socket_client_id(s);
     ss->k[ss->n++] = (ts_known){strdup(sio_socket_id(s)), strdup(sio_namespace_name(sio_socket_namespace(s))),
                                 strdup(conn ? conn : ""), sio_socket_ref(s)};
 }
@@ -76,11 +77,11 @@ void ts_socket_write(sio_json_writer *w, sio_socket *s)
     sio_jw_key(w, "namespace");
     sio_jw_string(w, sio_namespace_name(sio_socket_namespace(s)));
     sio_jw_key(w, "connection");
-    sio_jw_string(w, sio_test_socket_conn(s));
+    sio_jw_string(w, sio_socket_client_id(s));
     sio_jw_key(w, "transport");
-    sio_jw_string(w, sio_test_socket_transport(s));
+    sio_jw_string(w, sio_socket_transport(s));
     sio_jw_key(w, "protocol");
-    sio_jw_int(w, sio_test_socket_protocol(s));
+    sio_jw_int(w, sio_socket_protocol(s));
     write_raw(w, "auth", sio_socket_auth(s));
     write_raw(w, "query", sio_socket_query(s));
     const sio_request *r = sio_socket_request(s);
