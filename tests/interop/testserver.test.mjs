@@ -38,6 +38,11 @@ describe('sio-testserver with socket.io-client 4', () => {
       assert.deepEqual(info.rooms, [s.id]);
       assert.equal(info.handshake.address, '127.0.0.1');
       assert.match(info.handshake.url, /^\/socket\.io\/\?.*EIO=4/);
+      // Node's socket.handshake: its keys, and the auth and query the client sent.
+      assert.deepEqual(Object.keys(info.handshake).sort(),
+        ['address', 'auth', 'headers', 'issued', 'query', 'secure', 'time', 'url', 'xdomain']);
+      assert.deepEqual(info.handshake.auth, { token: 'abc' });
+      assert.equal(info.handshake.query.team, 'web');
       // With both, the upgrade may be over by now.
       assert.ok(transports.includes(info.transport), info.transport);
     });

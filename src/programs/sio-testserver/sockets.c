@@ -84,31 +84,14 @@ void ts_socket_write(sio_json_writer *w, sio_socket *s)
     sio_jw_int(w, sio_socket_protocol(s));
     write_raw(w, "auth", sio_socket_auth(s));
     write_raw(w, "query", sio_socket_query(s));
-    const sio_request *r = sio_socket_request(s);
+    /* Node's socket.handshake, as a frontend's developers know it. */
+    char *handshake = sio_socket_handshake_json(s);
     sio_jw_key(w, "handshake");
-    sio_jw_object(w);
-    if (r) {
-        sio_jw_key(w, "headers");
-        sio_jw_object(w);
-        for (size_t i = 0, n = sio_request_header_count(r); i < n; i++) {
-            const char *value = NULL;
-            const char *name = sio_request_header_at(r, i, &value);
-            if (name) {
-                sio_jw_key(w, name);
-                sio_jw_string(w, value ? value : "");
-            }
-        }
-        sio_jw_object_end(w);
-        sio_jw_key(w, "address");
-        sio_jw_string(w, sio_request_address(r));
-        sio_jw_key(w, "url");
-        sio_jw_string(w, sio_request_url(r));
-        sio_jw_key(w, "time");
-        sio_jw_int(w, sio_request_time(r));
-        sio_jw_key(w, "secure");
-        sio_jw_bool(w, sio_request_secure(r));
-    }
-    sio_jw_object_end(w);
+    if (handshake)
+        sio_jw_raw(w, handshake, strlen(handshake));
+    else
+        sio_jw_null(w);
+    free(handshake);
     sio_jw_key(w, "rooms");
     sio_jw_array(w);
     for (size_t i = 0, n = sio_room_count(s); i < n; i++)
