@@ -343,7 +343,8 @@ fuzz: fuzz-build fuzz-seeds
 	  $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	    -dict=tests/fuzz/dict/$$t.dict -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t/ $(FUZZ_ARGS) \
 	    $(FUZZ_BUILD)/corpus/$$t > $(FUZZ_BUILD)/fuzz_$$t.log 2>&1 \
-	    || { failed="$$failed $$t"; echo "fuzz: $$t FAILED, see $(FUZZ_BUILD)/fuzz_$$t.log"; }; \
+	    || { failed="$$failed $$t"; echo "fuzz: $$t FAILED, see $(FUZZ_BUILD)/fuzz_$$t.log; its report:"; \
+	         grep -v -E '^(#[0-9]+|INFO:)' $(FUZZ_BUILD)/fuzz_$$t.log | tail -n 80 | sed 's/^/  | /'; }; \
 	  grep -E '^#[0-9]+[[:space:]]+DONE' $(FUZZ_BUILD)/fuzz_$$t.log | tail -n 1; \
 	done; \
 	if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed"; exit 1; fi; \

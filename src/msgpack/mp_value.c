@@ -84,8 +84,11 @@ static int notepack2_ext(to_json *t, const msgpack_object *o)
         int64_t hi = (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
         uint32_t lo = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
         int64_t ms = hi * 4294967296LL + lo;
-        int64_t sec = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
-        msgpack_timestamp ts = {.tv_sec = sec, .tv_nsec = (uint32_t)((ms - sec * 1000) * 1000000)};
+        /* Floored division, written so that no step overflows: ms can be
+         * -2^63, whose negation (or sec * 1000) does not fit. */
+        int64_t rem = ms % 1000;
+        int64_t sec = ms / 1000 - (rem < 0);
+        msgpack_timestamp ts = {.tv_sec = sec, .tv_nsec = (uint32_t)((rem + 1000) % 1000) * 1000000u};
         return put_timestamp(t, &ts);
     }
     return put_bin(t, o->via.ext.ptr, o->via.ext.size);

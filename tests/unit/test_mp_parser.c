@@ -268,6 +268,21 @@ static void test_hostile(void **state)
     sio_packet_free(&pkt);
     sio_decoder_reset(&d);
 
+    /* notepack's Dates (fixext 8, type 0, milliseconds as a signed high and
+     * an unsigned low word) before 1970 round down to the second below; the
+     * lowest, -2^63 ms, is outside Date.toJSON's years and reads as null
+     * (its negation overflowed int64 before). */
+    static const unsigned char dates[] = {0x83, 0xa4, 't', 'y', 'p', 'e', 0x02, 0xa3, 'n', 's', 'p', 0xa1, '/',
+                                          0xa4, 'd', 'a', 't', 'a', 0x94, 0xa1, 'e',
+                                          0xd7, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                          0xd7, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+                                          0xd7, 0x00, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    assert_int_equal(decode(dates, sizeof(dates), true, &d, &pkt), SIO_PARSE_PACKET);
+    expect e_dates = {"dates", SIO_PKT_EVENT, "/", -1, "[\"e\",\"1969-12-31T23:59:59.999Z\",null,null]", NULL, 0};
+    check(&e_dates, &d, &pkt);
+    sio_packet_free(&pkt);
+    sio_decoder_reset(&d);
+
     /* Trailing bytes, an unused type byte, nothing at all. */
     static const unsigned char trailing[] = {0x82, 0xa4, 't', 'y', 'p', 'e', 0x00, 0xa3, 'n', 's', 'p', 0xa1, '/', 0xc0};
     static const unsigned char unused[] = {0xc1};
