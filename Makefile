@@ -108,13 +108,13 @@ DOCS_BIN := $(DOC_SRC:docs/examples/%.c=$(BUILD)/examples/%)
 # finds beside its executable (BUILD/share/sio-server here, and
 # PREFIX/share/sio-server once installed): client/ the socket.io client's
 # dist/ files and package.json, demo/ the chat demo (tools/demo/), admin-ui/
-# the admin UI's static files. The packages come from tools/node_modules,
+# the admin UI's static files with its font and icons (tools/assemble-admin-ui.sh).
+# The packages come from tools/node_modules,
 # pinned by tools/package-lock.json (tools/install-deps.sh installs them):
 # the main program does not depend on the tests' install.
 DATA       := $(BUILD)/share/sio-server
 DATA_STAMP := $(BUILD)/.share-stamp
 CLIENT_PKG := tools/node_modules/socket.io-client
-ADMIN_UI_PKG := tools/node_modules/@socket.io/admin-ui
 DEMO_FILES := $(shell find tools/demo -type f 2>/dev/null)
 
 .PHONY: install uninstall all run test unit integration interop asan asan-clang tsan deps check-layers clean bench bench-compression fuzz fuzz-build fuzz-seeds soak
@@ -221,14 +221,13 @@ $(DOCS_BIN): $(BUILD)/examples/%: $(BUILD)/obj/docs/examples/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@) $(CC) $(LDFLAGS) $< $(LIB) $(LIB_LIBS) -lm -o $@
 
-$(DATA_STAMP): $(DEMO_FILES) $(wildcard tools/node_modules/.package-lock.json)
+$(DATA_STAMP): $(DEMO_FILES) tools/assemble-admin-ui.sh $(wildcard tools/node_modules/.package-lock.json)
 	@rm -rf $(DATA)
 	@mkdir -p $(DATA)/client $(DATA)/demo $(DATA)/admin-ui
 	@cp -pR tools/demo/. $(DATA)/demo/
 	@if [ -f $(CLIENT_PKG)/dist/socket.io.js ]; then cp -p $(CLIENT_PKG)/dist/* $(CLIENT_PKG)/package.json $(DATA)/client/; \
 	 else echo "warning: no $(CLIENT_PKG): sio-server will not serve the client (make deps installs it)"; fi
-	@if [ -f $(ADMIN_UI_PKG)/ui/dist/index.html ]; then cp -pR $(ADMIN_UI_PKG)/ui/dist/. $(DATA)/admin-ui/; \
-	 else echo "warning: no $(ADMIN_UI_PKG): sio-server will not serve the admin UI (make deps installs it)"; fi
+	@bash tools/assemble-admin-ui.sh tools/node_modules $(DATA)/admin-ui
 	@touch $@
 	@echo "assembled $(DATA)"
 

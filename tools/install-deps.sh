@@ -73,7 +73,7 @@ npm_ci() {
     fi
 }
 npm_msg=
-# What sio-server serves (the socket.io client, the admin UI), pinned by
+# What sio-server serves (the socket.io client, the admin UI, its fonts), pinned by
 # tools/package-lock.json: the build copies them into its data directory.
 npm_ci tools
 # The Node test dependencies, pinned by tests/package-lock.json.

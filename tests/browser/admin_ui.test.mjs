@@ -1,7 +1,8 @@
 // The Socket.IO Admin UI (@socket.io/admin-ui 0.5's own built files, served
 // by sio-server at /admin/) in Debian's chromium, driven by playwright-core:
-// the page loads with every request outside the server refused (it works
-// offline), a wrong password shows the UI's "Invalid credentials", the right
+// the page loads with every request to another host refused, and makes none
+// (it works offline: its font and icons are drawn from the server's copies),
+// a wrong password shows the UI's "Invalid credentials", the right
 // one logs in through the UI's form, and the sockets page lists the sockets
 // connected to the server (their ids, in the page's DOM). Screenshots of the
 // dashboard and the sockets page are saved under <build>/test-output/
@@ -25,6 +26,42 @@ const PASSWORD = 'a password for the browser test';
 function settled(page) {
   return page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'), null,
     { timeout: WAIT, polling: POLL });
+}
+
+/** The page's text is in Roboto and its icons are drawn with the Material
+ * Design Icons font, both loaded (from the server: nothing else answers). */
+async function assertFonts(page) {
+  // Roboto has a face per weight and script, each loaded when text needs it.
+  await page.waitForFunction(() => {
+    const families = [...document.fonts].filter((f) => f.status === 'loaded').map((f) => f.family.replace(/["']/g, ''));
+    return families.includes('Material Design Icons') && families.includes('Roboto');
+  }, null, { timeout: WAIT, polling: POLL });
+  const seen = await page.evaluate(() => {
+    // An icon in view: its glyph is the ::before of an <i class="mdi mdi-...">.
+    const icon = [...document.querySelectorAll('i.mdi')].find((i) => i.getBoundingClientRect().width > 0);
+    const before = icon && getComputedStyle(icon, '::before');
+    const glyph = before ? before.content.replace(/^"|"$/g, '') : '';
+    // The glyph's advance at 24px: one em in the icon font; a font that
+    // did not load would leave it to a fallback's missing-glyph box.
+    const ctx = document.createElement('canvas').getContext('2d');
+    const width = (font) => { ctx.font = font; return ctx.measureText(glyph).width; };
+    return {
+      text: getComputedStyle(document.querySelector('.v-application')).fontFamily,
+      robotoReady: document.fonts.check('16px Roboto', 'Admin'),
+      icon: icon && icon.className,
+      iconFamily: before && before.fontFamily,
+      glyph: glyph.codePointAt(0),
+      glyphWidth: width('24px "Material Design Icons"'),
+      fallbackWidth: width('24px serif'),
+    };
+  });
+  const why = JSON.stringify(seen);
+  assert.match(seen.text, /^"?Roboto"?,/, why);
+  assert.ok(seen.robotoReady, why);
+  assert.ok(seen.icon, 'no icon in view');
+  assert.match(seen.iconFamily, /Material Design Icons/, why);
+  assert.ok(seen.glyph >= 0xf0000, why); // mdi 7's glyphs are in plane 15
+  assert.equal(seen.glyphWidth, 24, why);
 }
 
 // The UI's files come from sio-server's data directory (make assembles it
@@ -59,12 +96,13 @@ describe('admin UI in a browser', () => {
     const page = await browser.context.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    // Offline: the page's fonts and icons from CDNs are refused; the UI works without them.
+    // Offline: every request to another host is refused, and there must be
+    // none (its font and icons are the server's, tools/assemble-admin-ui.sh).
+    const here = `127.0.0.1:${server.port}`;
+    const elsewhere = (url) => !['data:', 'blob:'].includes(url.protocol) && url.host !== here;
     const outside = [];
-    await page.route((url) => url.host !== `127.0.0.1:${server.port}`, (route) => {
-      outside.push(route.request().url());
-      return route.abort();
-    });
+    page.on('request', (r) => { if (elsewhere(new URL(r.url()))) outside.push(r.url()); });
+    await page.route(elsewhere, (route) => route.abort());
     await page.goto(`${server.url}/admin/`, { timeout: WAIT });
 
     const form = page.locator('form');
@@ -82,6 +120,8 @@ describe('admin UI in a browser', () => {
       { timeout: WAIT, polling: POLL });
     await settled(page);
     await page.screenshot({ path: path.join(OUT, 'admin-ui-dashboard.png'), fullPage: true });
+    assert.deepEqual(outside, [], 'requests to other hosts');
+    await assertFonts(page);
 
     await page.goto(`${server.url}/admin/#/sockets/`, { timeout: WAIT });
     const ids = clients.map((c) => c.id);
@@ -96,6 +136,6 @@ describe('admin UI in a browser', () => {
     await settled(page);
     await page.screenshot({ path: path.join(OUT, 'admin-ui-sockets.png'), fullPage: true });
     assert.deepEqual(errors, [], 'errors in the page');
-    assert.ok(outside.every((u) => /fonts\.googleapis|cdn\.jsdelivr/.test(u)), `other requests: ${outside}`);
+    assert.deepEqual(outside, [], 'requests to other hosts');
   });
 });

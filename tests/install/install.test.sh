@@ -12,8 +12,9 @@
 #   - a program using jansson next to libsio builds both ways and runs right
 #     (tests/install/with_jansson.c);
 #   - sio-server installed in PREFIX/bin with its data in
-#     PREFIX/share/sio-server, started from /tmp, serves the chat demo at /
-#     and the pinned socket.io client (tools/node_modules) byte for byte;
+#     PREFIX/share/sio-server, started from /tmp, serves the chat demo at /,
+#     the pinned socket.io client (tools/node_modules) and the admin UI's
+#     font and icon files (@fontsource/roboto, @mdi/font) byte for byte;
 #   - `make uninstall` removes every installed file.
 # A sanitizer build (BUILD_DIR with __asan_/__tsan_ symbols) links the
 # programs with the same sanitizer.
@@ -62,7 +63,11 @@ major=${version%%.*}
 lib="$prefix/lib"
 files=("$lib/libsio.a" "$lib/libsio.so" "$lib/libsio.so.$major" "$lib/libsio.so.$version"
        "$lib/pkgconfig/libsio.pc" "$prefix/bin/sio-server" "$prefix/share/sio-server/client/socket.io.js"
-       "$prefix/share/sio-server/demo/index.html" "$prefix/share/sio-server/admin-ui/index.html")
+       "$prefix/share/sio-server/demo/index.html" "$prefix/share/sio-server/admin-ui/index.html"
+       "$prefix/share/sio-server/admin-ui/fonts/roboto/roboto.css"
+       "$prefix/share/sio-server/admin-ui/fonts/roboto/files/roboto-latin-400-normal.woff2"
+       "$prefix/share/sio-server/admin-ui/fonts/mdi/css/materialdesignicons.min.css"
+       "$prefix/share/sio-server/admin-ui/fonts/mdi/fonts/materialdesignicons-webfont.woff2")
 for h in include/*.h; do files+=("$prefix/include/$(basename "$h")"); done
 missing=()
 for f in "${files[@]}"; do [ -e "$f" ] || missing+=("$f"); done
@@ -108,7 +113,7 @@ build() {
     ok "$name builds against the $linkage library"
 }
 
-# start_server BINARY: runs it with --port 0 from /tmp (what it serves must
+# start_server BINARY [ARG...]: runs it with --port 0 (and the ARGs) from /tmp (what it serves must
 # not depend on the current directory) and sets `port` from its "listening
 # on port N" line, read within 10 s (`seen` keeps the lines read); the
 # server's pid in server_pid. stop_server ends it.
@@ -116,7 +121,7 @@ start_server() {
     local line left
     port=
     seen=()
-    coproc SERVER { cd /tmp && LD_LIBRARY_PATH="$lib" exec "$1" --port 0 2>&1; }
+    coproc SERVER { cd /tmp && LD_LIBRARY_PATH="$lib" exec "$@" --port 0 2>&1; }
     server_pid=$SERVER_PID
     local deadline=$((SECONDS + 10))
     while left=$((deadline - SECONDS)); [ "$left" -gt 0 ] &&
@@ -167,7 +172,7 @@ fi
 # The installed sio-server, started from /tmp: it finds its data in
 # ../share/sio-server from its executable.
 serves_data() { # binary
-    local port seen status=0
+    local port seen status=0 mdi=tools/node_modules/@mdi/font roboto=tools/node_modules/@fontsource/roboto
     # fetch URL FILE CONTENT_TYPE: 200, that content type, the file's bytes.
     fetch() {
         local got ctype
@@ -178,19 +183,28 @@ serves_data() { # binary
             return 1
         fi
     }
-    start_server "$1"
+    start_server "$1" --no-admin-auth
     if [ -z "$port" ]; then
         echo "no port"; status=1
     else
         fetch / tools/demo/index.html "text/html; charset=utf-8" || status=1
         fetch /socket.io/socket.io.js tools/node_modules/socket.io-client/dist/socket.io.js \
             "application/javascript; charset=utf-8" || status=1
+        # The admin UI's font and icons (tools/assemble-admin-ui.sh).
+        fetch /admin/fonts/mdi/css/materialdesignicons.min.css "$mdi/css/materialdesignicons.min.css" \
+            "text/css; charset=utf-8" || status=1
+        fetch /admin/fonts/mdi/fonts/materialdesignicons-webfont.woff2 "$mdi/fonts/materialdesignicons-webfont.woff2" \
+            font/woff2 || status=1
+        fetch /admin/fonts/mdi/fonts/materialdesignicons-webfont.woff "$mdi/fonts/materialdesignicons-webfont.woff" \
+            font/woff || status=1
+        fetch /admin/fonts/roboto/files/roboto-latin-400-normal.woff2 "$roboto/files/roboto-latin-400-normal.woff2" \
+            font/woff2 || status=1
     fi
     stop_server
     [ "$status" -eq 0 ] || printf '%s\n' "${seen[@]}"
     return "$status"
 }
-check "installed sio-server, started from /tmp, serves the demo and the client bundle" \
+check "installed sio-server, started from /tmp, serves the demo, the client bundle and the admin UI's fonts" \
     serves_data "$prefix/bin/sio-server"
 
 check "make uninstall" make -s --no-print-directory BUILD="$build" SANITIZER="$sanitizer" CC="$cc" \

@@ -5,7 +5,7 @@
 // socket_connected, socket_updated, socket_disconnected, room_joined,
 // room_left, event_received, event_sent) and the commands it sends (join,
 // leave, _disconnect, emit), against other clients of the chat on "/"; and
-// the UI's own files, served at /admin/.
+// the UI's own files, served at /admin/ with its font and icons.
 //
 // Every wait has a deadline; nothing sleeps.
 
@@ -374,7 +374,7 @@ describe('admin UI: its files over HTTP', () => {
 
   const get = (srv, p, init) => withTimeout(fetch(`${srv.url}${p}`, init), 5000, p);
 
-  it('serves the UI at /admin/, its files with their types, and refuses the rest', T, () => diag(server, async () => {
+  it('serves the UI at /admin/, its files and fonts with their types, and refuses the rest', T, () => diag(server, async () => {
     const index = await get(server, '/admin/');
     assert.equal(index.status, 200);
     assert.match(index.headers.get('content-type'), /^text\/html/);
@@ -389,6 +389,36 @@ describe('admin UI: its files over HTTP', () => {
       assert.match(r.headers.get('content-type'), a.endsWith('.js') ? /javascript/ : /text\/css/);
       await r.arrayBuffer();
     }
+    // Its font and icons are the server's too (tools/assemble-admin-ui.sh):
+    // no other host in the page, and every font file the stylesheets name is
+    // served with its font type.
+    assert.doesNotMatch(html, /(?:src|href)="(?:https?:)?\/\//, 'the page loads from another host');
+    const sheets = [...html.matchAll(/<link rel="stylesheet" href="([^"]+)"/g)].map((m) => m[1]);
+    assert.ok(sheets.includes('fonts/roboto/roboto.css'), sheets);
+    assert.ok(sheets.includes('fonts/mdi/css/materialdesignicons.min.css'), sheets);
+    const fontTypes = { woff2: 'font/woff2', woff: 'font/woff', ttf: 'font/ttf', eot: 'application/vnd.ms-fontobject' };
+    const fonts = new Map(); // absolute URL -> its extension
+    for (const sheet of sheets) {
+      const base = new URL(sheet, `${server.url}/admin/`);
+      const r = await get(server, base.pathname);
+      assert.equal(r.status, 200, sheet);
+      assert.match(r.headers.get('content-type'), /^text\/css/, sheet);
+      for (const [, u] of (await r.text()).matchAll(/url\(["']?([^"')]+)["']?\)/g)) {
+        const url = new URL(u, base);
+        if (url.protocol === 'data:') continue;
+        assert.equal(url.host, base.host, `${sheet} names ${u}`);
+        fonts.set(url.href, path.extname(url.pathname).slice(1));
+      }
+    }
+    const kinds = new Set(fonts.values());
+    for (const k of Object.keys(fontTypes)) assert.ok(kinds.has(k), `no .${k} named: ${[...kinds]}`);
+    for (const [url, ext] of fonts) {
+      const r = await withTimeout(fetch(url), 5000, url);
+      assert.equal(r.status, 200, url);
+      assert.equal(r.headers.get('content-type'), fontTypes[ext], url);
+      assert.ok((await r.arrayBuffer()).byteLength > 1000, url);
+    }
+
     const bareDir = await get(server, '/admin');
     assert.equal(bareDir.status, 200);
     assert.match(await bareDir.text(), /url=\/admin\//);

@@ -154,6 +154,7 @@ before(async () => {
   put('favicon.ico', Buffer.from([0, 0, 1, 0]));
   put('notes.txt', 'some notes');
   put('blob.bin', Buffer.from([1, 2, 3]));
+  for (const ext of ['woff2', 'woff', 'ttf', 'otf', 'eot']) put(`font.${ext}`, Buffer.from(`not really a ${ext}`));
   put('sub/index.html', '<p>sub index</p>');
   put('.hidden', 'hidden');
   // Outside the static root: must never be served.
@@ -476,6 +477,11 @@ describe('static files', () => {
     '/favicon.ico': /^image\/(x-icon|vnd\.microsoft\.icon)$/,
     '/notes.txt': /^text\/plain/,
     '/blob.bin': /^application\/octet-stream$/,
+    '/font.woff2': /^font\/woff2$/,
+    '/font.woff': /^font\/woff$/,
+    '/font.ttf': /^font\/ttf$/,
+    '/font.otf': /^font\/otf$/,
+    '/font.eot': /^application\/vnd\.ms-fontobject$/,
   };
   it('are served with their content type', T, () => diag(files, async () => {
     for (const [p, ct] of Object.entries(types)) {

@@ -52,6 +52,10 @@ static const char *content_type(const char *path)
         {".svg", "image/svg+xml"},
         {".ico", "image/x-icon"},
         {".woff2", "font/woff2"},
+        {".woff", "font/woff"},
+        {".ttf", "font/ttf"},
+        {".otf", "font/otf"},
+        {".eot", "application/vnd.ms-fontobject"},
         {".wasm", "application/wasm"},
     };
     const char *dot = strrchr(path, '.');
