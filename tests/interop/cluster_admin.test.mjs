@@ -9,7 +9,7 @@
 // (@socket.io/redis-adapter, no admin UI) whose socket the C UI lists without
 // clientId and transport, as Node's UI does, and whose fetchSockets() reads
 // the C sockets' clientId and transport where Node's admin UI reads them
-// (data._admin).
+// (data._admin); and a server stopped while a UI's list still waits.
 //
 // Every wait has a deadline; nothing sleeps.
 import { describe, it, before, after, afterEach } from 'node:test';
@@ -18,7 +18,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { io } from 'socket.io-client';
 import { adminClient } from './admin_support.mjs';
-import { startCNode, startNodeNode, startRedis, waitNumSub } from './cluster_support.mjs';
+import { captureCluster, startCNode, startNodeNode, startRedis, waitNumSub } from './cluster_support.mjs';
 import { buildDir, diag, fmt, stopChecked, tracker, waitFor } from './support.mjs';
 
 const T = { timeout: 30_000 };
@@ -185,4 +185,21 @@ describe('admin UI: all_sockets in a cluster with a Node node', () => {
       assert.ok(mine, fmt(fetched));
       assert.deepEqual(mine.data, { _admin: { clientId: onC.io.engine.id.slice(0, 12), transport: 'websocket' } });
     }));
+
+  it('stops cleanly while a UI\'s list still waits for a node', T, () => diag(c, async () => {
+    const capture = await captureCluster(redis.url);
+    node.proc.kill('SIGSTOP');
+    try {
+      const ui = await connected(adminClient(c.url, { username: USER, password: PASSWORD }));
+      await capture.next((m) => {
+        try { return m.channel === 'socket.io-request#/#' && JSON.parse(m.bytes.toString()).type === 5; }
+        catch { return false; }
+      });
+      assert.equal(ui.events.filter((e) => e.event === 'all_sockets').length, 0, 'the list waits');
+      await stopChecked(c); // exits 0, and under the sanitizers without a report
+    } finally {
+      node.proc.kill('SIGCONT');
+      await capture.stop();
+    }
+  }));
 });
