@@ -203,3 +203,47 @@ describe('admin UI: all_sockets in a cluster with a Node node', () => {
     }
   }));
 });
+
+describe('admin UI: all_sockets between a C node and a Node node that both run it', () => {
+  let redis;
+  let c;
+  let node;
+
+  before(async () => {
+    redis = await startRedis();
+    [c, node] = await Promise.all([adminNode(redis.url, 'node-c'), startNodeNode(redis.url, { adminUi: true })]);
+    for (const nsp of ['/', '/admin']) await waitNumSub(redis.url, `socket.io-request#${nsp}#`, 2);
+  });
+  after(async () => {
+    clients.closeAll();
+    const results = await Promise.allSettled([stopChecked(c), node?.stop()]);
+    await redis?.stop();
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
+  });
+
+  it('each UI lists the other node\'s sockets with their clientId and transport', T, () => diag(c, async () => {
+    const onC = await chatClient(c, ['polling'], 'both');
+    const onNode = await connected(io(node.url, {
+      forceNew: true, reconnection: false, transports: ['websocket'], auth: { rooms: ['both'] },
+    }));
+    // The C node's UI: the Node socket as Node's admin UI keeps it (data._admin).
+    const fromC = await uiList(c);
+    const n = fromC.byId.get(onNode.id);
+    assert.ok(n, `the Node node's socket: ${fmt(fromC.sockets)}`);
+    assert.equal(n.clientId, onNode.io.engine.id.slice(0, 12));
+    assert.equal(n.transport, 'websocket');
+    assert.deepEqual(n.data, {});
+    assert.deepEqual(n.rooms, [onNode.id, 'both']);
+    assert.equal(n.handshake.auth, undefined);
+    checkChatSocket(fromC.byId.get(onC.id), onC, 'polling', ['both']);
+    // Node's admin UI (no auth there): the C socket, clientId and transport included.
+    const nodeUi = await connected(adminClient(node.url, undefined));
+    const [fromNode] = await nodeUi.next('all_sockets');
+    checkChatSocket(fromNode.find((s) => s.id === onC.id), onC, 'polling', ['both']);
+    const cUi = fromNode.find((s) => s.id === fromC.ui.id);
+    assert.ok(cUi, `the C node's UI socket, listed by Node's: ${fmt(fromNode)}`);
+    assert.equal(cUi.nsp, '/admin');
+    assert.equal(cUi.clientId, fromC.ui.io.engine.id.slice(0, 12));
+    assert.ok(!JSON.stringify(fromNode).includes(PASSWORD), 'Node\'s list has no password either');
+  }));
+});
