@@ -79,6 +79,11 @@ extern const sio_observer admin_observer_hooks;
 char *admin_take_text(admin *a);
 /* Sends the writer's text (an array of arguments) to every admin socket. */
 void admin_broadcast(admin *a, const char *event);
+/* Whether what the module sends may reach a UI: one connected here, or,
+ * in a cluster, one that may be connected to another server (through the
+ * adapter; Node's admin UI always sends). A server alone with no UI
+ * connected skips the work. */
+bool admin_heard(const admin *a);
 /* Adds to this second's count of `type` (Node's EventBuffer.push). */
 void admin_count_add(admin *a, const char *type, const char *subtype, uint64_t n);
 /* The current time as JSON's Date: "2024-06-04T10:00:00.000Z". */

@@ -56,12 +56,16 @@ void admin_count_add(admin *a, const char *type, const char *subtype, uint64_t n
     c->count = n;
 }
 
-/* Whether anyone listens: the UI's sockets (verbose events in
- * development mode only). */
+bool admin_heard(const admin *a)
+{
+    return sio_namespace_socket_count(a->nsp) || sio_server_clustered(a->srv);
+}
+
+/* Whether anyone may listen to the verbose events (development mode only). */
 static admin *listening(void *user)
 {
     admin *a = user;
-    return !a->production && sio_namespace_socket_count(a->nsp) ? a : NULL;
+    return !a->production && admin_heard(a) ? a : NULL;
 }
 
 char *admin_take_text(admin *a)

@@ -2,7 +2,9 @@
 // processes joined through a real redis-server, each with socket.io-client
 // 4.x clients, and a UI (driven as admin_ui.test.mjs drives it) connected to
 // the first. Its list holds the sockets of both nodes, with the fields Node's
-// @socket.io/admin-ui sends for them; with a node that does not answer (its
+// @socket.io/admin-ui sends for them; it hears the other node's stats and
+// sockets as they come and go, as with Node, though no UI is connected
+// there; with a node that does not answer (its
 // process stopped by SIGSTOP, still subscribed in Redis) the list comes after
 // the requests timeout with the live node's sockets; with a node gone from
 // Redis it comes at once. Then a mixed cluster: a Node socket.io node
@@ -113,6 +115,21 @@ describe('admin UI: all_sockets across two C nodes through Redis', () => {
     assert.equal(new Set(sockets.map((s) => s.id)).size, sockets.length, 'each socket once');
     assert.equal(sockets.filter((s) => s.nsp === '/').length, 3, fmt(sockets));
   }));
+
+  it('tells a UI on one node of the other\'s stats and sockets, though no UI is connected there', T, () =>
+    diag(b, async () => {
+      const { ui } = await uiList(a);
+      const [stats] = await ui.next('server_stats', (st) => st.serverId === 'node-b', 6000);
+      assert.equal(stats.pid, b.proc.pid);
+      const onB = await chatClient(b, ['websocket']);
+      const [sock] = await ui.next('socket_connected', (x) => x.id === onB.id);
+      checkChatSocket(sock, onB, 'websocket', []);
+      const id = onB.id;
+      onB.disconnect();
+      const [nsp, , reason] = await ui.next('socket_disconnected', (_, sid) => sid === id);
+      assert.equal(nsp, '/');
+      assert.equal(reason, 'client namespace disconnect');
+    }));
 
   it('sends the live node\'s sockets after the requests timeout when a node does not answer', T, () =>
     diag(a, async () => {
