@@ -76,6 +76,14 @@ function checkChatSocket(entry, client, transport, rooms) {
   assert.equal(entry.handshake.auth, undefined);
 }
 
+/** Closes the clients, waits for the nodes' stops, then stops Redis; throws the first failure. */
+async function stopAll(redis, ...stops) {
+  clients.closeAll();
+  const results = await Promise.allSettled(stops);
+  await redis?.stop();
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+}
+
 describe('admin UI: all_sockets across two C nodes through Redis', () => {
   let redis;
   let a;
@@ -87,11 +95,8 @@ describe('admin UI: all_sockets across two C nodes through Redis', () => {
     for (const nsp of ['/', '/admin']) await waitNumSub(redis.url, `socket.io-request#${nsp}#`, 2);
   });
   after(async () => {
-    clients.closeAll();
     if (b && b.proc.signalCode === null && b.proc.exitCode === null) b.proc.kill('SIGCONT');
-    const results = await Promise.allSettled([stopChecked(a), stopChecked(b)]);
-    await redis?.stop();
-    for (const r of results) if (r.status === 'rejected') throw r.reason;
+    await stopAll(redis, stopChecked(a), stopChecked(b));
   });
 
   it('lists the sockets of both nodes, with the fields of Node\'s admin UI', T, () => diag(a, async () => {
@@ -170,12 +175,7 @@ describe('admin UI: all_sockets in a cluster with a Node node', () => {
     [c, node] = await Promise.all([adminNode(redis.url, 'node-c'), startNodeNode(redis.url)]);
     await waitNumSub(redis.url, 'socket.io-request#/#', 2);
   });
-  after(async () => {
-    clients.closeAll();
-    const results = await Promise.allSettled([stopChecked(c), node?.stop()]);
-    await redis?.stop();
-    for (const r of results) if (r.status === 'rejected') throw r.reason;
-  });
+  after(() => stopAll(redis, stopChecked(c), node?.stop()));
 
   it('lists the Node node\'s socket as Node\'s admin UI does, and shares clientId and transport with it', T, () =>
     diag(c, async () => {
@@ -231,12 +231,7 @@ describe('admin UI: all_sockets between a C node and a Node node that both run i
     [c, node] = await Promise.all([adminNode(redis.url, 'node-c'), startNodeNode(redis.url, { adminUi: true })]);
     for (const nsp of ['/', '/admin']) await waitNumSub(redis.url, `socket.io-request#${nsp}#`, 2);
   });
-  after(async () => {
-    clients.closeAll();
-    const results = await Promise.allSettled([stopChecked(c), node?.stop()]);
-    await redis?.stop();
-    for (const r of results) if (r.status === 'rejected') throw r.reason;
-  });
+  after(() => stopAll(redis, stopChecked(c), node?.stop()));
 
   it('each UI lists the other node\'s sockets with their clientId and transport', T, () => diag(c, async () => {
     const onC = await chatClient(c, ['polling'], 'both');
