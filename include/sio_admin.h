@@ -6,7 +6,8 @@
  * the UI's basic authentication (a username and a bcrypt hash of the
  * password), and sends the UI what it shows: the server's stats every
  * stats_interval ms, every socket of every namespace with its rooms,
- * transport and handshake, their connections, disconnections and room
+ * transport and handshake (in a cluster, those of every server: see
+ * sio_server_share_admin_fields in sio_observer.h), their connections, disconnections and room
  * changes, and (in development mode) every event they receive and are sent.
  * Unless read-only, the UI may make sockets join or leave rooms, disconnect
  * them, and emit to a namespace or a room.

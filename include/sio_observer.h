@@ -78,6 +78,19 @@ SIO_API void sio_namespace_each_socket(sio_namespace *nsp, void (*fn)(sio_socket
 /* Engine.IO connections now, and those of them on polling. */
 SIO_API size_t sio_server_client_count(const sio_server *srv);
 SIO_API size_t sio_server_polling_client_count(const sio_server *srv);
+/* Whether the server is one node of a cluster (sio_options.redis_url): its
+ * server-wide operations (sio_fetch_sockets, ...) then wait for the other
+ * servers' answers; alone, they find this server's sockets only. */
+SIO_API bool sio_server_clustered(const sio_server *srv);
+/* From now on, the JSON data of this server's sockets, as other servers of
+ * the cluster fetch it, carries "_admin": {"clientId", "transport"} (the
+ * first 12 characters of its Engine.IO id, and "polling" or "websocket")
+ * before its own keys, where @socket.io/admin-ui keeps them in Node's
+ * socket.data: an admin UI connected to another server, Node's or this
+ * library's, shows them. Only data that is an object gets it; what
+ * sio_socket_data_json and this server's own fetches return is unchanged.
+ * sio_admin_instrument turns it on. Loop thread. */
+SIO_API void sio_server_share_admin_fields(sio_server *srv);
 
 /* --- a repeating timer on the server's loop --------------------------------- */
 

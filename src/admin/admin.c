@@ -233,6 +233,10 @@ int sio_admin_instrument(sio_server *srv, const sio_admin_options *o)
         admin_free(a);
         return SIO_ENOMEM;
     }
+    /* What Node's admin UI keeps in socket.data (development mode only),
+     * for the UIs connected to the other nodes of a cluster. */
+    if (!a->production)
+        sio_server_share_admin_fields(srv);
     if ((rc = setup_namespace(a)) != SIO_OK)
         return rc;
     if (!(a->stats_timer = sio_server_every(srv, o->stats_interval ? o->stats_interval : 2000, admin_send_stats, a)))

@@ -1,7 +1,7 @@
 /* The admin UI's server side (include/sio_admin.h): state shared by its
  * files. admin.c sets it up and runs the UI's commands, admin_auth.c checks
- * logins, admin_feed.c sends the UI what happens, admin_stats.c the
- * periodic server_stats. Built on the public API and sio_observer.h only. */
+ * logins, admin_feed.c sends the UI what happens, admin_sockets.c the
+ * sockets and their list, admin_stats.c the periodic server_stats. Built on the public API and sio_observer.h only. */
 #ifndef SIO_ADMIN_ADMIN_H
 #define SIO_ADMIN_ADMIN_H
 
@@ -79,13 +79,23 @@ extern const sio_observer admin_observer_hooks;
 char *admin_take_text(admin *a);
 /* Sends the writer's text (an array of arguments) to every admin socket. */
 void admin_broadcast(admin *a, const char *event);
-/* Emits all_sockets (every socket of every namespace) to one admin socket. */
-void admin_send_all_sockets(admin *a, sio_socket *to);
+/* Whether what the module sends may reach a UI: one connected here, or,
+ * in a cluster, one that may be connected to another server (through the
+ * adapter; Node's admin UI always sends). A server alone with no UI
+ * connected skips the work. */
+bool admin_heard(const admin *a);
 /* Adds to this second's count of `type` (Node's EventBuffer.push). */
 void admin_count_add(admin *a, const char *type, const char *subtype, uint64_t n);
 /* The current time as JSON's Date: "2024-06-04T10:00:00.000Z". */
 void admin_timestamp(char out[32]);
 int64_t admin_now_ms(bool wall);
+
+/* admin_sockets.c: a socket as the UI reads it, written to `w`; and
+ * all_sockets (every socket of every namespace, of every node in a
+ * cluster) emitted to one admin socket, at once when the server is alone,
+ * when the other nodes have answered in a cluster. */
+void admin_write_socket(sio_json_writer *w, sio_socket *s);
+void admin_send_all_sockets(admin *a, sio_socket *to);
 
 /* admin_stats.c: server_stats every interval. */
 void admin_send_stats(sio_server *srv, void *user);

@@ -8,10 +8,8 @@
  *   (nsp, id, [event, ...args], timestamp) for sockets of other namespaces;
  * and the counts of server_stats' aggregatedEvents (rawConnection,
  * rawDisconnection by reason, packetsIn/Out, bytesIn/Out). In production
- * mode only the counts are kept. A socket is sent as the UI reads it: id,
- * clientId (the first 12 characters of its Engine.IO id), transport, nsp,
- * data, handshake (without auth, which holds the admin's password) and
- * rooms. */
+ * mode only the counts are kept. A socket is sent as the UI reads it
+ * (admin_sockets.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,12 +56,16 @@ void admin_count_add(admin *a, const char *type, const char *subtype, uint64_t n
     c->count = n;
 }
 
-/* Whether anyone listens: the UI's sockets (verbose events in
- * development mode only). */
+bool admin_heard(const admin *a)
+{
+    return sio_namespace_socket_count(a->nsp) || sio_server_clustered(a->srv);
+}
+
+/* Whether anyone may listen to the verbose events (development mode only). */
 static admin *listening(void *user)
 {
     admin *a = user;
-    return !a->production && sio_namespace_socket_count(a->nsp) ? a : NULL;
+    return !a->production && admin_heard(a) ? a : NULL;
 }
 
 char *admin_take_text(admin *a)
@@ -87,75 +89,6 @@ static void write_timestamp(sio_json_writer *w)
     char ts[32];
     admin_timestamp(ts);
     sio_jw_string(w, ts);
-}
-
-/* The handshake as Node's admin sends it: its own keys, without auth. */
-static void write_handshake(sio_json_writer *w, sio_socket *s)
-{
-    char *text = sio_socket_handshake_json(s);
-    sio_json *doc = text ? sio_json_parse(text, strlen(text), NULL) : NULL;
-    sio_jw_object(w);
-    size_t pos = 0;
-    sio_json_value k, v;
-    while (sio_json_next(sio_json_root(doc), &pos, &k, &v)) {
-        if (sio_json_string_eq(k, "auth"))
-            continue;
-        size_t klen, vlen;
-        char *key = sio_json_strdup(k, &klen);
-        const char *val = sio_json_raw(v, &vlen);
-        if (key) {
-            sio_jw_keyn(w, key, klen);
-            sio_jw_raw(w, val, vlen);
-        }
-        free(key);
-    }
-    sio_jw_object_end(w);
-    sio_json_free(doc);
-    free(text);
-}
-
-static void write_socket(sio_json_writer *w, sio_socket *s)
-{
-    const char *client = sio_socket_client_id(s);
-    const char *data = sio_socket_data_json(s);
-    sio_jw_object(w);
-    sio_jw_key(w, "id");
-    sio_jw_string(w, sio_socket_id(s));
-    sio_jw_key(w, "clientId");
-    if (client)
-        sio_jw_stringn(w, client, strlen(client) < 12 ? strlen(client) : 12);
-    else
-        sio_jw_null(w);
-    sio_jw_key(w, "transport");
-    sio_jw_string(w, sio_socket_transport(s));
-    sio_jw_key(w, "nsp");
-    sio_jw_string(w, sio_namespace_name(sio_socket_namespace(s)));
-    sio_jw_key(w, "data");
-    sio_jw_raw(w, data, strlen(data));
-    sio_jw_key(w, "handshake");
-    write_handshake(w, s);
-    sio_jw_key(w, "rooms");
-    sio_jw_array(w);
-    for (size_t i = 0; i < sio_room_count(s); i++)
-        sio_jw_string(w, sio_socket_room(s, i));
-    sio_jw_array_end(w);
-    sio_jw_object_end(w);
-}
-
-static void socket_list_add(sio_socket *s, void *user) { write_socket(user, s); }
-static void namespace_list_add(sio_namespace *nsp, void *user) { sio_namespace_each_socket(nsp, socket_list_add, user); }
-
-void admin_send_all_sockets(admin *a, sio_socket *to)
-{
-    sio_jw_array(a->w);
-    sio_jw_array(a->w);
-    sio_server_each_namespace(a->srv, namespace_list_add, a->w);
-    sio_jw_array_end(a->w);
-    sio_jw_array_end(a->w);
-    char *args = admin_take_text(a);
-    if (args)
-        sio_emit(to, "all_sockets", args);
-    free(args);
 }
 
 /* --- the observer ------------------------------------------------------------ */
@@ -183,7 +116,7 @@ static void on_socket_connect(sio_socket *s, void *user)
     if (!a)
         return;
     sio_jw_array(a->w);
-    write_socket(a->w, s);
+    admin_write_socket(a->w, s);
     write_timestamp(a->w);
     sio_jw_array_end(a->w);
     admin_broadcast(a, "socket_connected");

@@ -42,7 +42,7 @@ static void write_counts(sio_json_writer *w, const admin *a)
 void admin_send_stats(sio_server *srv, void *user)
 {
     admin *a = user;
-    if (!sio_namespace_socket_count(a->nsp)) {
+    if (!admin_heard(a)) {
         a->n_counts = 0; /* no one to tell: what happened meanwhile is not kept */
         return;
     }

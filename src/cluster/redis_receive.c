@@ -183,7 +183,7 @@ static void answer_list(redis_adapter *a, const sio_redis_request *rq)
 /* REMOTE_FETCH (5): {requestId, sockets: [{id, handshake, rooms, data}]}. */
 typedef struct fetched {
     sio_redis_socket *v;
-    sio_buf *handshakes;
+    sio_buf *handshakes, *datas;
     size_t n, cap;
     bool failed;
 } fetched;
@@ -199,31 +199,36 @@ static void add_socket(sio_socket *s, void *user)
         sio_buf *h = v ? realloc(f->handshakes, cap * sizeof(*h)) : NULL;
         if (v)
             f->v = v;
-        if (!h) {
+        if (h)
+            f->handshakes = h;
+        sio_buf *d = h ? realloc(f->datas, cap * sizeof(*d)) : NULL;
+        if (!d) {
             f->failed = true;
             return;
         }
-        f->handshakes = h;
+        f->datas = d;
         f->cap = cap;
     }
-    sio_buf *hs = &f->handshakes[f->n];
+    sio_buf *hs = &f->handshakes[f->n], *data = &f->datas[f->n];
     sio_buf_init(hs, 0);
+    sio_buf_init(data, 0);
     size_t n_rooms = sio_room_count(s);
     char **rooms = calloc(n_rooms ? n_rooms : 1, sizeof(*rooms));
-    if (!rooms || sio_handshake_json(s, hs) != 0 || sio_buf_putc(hs, 0) != 0) {
+    if (!rooms || sio_handshake_json(s, hs) != 0 || sio_buf_putc(hs, 0) != 0 || sio_local_fetch_data(s, data) != 0 ||
+        sio_buf_putc(data, 0) != 0) {
         free(rooms);
         sio_buf_free(hs);
+        sio_buf_free(data);
         f->failed = true;
         return;
     }
     for (size_t i = 0; i < n_rooms; i++)
         rooms[i] = (char *)sio_socket_room(s, i);
-    const char *data = sio_socket_data_json(s);
     f->v[f->n++] = (sio_redis_socket){
         .id = (char *)sio_socket_id(s),
         .handshake = {(char *)hs->data, hs->len - 1, NULL, 0},
         .rooms = {rooms, n_rooms},
-        .data = {(char *)data, strlen(data), NULL, 0},
+        .data = {(char *)data->data, data->len - 1, NULL, 0},
     };
 }
 
@@ -243,9 +248,11 @@ static void answer_fetch(redis_adapter *a, const sio_redis_request *rq)
     for (size_t i = 0; i < f.n; i++) {
         free(f.v[i].rooms.v);
         sio_buf_free(&f.handshakes[i]);
+        sio_buf_free(&f.datas[i]);
     }
     free(f.v);
     free(f.handshakes);
+    free(f.datas);
 }
 
 /* REMOTE_JOIN, REMOTE_LEAVE, REMOTE_DISCONNECT (2, 3, 4). With opts, for

@@ -145,6 +145,12 @@ typedef struct sio_reply_sink {
 int sio_local_broadcast_with_ack(sio_namespace *nsp, const sio_bcast *b, const sio_adapter_packet *p,
                                  const sio_reply_sink *sink);
 
+/* Appends the JSON data of a local socket as other nodes fetch it: its
+ * sio_socket_data_json, with "_admin" {clientId, transport} first when the
+ * server shares them (sio_server_share_admin_fields) and the data is an
+ * object. Returns 0, or -1 when out of memory. */
+int sio_local_fetch_data(const sio_socket *s, sio_buf *out);
+
 /* Calls fn for each matching local socket (each once, except-rooms and the
  * excluded socket skipped), on a snapshot taken first: fn may join, leave
  * or disconnect. Returns the count or SIO_ENOMEM. */

@@ -206,6 +206,7 @@ struct sio_server {
     size_t n_observers;
     struct sio_interval *intervals;
     size_t polling_clients;
+    bool share_admin_fields; /* sio_server_share_admin_fields */
     void *test_tap; /* sio_test_tap's callback (src/api/sio_testing.c), or NULL */
 };
 

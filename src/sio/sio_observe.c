@@ -155,6 +155,27 @@ size_t sio_server_client_count(const sio_server *srv)
 
 size_t sio_server_polling_client_count(const sio_server *srv) { return srv->polling_clients; }
 
+bool sio_server_clustered(const sio_server *srv)
+{
+    return srv->adapter_new && srv->adapter_new != sio_adapter_memory_new;
+}
+
+void sio_server_share_admin_fields(sio_server *srv) { srv->share_admin_fields = true; }
+
+/* Node's admin UI keeps {clientId, transport} in socket.data._admin, which
+ * is how an admin UI on another node learns them from a fetch. */
+int sio_local_fetch_data(const sio_socket *s, sio_buf *out)
+{
+    const char *data = sio_socket_data_json(s);
+    const char *client = sio_socket_client_id(s);
+    if (!s->nsp->srv->share_admin_fields || data[0] != '{' || !client)
+        return sio_buf_puts(out, data);
+    /* Engine.IO ids and transport names need no escaping. */
+    const char *rest = data + 1 + strspn(data + 1, " \t\r\n");
+    return sio_buf_printf(out, "{\"_admin\":{\"clientId\":\"%.12s\",\"transport\":\"%s\"}%s%s", client,
+                          sio_socket_transport(s), *rest == '}' ? "" : ",", data + 1);
+}
+
 /* --- intervals ---------------------------------------------------------------- */
 
 static void interval_unlink(sio_interval *iv)

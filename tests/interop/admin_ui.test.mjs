@@ -15,6 +15,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { io } from 'socket.io-client';
+import { adminClient } from './admin_support.mjs';
 import { startServer, buildDir, waitFor, withTimeout, stopChecked, diag, fmt } from './support.mjs';
 
 const T = { timeout: 30_000 };
@@ -36,38 +37,9 @@ function closeAll() {
   opened.clear();
 }
 
-/** A UI's connection: every event it receives is kept (in order) in
- * socket.events, and socket.next(name, pred) waits for the first one not
- * yet taken that matches. */
+/** A UI's connection (adminClient), closed after the test. */
 function admin(server, auth, opts = {}) {
-  const socket = track(io(`${server.url}${opts.nsp ?? '/admin'}`, {
-    forceNew: true, reconnection: false, withCredentials: true, path: '/socket.io',
-    transports: opts.transports ?? ['polling', 'websocket'], auth,
-  }));
-  socket.events = [];
-  const waiters = new Set();
-  socket.onAny((event, ...args) => {
-    socket.events.push({ event, args });
-    for (const w of [...waiters]) w();
-  });
-  socket.next = (event, pred = () => true, ms = 5000) => new Promise((resolve, reject) => {
-    const check = () => {
-      const i = socket.events.findIndex((e) => e.event === event && pred(...e.args));
-      if (i < 0) return false;
-      const [e] = socket.events.splice(i, 1);
-      clearTimeout(timer);
-      waiters.delete(check);
-      resolve(e.args);
-      return true;
-    };
-    const timer = setTimeout(() => {
-      waiters.delete(check);
-      reject(new Error(`timed out after ${ms} ms waiting for '${event}'; got: ` +
-        socket.events.map((e) => e.event).join(', ')));
-    }, ms);
-    if (!check()) waiters.add(check);
-  });
-  return socket;
+  return track(adminClient(server.url, auth, opts));
 }
 
 async function loggedIn(server, opts) {

@@ -128,14 +128,15 @@ export async function startRedis(onPort = 0) {
 }
 
 /**
- * Starts tests/interop/node_cluster_node.mjs against redisUrl. Resolves with
+ * Starts tests/interop/node_cluster_node.mjs against redisUrl (with
+ * opts.adminUi, instrumented by Node's admin UI). Resolves with
  * { port, url, cmd(op, fields), output(), stop() } once it listens;
  * cmd sends one operation and resolves with its result (rejects with its
  * error, or after 10 s).
  */
-export async function startNodeNode(redisUrl) {
+export async function startNodeNode(redisUrl, opts = {}) {
   const script = path.join(HERE, 'node_cluster_node.mjs');
-  const child = await startChild(process.execPath, [script, redisUrl],
+  const child = await startChild(process.execPath, [script, redisUrl, ...(opts.adminUi ? ['--admin-ui'] : [])],
     (out) => /listening on port (\d+)/.test(out), 'node cluster node');
   const port = Number(/listening on port (\d+)/.exec(child.output())[1]);
 

@@ -2,8 +2,11 @@
 // @socket.io/redis-adapter 8.3: the reference node the cluster tests put
 // next to ours. Started by cluster_support.mjs:
 //
-//   node node_cluster_node.mjs REDIS_URL [PORT]
+//   node node_cluster_node.mjs REDIS_URL [PORT] [--admin-ui]
 //
+// With --admin-ui it is instrumented by @socket.io/admin-ui 0.5.1 (from
+// tools/node_modules), without authentication, in development mode, as
+// the server "node-node".
 // It listens on 127.0.0.1 (PORT, or any free port when 0 or absent) and
 // prints "listening on port N" once its adapter is subscribed. It is driven
 // by JSON lines on stdin, {"id": N, "op": "...", ...}, and answers each with
@@ -32,8 +35,10 @@ import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
 
-const redisUrl = process.argv[2];
-const wantPort = Number(process.argv[3] || 0);
+const adminUi = process.argv.includes('--admin-ui');
+const positional = process.argv.slice(2).filter((a) => a !== '--admin-ui');
+const redisUrl = positional[0];
+const wantPort = Number(positional[1] || 0);
 if (!redisUrl) {
   console.error('usage: node node_cluster_node.mjs REDIS_URL [PORT]');
   process.exit(2);
@@ -65,6 +70,12 @@ await Promise.all([pub.connect(), sub.connect()]);
 const http = createServer();
 const io = new Server(http, { adapter: createAdapter(pub, sub), cors: { origin: '*' } });
 const received = [];
+
+if (adminUi) {
+  const pkg = new URL('../../tools/node_modules/@socket.io/admin-ui/dist/index.js', import.meta.url);
+  const { instrument } = (await import(pkg)).default;
+  instrument(io, { auth: false, mode: 'development', serverId: 'node-node' });
+}
 
 function setup(nsp) {
   nsp.on('connection', (socket) => {

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "sio/sio_adapter.h"
+#include "sio_observer.h"
 #include "support/sio_harness.h"
 
 /* --- what the callbacks saw ------------------------------------------------------ */
@@ -188,6 +189,43 @@ static void test_fetch_sockets(void **state)
     tick(e);
     assert_int_equal(T.fetch_calls, 3);
     assert_int_equal(T.n_fetched, 3);
+}
+
+/* The data other nodes fetch: the socket's own, with the admin UI's
+ * "_admin" {clientId, transport} first once the server shares them. */
+static void expect_fetch_data(sio_socket *s, const char *want)
+{
+    sio_buf b;
+    sio_buf_init(&b, 0);
+    assert_int_equal(sio_local_fetch_data(s, &b), 0);
+    assert_int_equal(sio_buf_putc(&b, 0), 0);
+    assert_string_equal((const char *)b.data, want);
+    assert_int_equal(json_validate((const char *)b.data, b.len - 1, NULL), JSON_OK);
+    sio_buf_free(&b);
+}
+
+static void test_fetch_data_shares_admin_fields(void **state)
+{
+    env *e = *state;
+    start(e, 1);
+    sio_socket *a = T.conn[0];
+    assert_false(sio_server_clustered(e->srv));
+    expect_fetch_data(a, "{}");
+    sio_server_share_admin_fields(e->srv);
+    char admin[128], want[256];
+    snprintf(admin, sizeof(admin), "{\"_admin\":{\"clientId\":\"%.12s\",\"transport\":\"%s\"}",
+             sio_socket_client_id(a), sio_socket_transport(a));
+    snprintf(want, sizeof(want), "%s}", admin);
+    expect_fetch_data(a, want);
+    assert_int_equal(sio_socket_set_data_json(a, "{\"u\":1}"), SIO_OK);
+    snprintf(want, sizeof(want), "%s,\"u\":1}", admin);
+    expect_fetch_data(a, want);
+    assert_string_equal(sio_socket_data_json(a), "{\"u\":1}"); /* its own data is unchanged */
+    /* Data that is not an object travels as it is. */
+    assert_int_equal(sio_socket_set_data_json(a, "[1,2]"), SIO_OK);
+    expect_fetch_data(a, "[1,2]");
+    assert_int_equal(sio_socket_set_data_json(a, "\"text\""), SIO_OK);
+    expect_fetch_data(a, "\"text\"");
 }
 
 static void test_sockets_join_leave_disconnect(void **state)
@@ -573,6 +611,13 @@ static void test_adapter_told_of_broadcasts(void **state)
     assert_string_equal(A.rooms, "j");
 }
 
+static void test_clustered(void **state)
+{
+    env *e = *state;
+    start_cluster(e, 1);
+    assert_true(sio_server_clustered(e->srv));
+}
+
 static void test_fetch_across_nodes(void **state)
 {
     env *e = *state;
@@ -670,6 +715,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_fetch_sockets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fetch_data_shares_admin_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clustered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sockets_join_leave_disconnect, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broadcast_with_ack, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ack_ids_shared, setup, teardown),

@@ -44,6 +44,7 @@ enum {
     F_PER_MESSAGE_DEFLATE,
     F_DEFLATE_THRESHOLD,
     F_REDIS,
+    F_REQUESTS_TIMEOUT,
     F_RECOVERY,
     F_RECOVERY_WINDOW,
     F_RECOVERY_RUN_MIDDLEWARES,
@@ -86,6 +87,7 @@ static const struct option common[] = {
     {"per-message-deflate", no_argument, 0, F_PER_MESSAGE_DEFLATE},
     {"per-message-deflate-threshold", required_argument, 0, F_DEFLATE_THRESHOLD},
     {"redis", required_argument, 0, F_REDIS},
+    {"requests-timeout", required_argument, 0, F_REQUESTS_TIMEOUT},
     {"recovery", no_argument, 0, F_RECOVERY},
     {"recovery-window", required_argument, 0, F_RECOVERY_WINDOW},
     {"recovery-run-middlewares", no_argument, 0, F_RECOVERY_RUN_MIDDLEWARES},
@@ -102,7 +104,7 @@ static const char **origins, **proxies, **headers;
 static bool sio_only(int val)
 {
     return val == F_CONNECT_TIMEOUT || val == F_TRUST_PROXY || val == F_KEEP_HEADER || val == F_CLEANUP_CHILDREN ||
-           val == F_PARSER || (val >= F_COOKIE && val <= F_DEFLATE_THRESHOLD) || val == F_REDIS ||
+           val == F_PARSER || (val >= F_COOKIE && val <= F_DEFLATE_THRESHOLD) || val == F_REDIS || val == F_REQUESTS_TIMEOUT ||
            (val >= F_RECOVERY && val <= F_RECOVERY_MAX_BYTES);
 }
 
@@ -143,6 +145,8 @@ static void usage(const server_flags *f, FILE *out, bool sio)
               "  --redis URL            join a cluster through Redis, as a node of Node's\n"
               "                         @socket.io/redis-adapter: redis://[:password@]host[:port][/db]\n"
               "                         (or set SIO_REDIS_URL)\n"
+              "  --requests-timeout MS  how long a cluster-wide request (the admin UI's socket list,\n"
+              "                         fetches, acks) waits for the other servers, default 5000\n"
               "  --recovery             connection state recovery (Node's connectionStateRecovery):\n"
               "                         a client that reconnects within the window gets its socket\n"
               "                         id, rooms, data and missed packets back\n"
@@ -356,6 +360,9 @@ int server_flags_parse(const server_flags *f, int argc, char **argv, sio_options
                 (size_t)server_flags_number(prog, "http-compression-threshold", v, 1, 1L << 30);
             break;
         case F_REDIS: sio->redis_url = v; break;
+        case F_REQUESTS_TIMEOUT:
+            sio->requests_timeout = (unsigned)server_flags_number(prog, "requests-timeout", v, 1, 1L << 31);
+            break;
         case F_RECOVERY: sio->connection_state_recovery = true; break;
         case F_RECOVERY_WINDOW:
             sio->connection_state_recovery = true;
