@@ -3,6 +3,7 @@
 #include "eio/eio_engine_impl.h"
 
 #include "eio/eio_codec.h"
+#include "eio/eio_jsonp.h"
 
 eio_error eio_session_poll_get(eio_session *s, eio_conn *c, int64_t now)
 {
@@ -37,6 +38,22 @@ static int append_payload(const eio_session *s, sio_buf *out, const sio_msg *m, 
     if (s->protocol == 4)
         return eio_payload_append(out, m);
     return binary_framing ? eio_payload3_append_binary(out, m) : eio_payload3_append_text(out, m);
+}
+
+/* A JSONP poll's answer is a script that hands the payload to the client's
+ * callback (eio_jsonp.h): it replaces the payload in `out`. 0, or -1 when
+ * out of memory. */
+static int wrap_jsonp(const eio_conn *c, sio_buf *out)
+{
+    if (!c->jsonp)
+        return 0;
+    sio_buf script;
+    sio_buf_init(&script, 0);
+    int rc = eio_jsonp_wrap(&script, c->jsonp_index, out->data, out->len);
+    sio_buf_reset(out);
+    rc = rc || sio_buf_append(out, script.data, script.len);
+    sio_buf_free(&script);
+    return rc;
 }
 
 int eio_conn_take_payload(eio_conn *c, sio_buf *out)
@@ -85,9 +102,17 @@ int eio_conn_take_payload(eio_conn *c, sio_buf *out)
                 break;
         }
     }
+    /* Out of memory for the script: the poll gets an empty answer, and the
+     * session (its packets already taken) ends. */
+    bool no_script = wrap_jsonp(c, out) != 0;
+    if (no_script)
+        sio_buf_reset(out);
+    /* What the response body carries, before any HTTP compression. */
     s->eng->metrics.bytes_sent += out->len;
     eio_conn_detach(c);
-    if (ends_session)
+    if (no_script)
+        eio_close_session(s, EIO_CLOSE_TRANSPORT_ERROR, true);
+    else if (ends_session)
         eio_close_session(s, s->close_reason, true);
     else if (s->state == S_OPEN && s->qlen == 0 && s->eng->h.on_drain)
         s->eng->h.on_drain(s->eng->h.ctx, s);
@@ -111,9 +136,16 @@ eio_error eio_session_poll_post(eio_conn *c, const unsigned char *p, size_t n, i
     if (!s || s->state == S_CLOSED)
         return EIO_ERR_BAD_REQUEST;
     s->eng->now = now;
+    /* The body as it came, before a JSONP form is unwrapped. */
     s->eng->metrics.bytes_received += n;
-    sio_buf scratch;
+    sio_buf scratch, form;
     sio_buf_init(&scratch, 0);
+    sio_buf_init(&form, 0);
+    if (c->jsonp) { /* the payload is the form field d; an invalid form closes */
+        bool ok = eio_jsonp_unwrap(&form, p, n) == 0;
+        p = ok ? form.data : NULL;
+        n = ok ? form.len : 0;
+    }
     eio_error result = EIO_ERR_NONE;
     eio_packet pkt;
     int rc;
@@ -134,5 +166,6 @@ eio_error eio_session_poll_post(eio_conn *c, const unsigned char *p, size_t n, i
         result = EIO_ERR_BAD_REQUEST;
     }
     sio_buf_free(&scratch);
+    sio_buf_free(&form);
     return result;
 }

@@ -63,6 +63,8 @@ int eio_conn_ws_recv(eio_conn *c, const unsigned char *p, size_t n, bool binary,
     if (!s)
         return -1;
     s->eng->now = now;
+    /* The message's payload, as received (inflated when it came deflated):
+     * the probe's "2probe" and "5" too, and a v3 binary type byte. */
     s->eng->metrics.bytes_received += n;
     eio_packet pkt;
     if (binary && s->protocol == 3) {
@@ -97,12 +99,15 @@ sio_msg *eio_conn_next_frame(eio_conn *c)
         if (!s->probe_reply)
             return NULL;
         s->probe_reply = false;
+        s->eng->metrics.bytes_sent += s->eng->probe_pong->len;
         return sio_msg_ref(s->eng->probe_pong);
     }
     if (c->role != EIO_CONN_WS || s->transport != EIO_WEBSOCKET)
         return NULL;
     sio_msg *m = eio_dequeue(s);
-    s->eng->metrics.bytes_sent += m ? m->len : 0;
+    /* The message's payload as the binding writes it: a v3 binary message
+     * with its type byte first (before any permessage-deflate). */
+    s->eng->metrics.bytes_sent += m ? m->len + (m->binary && s->protocol == 3) : 0;
     if (!m) {
         if (s->state == S_CLOSING)
             eio_close_session(s, s->close_reason, true);
