@@ -10,7 +10,10 @@
 // races what it checks.
 //
 // sio-echo serves /metrics through the public C API (sio_metrics_text);
-// sio-server's /metrics, /health and flags are checked at the end.
+// sio-server's /metrics, /health and flags are checked after it. Last, the
+// byte counters, exactly, against raw clients that count what they send and
+// get: v4 and v3, polling and WebSocket, with and without the upgrade,
+// binary frames, JSONP, HTTP compression and permessage-deflate.
 
 import { describe, it, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -678,6 +681,18 @@ class Wire {
     await waitFor(ws, 'open', 5000, { rejectOn: ['error', 'close'] });
     return ws;
   }
+  /** Upgrades the polling session: a poll held, "2probe" and "3probe" on a
+   * new WebSocket, the held poll's last noop (`noop`, as the version frames
+   * it), "5". Returns the WebSocket. */
+  async upgrade(noop) {
+    const held = this.poll();
+    const ws = await this.ws();
+    ws.put('2probe');
+    assert.equal(await ws.next(), '3probe');
+    assert.equal((await held).text, noop);
+    ws.put('5');
+    return ws;
+  }
 }
 
 /** A v3 payload in binary framing: a string is a text packet, a Buffer a
@@ -750,12 +765,7 @@ describe('the byte counters, exact for every transport', () => {
     await w.poll();
     await w.post('40');
     await w.pollUntil('"auth"');
-    const held = w.poll();
-    const ws = await w.ws();
-    ws.put('2probe');
-    assert.equal(await ws.next(), '3probe');
-    assert.equal((await held).text, '6');
-    ws.put('5');
+    const ws = await w.upgrade('6');
     ws.put('42["message","upgraded"]');
     assert.equal(await ws.next(), '42["message-back","upgraded"]');
     await ws.end();
@@ -793,12 +803,7 @@ describe('the byte counters, exact for every transport', () => {
     await alone.until('"auth"');
     const w = wire(3);
     await w.pollUntil('"auth"', (await w.poll()).text);
-    const held = w.poll();
-    const upgraded = await w.ws();
-    upgraded.put('2probe');
-    assert.equal(await upgraded.next(), '3probe');
-    assert.equal((await held).text, '1:6');
-    upgraded.put('5');
+    const upgraded = await w.upgrade('1:6');
     for (const ws of [alone, upgraded]) {
       ws.put(BIN_EVENT('message'));
       ws.put(Buffer.from([4, 1, 2, 3]));
