@@ -69,9 +69,13 @@ typedef struct sio_metrics {
      * transport of their handshake. */
     uint64_t connections[SIO_METRICS_TRANSPORTS][SIO_METRICS_EIO_VERSIONS];
     uint64_t connections_opened[SIO_METRICS_TRANSPORTS][SIO_METRICS_EIO_VERSIONS];
-    /* Engine.IO packets as encoded, before the transport's framing and
-     * compression: polling request and response bodies, WebSocket message
-     * payloads. */
+    /* Engine.IO payload bytes, exactly: the bodies of a session's polling
+     * requests and answers (a JSONP script or form as it travels; not a
+     * POST's "ok"), and the payloads of its WebSocket messages (the
+     * upgrade's "2probe", "3probe" and "5" included, and Engine.IO v3's
+     * type byte before binary data). Uncompressed (before HTTP compression
+     * and permessage-deflate), without HTTP headers or WebSocket frame
+     * headers. */
     uint64_t received_bytes, sent_bytes;
     /* What every client's send queue holds now (payloads plus upkeep, as
      * max_queue_bytes counts them), and the clients closed because theirs

@@ -130,12 +130,12 @@ int metrics_text_write(sio_buf *out, const sio_metrics *m, sio_namespace_metrics
                  "Sockets of this server reached by broadcasts, by namespace.", nsps, n,
                  offsetof(sio_namespace_metrics, broadcast_recipients));
     single(&w, "socketio_received_bytes_total", "counter",
-           "Engine.IO packet bytes received: polling request bodies and WebSocket message payloads, "
-           "without HTTP or WebSocket framing.",
+           "Engine.IO payload bytes received: polling request bodies and WebSocket message payloads, "
+           "uncompressed, without HTTP or WebSocket framing.",
            m->received_bytes);
     single(&w, "socketio_sent_bytes_total", "counter",
-           "Engine.IO packet bytes sent: polling response bodies before compression and WebSocket message "
-           "payloads, without HTTP or WebSocket framing.",
+           "Engine.IO payload bytes sent: polling response bodies and WebSocket message payloads, "
+           "uncompressed, without HTTP or WebSocket framing.",
            m->sent_bytes);
     single(&w, "socketio_queued_bytes", "gauge",
            "Bytes held in the clients' send queues now (payloads plus upkeep, as the queue limit counts them).",

@@ -53,6 +53,11 @@ typedef struct eio_conn {
      * that is, a packet in it did not ask not to be (as Node's polling
      * transport decides). */
     bool compress;
+    /* Set by the binding for each polling request: a JSONP one (Engine.IO
+     * v3's `j` parameter), whose POST body the engine unwraps and whose
+     * poll answer it wraps (eio_jsonp.h), with the callback's index. */
+    bool jsonp;
+    uint32_t jsonp_index;
 } eio_conn;
 
 /* Engine.IO error codes, as in the HTTP 400/403 JSON body. */
@@ -211,7 +216,8 @@ eio_error eio_session_poll_post_begin(eio_session *s, eio_conn *c);
 /* The whole body of the POST on `c` arrived (for v3, in text framing or,
  * when it starts with the byte 0 or 1, in binary framing). Returns EIO_ERR_NONE (answer
  * "ok") or EIO_ERR_BAD_REQUEST (invalid payload: answer 400; the session is
- * closed). The connection is released either way. */
+ * closed). The connection is released either way. A JSONP POST's body
+ * (c->jsonp) is the form that carries the payload. */
 eio_error eio_session_poll_post(eio_conn *c, const unsigned char *p, size_t n, int64_t now);
 /* A WebSocket with this session's sid was accepted: it probes an upgrade.
  * Returns EIO_ERR_BAD_REQUEST when the session is not on polling, upgrades
@@ -228,7 +234,8 @@ sio_msg *eio_conn_next_frame(eio_conn *c);
  * the connection. Returns 0, or -1 when there is nothing to send yet
  * (a spurious writable). A v3 payload in binary framing (sent as
  * application/octet-stream) starts with the byte 0 or 1; a text payload
- * always starts with a printable character. */
+ * always starts with a printable character. A JSONP poll's (c->jsonp) is
+ * the script that carries the payload. */
 int eio_conn_take_payload(eio_conn *c, sio_buf *out);
 /* The binding's connection is gone (closed by the peer, error, or after
  * close_conn). Safe to call for a connection the engine already released. */

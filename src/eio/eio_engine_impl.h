@@ -1,9 +1,17 @@
-/* The engine's state, shared by the files of the engine (eio_engine.c,
- * eio_faults.c) and by nothing else: the layers above see the engine only
- * through eio_engine.h. */
+/* The engine's state and its internal calls, shared by the files of the
+ * engine and by nothing else: the layers above see the engine only through
+ * eio_engine.h. The files, by job:
+ *   eio_engine.c      the sessions table, admission, the timers, reaping
+ *   eio_session.c     one session's lifecycle: handshake, connections,
+ *                     incoming packets, close
+ *   eio_send_queue.c  the send queue and its limits
+ *   eio_polling.c     the held GET and the POST of long-polling
+ *   eio_websocket.c   the upgrade probe and WebSocket frames
+ *   eio_faults.c      faults and the tap of test servers (eio_faults.h) */
 #ifndef SIO_EIO_ENGINE_IMPL_H
 #define SIO_EIO_ENGINE_IMPL_H
 
+#include "eio/eio_codec.h"
 #include "eio/eio_engine.h"
 #include "eio/eio_faults.h"
 #include "eio/eio_metrics.h"
@@ -68,5 +76,34 @@ struct eio_engine {
     eio_fault_cfg faults; /* every session's faults, and the tap (eio_faults.h) */
     eio_metrics metrics;
 };
+
+/* --- internal calls between the engine's files ---------------------------- */
+
+/* eio_session.c */
+void eio_session_free(eio_session *s);
+/* Moves the session in the engine's heap after one of its timers changed. */
+void eio_timers_changed(eio_session *s);
+void eio_conn_attach(eio_session *s, eio_conn **slot, eio_conn *c, eio_conn_role role);
+/* Clears the session's slot for c and c's back pointer. */
+void eio_conn_detach(eio_conn *c);
+/* Lets go of a WebSocket and asks the transport to close it. */
+void eio_drop_ws(eio_session *s, eio_conn *c);
+/* Ends the session now (see eio_session.c); the memory goes at the next reap. */
+void eio_close_session(eio_session *s, eio_close_reason reason, bool answer_get_with_close);
+/* Closes once what is queued has gone out, or ping_timeout has passed. */
+void eio_graceful_close(eio_session *s, eio_close_reason reason);
+/* Acts on one packet from the session's current transport: 0, or -1 for a
+ * protocol error (the session is then closed). */
+int eio_on_packet(eio_session *s, const eio_packet *p, int64_t now);
+
+/* eio_send_queue.c */
+/* Asks the transport for a write on the connection that carries the queue. */
+void eio_wake_writer(eio_session *s);
+/* Queues m (a reference is taken): EIO_SEND_OK, or EIO_SEND_QUEUE_FULL (the
+ * session is then closed). `over_limit_ok` skips the limits and faults. */
+int eio_enqueue_msg(eio_session *s, sio_msg *m, bool over_limit_ok);
+int eio_enqueue(eio_session *s, sio_msg *m);
+/* The oldest queued message (the caller's reference), or NULL. */
+sio_msg *eio_dequeue(eio_session *s);
 
 #endif

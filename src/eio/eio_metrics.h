@@ -19,9 +19,11 @@ typedef struct eio_metrics {
     uint64_t refused[EIO_METRICS_ERRORS]; /* requests answered with an Engine.IO error */
     uint64_t closed[EIO_METRICS_CLOSE_REASONS];
     uint64_t upgrades, upgrade_failures; /* probes that completed, and those abandoned */
-    /* Engine.IO packets as encoded, before the transport's framing and
-     * compression: polling bodies (a POST's, a poll response's) and
-     * WebSocket message payloads. */
+    /* Engine.IO payload bytes, as sio_metrics.h defines them: polling
+     * bodies (a POST's, a poll's answer; JSONP's form and script), and
+     * WebSocket message payloads (the probe's, a v3 binary message with its
+     * type byte), uncompressed, without HTTP or WebSocket framing. Counted
+     * where the engine takes or hands over those bytes. */
     uint64_t bytes_received, bytes_sent;
 } eio_metrics;
 

@@ -3,7 +3,6 @@
  * rules applied before a request is read (see refuse_head). */
 #include "transport/lws_internal.h"
 
-#include "eio/eio_jsonp.h"
 #include "eio/eio_metrics.h"
 
 #include <stdio.h>
@@ -542,8 +541,8 @@ int transport_http_on_request(pss *p, struct lws *wsi, const char *path, size_t 
     }
     query q;
     transport_read_query(wsi, &q, m, false);
-    p->jsonp = q.jsonp;
-    p->jsonp_index = (uint32_t)q.jsonp_index;
+    p->conn.jsonp = q.jsonp;
+    p->conn.jsonp_index = (uint32_t)q.jsonp_index;
     eio_session *s = NULL;
     eio_error e = transport_admit(p, wsi, &q, &s);
     int64_t now = transport_now_ms();
@@ -639,17 +638,8 @@ int transport_http_body_done(pss *p)
         return 0;
     }
     eio_error e;
-    if (p->jsonp) { /* the payload is the form field d */
-        sio_buf payload;
-        sio_buf_init(&payload, 0);
-        if (eio_jsonp_unwrap(&payload, p->body.data, p->body.len) == 0)
-            e = eio_session_poll_post(&p->conn, payload.data, payload.len, transport_now_ms());
-        else
-            e = eio_session_poll_post(&p->conn, NULL, 0, transport_now_ms()); /* invalid: closes */
-        sio_buf_free(&payload);
-    } else {
-        e = eio_session_poll_post(&p->conn, p->body.data, p->body.len, transport_now_ms());
-    }
+    /* A JSONP form is unwrapped by the engine (p->conn.jsonp). */
+    e = eio_session_poll_post(&p->conn, p->body.data, p->body.len, transport_now_ms());
     if (e == EIO_ERR_NONE)
         respond(p, 200, "text/html", "ok");
     else
@@ -675,13 +665,10 @@ int transport_http_writable(pss *p)
     /* v3 binary framing starts with a kind byte 0 or 1 (see the engine). */
     p->ctype = out->len && out->data[0] <= 1 ? "application/octet-stream" : "text/plain; charset=UTF-8";
     sio_buf_reset(&p->body);
-    if (p->jsonp) {
+    if (p->conn.jsonp) /* the engine made the script (eio_jsonp.h) */
         p->ctype = "text/javascript; charset=UTF-8";
-        if (eio_jsonp_wrap(&p->body, p->jsonp_index, out->data, out->len))
-            return -1;
-    } else if (sio_buf_append(&p->body, out->data, out->len)) {
+    if (sio_buf_append(&p->body, out->data, out->len))
         return -1;
-    }
     if (out->cap > 65536)
         sio_buf_free(out);
     maybe_compress(p);

@@ -113,14 +113,12 @@ typedef struct pss {
     bool keep_alive_10;   /* an HTTP/1.0 request that asked for keep-alive */
     bool post;            /* a POST: its body is read */
     bool head;            /* a HEAD request: no body in the response */
-    bool jsonp;           /* a JSONP poll or post (Engine.IO v3) */
     bool handshake;       /* the polling handshake: the response may set the cookie */
     bool cookie;          /* the response sets the transport's `cookie` */
     bool deflate;         /* a WebSocket with permessage-deflate (ws_deflate.h) */
     bool rx_deflated;     /* the message being read came compressed (RSV1) */
     ws_inflater *inflater; /* made with the first compressed message */
     const char *content_encoding; /* of the response body, or NULL */
-    uint32_t jsonp_index;
     int8_t pending_error; /* eio_error to answer once a refused POST's body is drained */
     uint16_t status;
     const char *ctype;

@@ -10,11 +10,15 @@
 // races what it checks.
 //
 // sio-echo serves /metrics through the public C API (sio_metrics_text);
-// sio-server's /metrics, /health and flags are checked at the end.
+// sio-server's /metrics, /health and flags are checked after it. Last, the
+// byte counters, exactly, against raw clients that count what they send and
+// get: v4 and v3, polling and WebSocket, with and without the upgrade,
+// binary frames, JSONP, HTTP compression and permessage-deflate.
 
 import { describe, it, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import { io as io4 } from 'socket.io-client';
 import WebSocket from 'ws';
@@ -100,16 +104,21 @@ function parseExposition(text) {
   return { types, help, samples };
 }
 
-/** GET a path; resolves { status, headers, body }. */
-function get(server, path, { method = 'GET', headers = {} } = {}) {
+/** GET a path (or another method, with a request body); resolves
+ * { status, headers, body, raw }: the body as text, and as the bytes that
+ * came (still compressed, if they were). */
+function get(server, path, { method = 'GET', headers = {}, body = null } = {}) {
   return withTimeout(new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port: server.port, path, method, headers, agent: false }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      res.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        resolve({ status: res.statusCode, headers: res.headers, body: raw.toString(), raw });
+      });
     });
     req.on('error', reject);
-    req.end();
+    req.end(body ?? undefined);
   }), 5000, `${method} ${path}`);
 }
 
@@ -590,4 +599,219 @@ describe('sio-server: /metrics, /health and their flags', () => {
       assert.equal((await server.exited).code, 0);
     });
   });
+});
+
+// --- exact byte counts --------------------------------------------------------------
+
+/**
+ * A raw Engine.IO client that counts the bytes the byte counters count:
+ * the body of each poll's answer and of each POST (not the POST's "ok"),
+ * uncompressed, JSONP's script and form as they travel; the payload of each
+ * WebSocket message (the probe's, a v3 binary message's type byte), before
+ * and after permessage-deflate. `sent` is what it sent, `got` what came.
+ */
+class Wire {
+  constructor(server, eio, extra = '') {
+    Object.assign(this, { server, eio, extra, sent: 0, got: 0, sid: null });
+  }
+
+  path(transport) {
+    return `/socket.io/?EIO=${this.eio}&transport=${transport}${this.sid ? `&sid=${this.sid}` : ''}${this.extra}`;
+  }
+
+  /** One poll: resolves { text, raw (uncompressed), enc, ctype }. */
+  async poll(headers = {}) {
+    const r = await get(this.server, this.path('polling'), { headers });
+    assert.equal(r.status, 200, r.body);
+    const enc = r.headers['content-encoding'];
+    const raw = enc === 'gzip' ? zlib.gunzipSync(r.raw) : enc === 'deflate' ? zlib.inflateSync(r.raw) : r.raw;
+    this.got += raw.length;
+    const text = raw.toString('latin1');
+    if (!this.sid) this.sid = /sid\\?":\\?"([\w-]+)/.exec(text)[1];
+    return { text, raw, enc, ctype: r.headers['content-type'] };
+  }
+
+  /** Polls until the answers so far (as latin1 text, after `seen`) hold
+   * `needle`: at once if `seen` does. */
+  async pollUntil(needle, seen = '') {
+    let all = seen;
+    for (let i = 0; i < 10 && !all.includes(needle); i++) all += (await this.poll()).text;
+    if (all.includes(needle)) return all;
+    return assert.fail(`no ${needle} in 10 polls: ${all}`);
+  }
+
+  async post(payload, headers = {}) {
+    const body = Buffer.from(payload);
+    const r = await get(this.server, this.path('polling'), { method: 'POST', headers, body });
+    assert.equal(r.status, 200, r.body);
+    assert.equal(r.body, 'ok');
+    this.sent += body.length;
+  }
+
+  /** A WebSocket (the upgrade's probe once the session has a sid), open. */
+  async ws(opts = {}) {
+    const ws = new WebSocket(`ws://127.0.0.1:${this.server.port}${this.path('websocket')}`, opts);
+    track({ close: () => ws.terminate() });
+    const frames = [];
+    let wake = null;
+    ws.on('message', (data, binary) => {
+      this.got += data.length;
+      frames.push(binary ? data : data.toString());
+      if (wake) wake();
+    });
+    ws.put = (data) => {
+      this.sent += Buffer.byteLength(data);
+      ws.send(data, { binary: Buffer.isBuffer(data) });
+    };
+    ws.next = () => withTimeout(new Promise((resolve) => {
+      const take = () => { if (frames.length) { wake = null; resolve(frames.shift()); } else wake = take; };
+      take();
+    }), 5000, 'a frame on the raw WebSocket');
+    /** Reads frames until a text one holds `needle`; returns them all. */
+    ws.until = async (needle) => {
+      const seen = [];
+      while (!seen.length || typeof seen.at(-1) !== 'string' || !seen.at(-1).includes(needle)) seen.push(await ws.next());
+      return seen;
+    };
+    ws.end = async () => {
+      const closed = waitFor(ws, 'close');
+      ws.close();
+      await closed;
+    };
+    await waitFor(ws, 'open', 5000, { rejectOn: ['error', 'close'] });
+    return ws;
+  }
+  /** Upgrades the polling session: a poll held, "2probe" and "3probe" on a
+   * new WebSocket, the held poll's last noop (`noop`, as the version frames
+   * it), "5". Returns the WebSocket. */
+  async upgrade(noop) {
+    const held = this.poll();
+    const ws = await this.ws();
+    ws.put('2probe');
+    assert.equal(await ws.next(), '3probe');
+    assert.equal((await held).text, noop);
+    ws.put('5');
+    return ws;
+  }
+}
+
+/** A v3 payload in binary framing: a string is a text packet, a Buffer a
+ * binary one (its type byte first). */
+function v3Binary(packets) {
+  return Buffer.concat(packets.flatMap((p) => {
+    const data = Buffer.from(p);
+    const digits = [...String(data.length)].map(Number);
+    return [Buffer.from([typeof p === 'string' ? 0 : 1, ...digits, 255]), data];
+  }));
+}
+
+describe('the byte counters, exact for every transport', () => {
+  // No heartbeat during a test; both kinds of compression on, so that the
+  // counters are seen to count uncompressed sizes.
+  const server = suiteServer('sio-echo', ['--ping-interval', '60000', '--ping-timeout', '20000',
+    '--per-message-deflate', '--per-message-deflate-threshold', '1024', '--http-compression-threshold', '1024'],
+  closeAll);
+
+  const BIN_EVENT = (name) => `451-["${name}",{"_placeholder":true,"num":0}]`;
+  const big = 'é'.repeat(800); // 1600 bytes: over both compression thresholds
+
+  /** Runs `fn` with wires, then checks each counter moved by exactly what
+   * they sent and got. */
+  async function exactly(fn) {
+    const wires = [];
+    const s0 = await scrape(server);
+    await fn((eio, extra) => { const w = new Wire(server, eio, extra); wires.push(w); return w; });
+    const s1 = await scrape(server);
+    const d = (k) => s1.samples.get(k) - s0.samples.get(k);
+    const sum = (k) => wires.reduce((n, w) => n + w[k], 0);
+    assert.ok(sum('sent') > 0 && sum('got') > 0);
+    assert.deepEqual({ received: d('socketio_received_bytes_total'), sent: d('socketio_sent_bytes_total') },
+      { received: sum('sent'), sent: sum('got') });
+  }
+
+  it('v4 polling: bodies, a gzip one counted uncompressed', T, () => diag(server, () => exactly(async (wire) => {
+    const w = wire(4);
+    assert.match((await w.poll()).text, /^0\{"sid"/);
+    await w.post('40');
+    await w.pollUntil('"auth"');
+    await w.post('42["message","hi"]');
+    assert.equal((await w.poll()).text, '42["message-back","hi"]');
+    await w.post(Buffer.from(`42${JSON.stringify(['message', big])}`));
+    const back = await w.poll({ 'accept-encoding': 'gzip' });
+    assert.equal(back.enc, 'gzip');
+    assert.equal(back.raw.toString(), `42${JSON.stringify(['message-back', big])}`);
+    await w.post('1');
+  })));
+
+  it('v4 WebSocket: messages, binary ones, deflated ones counted inflated', T, () => diag(server, () => exactly(async (wire) => {
+    for (const perMessageDeflate of [false, true]) {
+      const ws = await wire(4).ws({ perMessageDeflate });
+      assert.equal(ws.extensions.includes('permessage-deflate'), perMessageDeflate);
+      assert.match(await ws.next(), /^0\{"sid"/);
+      ws.put('40');
+      await ws.until('"auth"');
+      ws.put(BIN_EVENT('message'));
+      ws.put(Buffer.from([1, 2, 3]));
+      assert.equal(await ws.next(), BIN_EVENT('message-back'));
+      assert.deepEqual(await ws.next(), Buffer.from([1, 2, 3]));
+      ws.put(`42${JSON.stringify(['message', big])}`);
+      assert.equal(await ws.next(), `42${JSON.stringify(['message-back', big])}`);
+      await ws.end();
+    }
+  })));
+
+  it('v4 polling upgraded: 2probe, 3probe, the held poll\'s noop, 5', T, () => diag(server, () => exactly(async (wire) => {
+    const w = wire(4);
+    await w.poll();
+    await w.post('40');
+    await w.pollUntil('"auth"');
+    const ws = await w.upgrade('6');
+    ws.put('42["message","upgraded"]');
+    assert.equal(await ws.next(), '42["message-back","upgraded"]');
+    await ws.end();
+  })));
+
+  it('v3 polling: text and binary framing', T, () => diag(server, () => exactly(async (wire) => {
+    const w = wire(3);
+    const open = (await w.poll()).text;
+    assert.match(open, /^\d+:0\{"sid"/);
+    await w.pollUntil('"auth"', open);
+    await w.post('1:2');
+    assert.equal((await w.poll()).text, '1:3');
+    await w.post(v3Binary([BIN_EVENT('message'), Buffer.from([4, 1, 2, 3])]),
+      { 'content-type': 'application/octet-stream' });
+    const back = await w.poll();
+    assert.equal(back.ctype, 'application/octet-stream');
+    assert.deepEqual(back.raw, v3Binary([BIN_EVENT('message-back'), Buffer.from([4, 1, 2, 3])]));
+    await w.post('1:1');
+  })));
+
+  it('v3 JSONP: the script and the form as they travel', T, () => diag(server, () => exactly(async (wire) => {
+    const w = wire(3, '&j=0');
+    const open = (await w.poll()).text;
+    assert.match(open, /^___eio\[0\]\("\d+:0\{/);
+    await w.pollUntil('auth', open);
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    await w.post(`d=${encodeURIComponent('1:2')}`, form);
+    assert.equal((await w.poll()).text, '___eio[0]("1:3");');
+    await w.post(`d=${encodeURIComponent('1:1')}`, form);
+  })));
+
+  it('v3 WebSocket, alone and upgraded: binary messages with their type byte', T, () => diag(server, () => exactly(async (wire) => {
+    const alone = await wire(3).ws();
+    assert.match(await alone.next(), /^0\{"sid"/);
+    await alone.until('"auth"');
+    const w = wire(3);
+    await w.pollUntil('"auth"', (await w.poll()).text);
+    const upgraded = await w.upgrade('1:6');
+    for (const ws of [alone, upgraded]) {
+      ws.put(BIN_EVENT('message'));
+      ws.put(Buffer.from([4, 1, 2, 3]));
+      assert.equal(await ws.next(), BIN_EVENT('message-back'));
+      assert.deepEqual(await ws.next(), Buffer.from([4, 1, 2, 3]));
+      ws.put(`42${JSON.stringify(['message', big])}`);
+      assert.equal(await ws.next(), `42${JSON.stringify(['message-back', big])}`);
+      await ws.end();
+    }
+  })));
 });

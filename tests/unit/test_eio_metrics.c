@@ -162,6 +162,72 @@ static void test_bytes_and_full_queue(void **state)
     eio_engine_free(e);
 }
 
+/* The bytes that are not a queued packet's: the probe exchange, the held
+ * poll's noop, a v3 binary frame's type byte, a JSONP script and form. */
+static void test_bytes_of_upgrade_v3_binary_and_jsonp(void **state)
+{
+    (void)state;
+    eio_engine *e = engine(0);
+    const eio_metrics *m = eio_engine_metrics(e);
+    eio_conn g = {0}, probe = {0};
+    eio_session *s = eio_engine_handshake_version(e, EIO_POLLING, 3, false, NULL, NULL, &g, 0);
+    take(&g);
+    uint64_t sent = m->bytes_sent, received = m->bytes_received;
+
+    /* "2probe" in, "3probe" out, "1:6" to the held poll, "5" in. */
+    assert_int_equal(eio_session_poll_get(s, &g, 0), EIO_ERR_NONE);
+    assert_int_equal(eio_session_ws_probe(s, &probe, 0), EIO_ERR_NONE);
+    assert_int_equal(recv_text(&probe, "2probe", 0), 0);
+    sio_msg *f = eio_conn_next_frame(&probe);
+    assert_non_null(f);
+    assert_int_equal(f->len, 6);
+    sio_msg_unref(f);
+    assert_int_equal(take(&g), 3);
+    assert_int_equal(recv_text(&probe, "5", 0), 0);
+    assert_int_equal(m->bytes_received, received + 6 + 1);
+    assert_int_equal(m->bytes_sent, sent + 6 + 3);
+
+    /* v3 binary frames carry a type byte before the data, both ways. */
+    static const unsigned char in[] = {4, 1, 2, 3};
+    assert_int_equal(eio_conn_ws_recv(&probe, in, sizeof(in), true, 0), 0);
+    assert_int_equal(m->bytes_received, received + 7 + 4);
+    sio_msg *bin = sio_msg_new(0, "\x01\x02", 2, true);
+    assert_int_equal(eio_session_send(s, bin), EIO_SEND_OK);
+    f = eio_conn_next_frame(&probe);
+    assert_ptr_equal(f, bin);
+    assert_int_equal(m->bytes_sent, sent + 9 + 1 + 2);
+    sio_msg_unref(f);
+    sio_msg_unref(bin);
+    eio_conn_closed(&probe);
+
+    /* JSONP: the script as it goes out, the form as it came. */
+    eio_conn jg = {.jsonp = true, .jsonp_index = 7}, jpost = {.jsonp = true};
+    eio_session *j = eio_engine_handshake_version(e, EIO_POLLING, 3, true, NULL, NULL, &jg, 0);
+    assert_non_null(j);
+    sent = m->bytes_sent;
+    sio_buf out;
+    sio_buf_init(&out, 0);
+    assert_int_equal(eio_conn_take_payload(&jg, &out), 0); /* the open packet */
+    assert_true(out.len > 14 && memcmp(out.data, "___eio[7](\"", 11) == 0);
+    assert_int_equal(m->bytes_sent, sent + out.len);
+    received = m->bytes_received;
+    static const char form[] = "d=1%3A2"; /* "1:2": a ping */
+    assert_int_equal(eio_session_poll_post_begin(j, &jpost), EIO_ERR_NONE);
+    assert_int_equal(eio_session_poll_post(&jpost, (const unsigned char *)form, sizeof(form) - 1, 0), EIO_ERR_NONE);
+    assert_int_equal(m->bytes_received, received + sizeof(form) - 1);
+    static const char pong[] = "___eio[7](\"1:3\");";
+    sent = m->bytes_sent;
+    sio_buf_reset(&out);
+    assert_int_equal(eio_session_poll_get(j, &jg, 0), EIO_ERR_NONE);
+    assert_int_equal(eio_conn_take_payload(&jg, &out), 0);
+    assert_int_equal(out.len, sizeof(pong) - 1);
+    assert_memory_equal(out.data, pong, out.len);
+    assert_int_equal(m->bytes_sent, sent + out.len);
+    sio_buf_free(&out);
+    eio_engine_shutdown(e);
+    eio_engine_free(e);
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
@@ -183,6 +249,7 @@ int main(void)
         cmocka_unit_test(test_sessions_by_transport_and_version),
         cmocka_unit_test(test_failed_upgrades),
         cmocka_unit_test(test_bytes_and_full_queue),
+        cmocka_unit_test(test_bytes_of_upgrade_v3_binary_and_jsonp),
         cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
