@@ -25,8 +25,9 @@ _Static_assert(LWS_PRE + 1 <= SIO_HEADROOM, "SIO_HEADROOM must cover LWS_PRE and
 
 #define STOP_GRACE_MS 2000
 /* File descriptors kept for what is not a connection (stdio, the loop's own,
- * files being served): lws stops accepting before the process runs out, so
- * accept() never fails with EMFILE (lws would retry it in a busy loop). */
+ * files being served, Redis): the connection cap stays this far below the
+ * descriptor limit, so accept() does not fail with EMFILE (lws would retry
+ * it in a busy loop). */
 #define FD_RESERVE 64
 
 int64_t transport_now_ms(void)
@@ -347,18 +348,31 @@ static int start_app_handles(sio_transport *t)
     return 0;
 }
 
-/* How many descriptors lws may use (it pauses accepting at that), and the
- * connection cap below it (over the cap, accepted sockets are closed). */
+/* The size of lws's descriptor tables, and the connection cap below the
+ * descriptor limit (over the cap, accepted sockets are closed at once, so
+ * accept() does not run into EMFILE while FD_RESERVE descriptors are left
+ * for everything else).
+ *
+ * lws sizes its tables from the soft RLIMIT_NOFILE when fd_limit is 0, and
+ * then finds a descriptor's connection by indexing. Any fd_limit below that
+ * limit makes lws 4.1 search its whole table on every event of every
+ * connection (wsi_from_fd), which cost 3/4 of the echo throughput at 8,000
+ * clients. So fd_limit is only set when the limit is so high (or infinite)
+ * that tables of its size would not be reasonable; those machines get the
+ * search, and the docs say to lower `ulimit -n` there. */
+#define FD_TABLE_MAX (1L << 20)
 static void connection_limits(const transport_config *cfg, unsigned *fd_limit, long *max_conn)
 {
     struct rlimit rl;
-    long fds = 1L << 20;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)fds)
+    long fds = FD_TABLE_MAX;
+    *fd_limit = FD_TABLE_MAX;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur <= (rlim_t)FD_TABLE_MAX) {
         fds = (long)rl.rlim_cur;
+        *fd_limit = 0;
+    }
     long usable = fds > 2 * FD_RESERVE ? fds - FD_RESERVE : fds / 2;
-    *fd_limit = (unsigned)usable;
-    /* Our own lws objects (listener, wakeup pipe, held-poll watch) are in
-     * the table too: the cap engages first. */
+    /* Our own lws objects (listener, wakeup pipe, held-poll watch) are
+     * connections to lws too: the cap keeps room for them. */
     long room = usable > 16 ? usable - 8 : usable / 2;
     *max_conn = cfg->max_connections && (long)cfg->max_connections < room ? (long)cfg->max_connections : room;
 }
