@@ -170,11 +170,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls cond() every `step` ms until it is true (resolves true) or `ms` pass (false). */
 async function until(cond, ms, step = 100) {
-  const end = Date.now() + ms;
+  const end = performance.now() + ms;
   for (;;) {
     if (await cond()) return true;
-    if (Date.now() >= end) return false;
-    await sleep(Math.min(step, Math.max(1, end - Date.now())));
+    if (performance.now() >= end) return false;
+    await sleep(Math.min(step, Math.max(1, end - performance.now())));
   }
 }
 
@@ -315,7 +315,7 @@ class Wire {
    */
   freeze(bound) {
     this.state = 'frozen';
-    const t0 = Date.now();
+    const t0 = performance.now();
     const waits = [];
     for (const s of this.sockets) {
       if (s.destroyed) continue;
@@ -345,7 +345,7 @@ class Wire {
           reject(new SoakError('silent client kept',
             `the server kept a silent client's connection (local port ${port}) open for ${bound} ms`));
         }, bound);
-        const closed = () => { clearTimeout(timer); realDestroy(); resolve(Date.now() - t0); };
+        const closed = () => { clearTimeout(timer); realDestroy(); resolve(performance.now() - t0); };
         s.once('end', closed);   // the server's FIN
         s.once('close', closed); // or its RST
       }));
@@ -558,9 +558,9 @@ async function echoRounds(spec, s, rounds) {
 }
 
 async function connected(spec, s, what) {
-  const t0 = Date.now();
+  const t0 = performance.now();
   await s.inbox.wait((e) => e.event === 'connect', STEP_MS, what);
-  return Date.now() - t0;
+  return performance.now() - t0;
 }
 
 async function expectAuth(s, want) {
@@ -630,7 +630,7 @@ async function chatClient(spec, s, name) {
 function noteDropped(spec, s) {
   const engine = s.io && s.io.engine;
   if (engine && engine.id && engine.transport && engine.transport.name === 'polling') {
-    spec.server.dropped.push({ sid: engine.id, eio: spec.version === 4 ? 4 : 3, at: Date.now() });
+    spec.server.dropped.push({ sid: engine.id, eio: spec.version === 4 ? 4 : 3, at: performance.now() });
   }
 }
 
@@ -670,7 +670,7 @@ async function runClient(spec) {
 
     stats.leaves[spec.leave]++;
     s.leaving = true;
-    if (spec.nsp === '/rooms') leftIds.set(s.id, { mode: spec.leave, at: Date.now() });
+    if (spec.nsp === '/rooms') leftIds.set(s.id, { mode: spec.leave, at: performance.now() });
     if (spec.leave === 'server') {
       // The server disconnects the socket and closes its connection.
       const reason = await new Promise((resolve) => {
@@ -827,13 +827,13 @@ async function checkDroppedSessions(server) {
   const worker = async () => {
     while (next < list.length) {
       const d = list[next++];
-      const wait = d.at + SESSION_BOUND_MS - Date.now();
+      const wait = d.at + SESSION_BOUND_MS - performance.now();
       if (wait > 0) await sleep(wait); // the protocol's deadline for this session
       const r = await probeSession(server, agent, d.sid, d.eio);
       stats.sessionsProbed++;
       if (r !== true) {
         recordError('session survived', `${server.name}: EIO${d.eio} polling session ${d.sid} still there ` +
-          `${Date.now() - d.at} ms after its client dropped (bound ${SESSION_BOUND_MS} ms): ${r}`);
+          `${performance.now() - d.at} ms after its client dropped (bound ${SESSION_BOUND_MS} ms): ${r}`);
       }
     }
   };
@@ -872,14 +872,14 @@ let globalStop = false;
 async function drive(untilMs) {
   const worker = async (i) => {
     await sleep(Math.floor((i / CONCURRENCY) * 1000)); // spread the start over a second
-    while (!globalStop && Date.now() < untilMs) await runClient(nextSpec());
+    while (!globalStop && performance.now() < untilMs) await runClient(nextSpec());
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, (_, i) => worker(i)));
 }
 
 /** No client running: waits for the servers to let go of everything, then reads them. */
 async function checkpoint(label, baseline) {
-  const t0 = Date.now();
+  const t0 = performance.now();
   await Promise.all([...silentWatches]);
   let sessions = 0;
   for (const s of servers) {
@@ -902,13 +902,13 @@ async function checkpoint(label, baseline) {
       // The warm-up: the count to come back to is the one before any client.
       await until(() => (p = procStats(s.pid)) && p.fds <= s.launch.fds, FD_DEADLINE_MS);
     }
-    const row = { label, at: Date.now(), fds: p.fds, rss: p.rss, hwm: p.hwm, clients: stats.finished };
+    const row = { label, at: performance.now(), fds: p.fds, rss: p.rss, hwm: p.hwm, clients: stats.finished };
     s.checkpoints.push(row);
     rows.push(`${s.name} fds ${p.fds}${want != null ? ` (want ${want})` : ` (at launch ${s.launch.fds})`}, RSS ${MB(p.rss)}`);
   }
-  for (const [id, left] of leftIds) if (Date.now() - left.at > 2 * SILENT_BOUND_MS) leftIds.delete(id);
+  for (const [id, left] of leftIds) if (performance.now() - left.at > 2 * SILENT_BOUND_MS) leftIds.delete(id);
   console.log(`soak: checkpoint ${label}: ${stats.finished} clients so far, ${errorCount()} error(s); ` +
-    `${sessions} dropped session(s) checked; ${rows.join('; ')} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    `${sessions} dropped session(s) checked; ${rows.join('; ')} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
 function pct(a, p) {
@@ -923,7 +923,7 @@ function pct(a, p) {
 function report(t0) {
   const out = [];
   const failures = [];
-  const dur = (Date.now() - t0) / 1000;
+  const dur = (performance.now() - t0) / 1000;
   out.push('', `soak report (seed ${SEED}, ${CONCURRENCY} clients at once, ping ${PING_INTERVAL}/${PING_TIMEOUT} ms, ` +
     `build ${path.relative(REPO, process.env.SIO_BUILD_DIR) || '.'})`);
   out.push(`  duration        ${Math.floor(dur / 60)}m${String(Math.round(dur % 60)).padStart(2, '0')}s`);
@@ -1024,7 +1024,7 @@ async function stopAll() {
 // ---------------------------------------------------------------------------
 
 async function main() {
-  const t0 = Date.now();
+  const t0 = performance.now();
   const deadline = setTimeout(() => {
     fatal(`the run passed its global deadline (${Math.round(GLOBAL_DEADLINE_MS / 1000)} s); ` +
       `${stats.started} clients started, ${stats.finished} finished, ${errorCount()} error(s)`);
@@ -1038,15 +1038,15 @@ async function main() {
   const sampler = setInterval(sample, 1000);
 
   const end = t0 + SECONDS * 1000;
-  await drive(Math.min(end, Date.now() + WARMUP_S * 1000));
+  await drive(Math.min(end, performance.now() + WARMUP_S * 1000));
   await checkpoint('warm-up', null);
   const baseline = new Map(servers.map((s) => [s, s.checkpoints[0].fds]));
   // The checkpoints' waits count in SOAK_SECONDS.
   for (;;) {
-    let stop = Date.now() + CHECKPOINT_S * 1000;
+    let stop = performance.now() + CHECKPOINT_S * 1000;
     if (end - stop < 25_000) stop = end; // no checkpoint just before the end
     await drive(stop);
-    await checkpoint(stop === end ? 'end' : `${Math.round((Date.now() - t0) / 1000)} s`, baseline);
+    await checkpoint(stop === end ? 'end' : `${Math.round((performance.now() - t0) / 1000)} s`, baseline);
     if (stop === end) break;
   }
   clearInterval(sampler);

@@ -13,7 +13,7 @@ import { inspect } from 'node:util';
 const root = process.cwd();
 
 function fileState() {
-  return { pass: 0, fail: 0, skip: 0, todo: 0, failures: [], output: [], start: Date.now() };
+  return { pass: 0, fail: 0, skip: 0, todo: 0, failures: [], output: [], start: performance.now() };
 }
 
 function describeError(err) {
@@ -38,7 +38,7 @@ export default async function* lineReporter(source) {
     const d = ev.data ?? {};
     switch (ev.type) {
       case 'test:dequeue':
-        if (d.nesting === 0 && d.file && d.name === d.file) state(d.file).start = Date.now();
+        if (d.nesting === 0 && d.file && d.name === d.file) state(d.file).start = performance.now();
         break;
       case 'test:pass': {
         if (d.details?.type === 'suite') break; // a describe() block: not a case
@@ -65,7 +65,7 @@ export default async function* lineReporter(source) {
         if (d.nesting === 0 && d.file && d.name === d.file) {
           const s = state(d.file);
           const name = path.relative(root, d.file);
-          const secs = ((d.details?.duration_ms ?? Date.now() - s.start) / 1000).toFixed(1);
+          const secs = ((d.details?.duration_ms ?? performance.now() - s.start) / 1000).toFixed(1);
           const bad = s.fail > 0 || d.details?.passed === false;
           const counts = [`${s.pass} passed`];
           if (s.fail) counts.push(`${s.fail} failed`);

@@ -79,11 +79,11 @@ describe('Node cluster through Redis (reference bench)', () => {
     const got = collector(c, 'joined');
     await a.cmd('socketsJoin', { rooms: ['r5'], join: ['r6'] });
     // The join travels as a request; wait until the other node has done it.
-    const deadline = Date.now() + 5000;
+    const deadline = performance.now() + 5000;
     for (;;) {
       const s = await a.cmd('fetchSockets', { rooms: ['r6'] });
       if (s.some((x) => x.id === c.id)) break;
-      assert.ok(Date.now() < deadline, 'socketsJoin not applied within 5 s');
+      assert.ok(performance.now() < deadline, 'socketsJoin not applied within 5 s');
     }
     await a.cmd('emit', { rooms: ['r6'], event: 'joined', args: [true] });
     assert.deepEqual(await got.take(1), [true]);

@@ -74,7 +74,7 @@ export async function startChild(cmd, args, ready, what) {
     proc.once('error', (error) => done({ code: null, signal: null, error }));
   });
 
-  const deadline = Date.now() + START_DEADLINE_MS;
+  const deadline = performance.now() + START_DEADLINE_MS;
   for (;;) {
     const r = ready(out);
     if (r) {
@@ -82,7 +82,7 @@ export async function startChild(cmd, args, ready, what) {
       break;
     }
     if (exitInfo) throw new Error(`${what}: exited before it was ready (${JSON.stringify(exitInfo)})\n${out}`);
-    const left = deadline - Date.now();
+    const left = deadline - performance.now();
     if (left <= 0) {
       proc.kill('SIGKILL');
       await exited;
@@ -190,12 +190,12 @@ export async function redisClient(url) {
 export async function waitNumSub(url, channel, n, ms = 5000) {
   const c = await redisClient(url);
   try {
-    const deadline = Date.now() + ms;
+    const deadline = performance.now() + ms;
     for (;;) {
       const r = await c.sendCommand(['PUBSUB', 'NUMSUB', channel]);
       const count = Number(r[1]);
       if (count === n) return;
-      if (Date.now() > deadline) throw new Error(`${channel}: ${count} subscribers, not ${n}, after ${ms} ms`);
+      if (performance.now() > deadline) throw new Error(`${channel}: ${count} subscribers, not ${n}, after ${ms} ms`);
       await new Promise((r2) => setTimeout(r2, 20));
     }
   } finally {

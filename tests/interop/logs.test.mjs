@@ -70,11 +70,11 @@ function records(server) {
  * on), waiting for new lines until `ms` has passed.
  */
 async function untilRecord(server, pred, what, ms = 5000, from = 0) {
-  const deadline = Date.now() + ms;
+  const deadline = performance.now() + ms;
   for (;;) {
     const found = records(server).slice(from).find(pred);
     if (found) return found;
-    const left = deadline - Date.now();
+    const left = deadline - performance.now();
     if (left <= 0) assert.fail(`no record of ${what} within ${ms} ms:\n${server.output()}`);
     await server.untilOutput(/\n/, left, server.output().length).catch(() => {});
   }

@@ -135,11 +135,11 @@ async function scrape(server, path = '/metrics') {
  * on a close no client event reports. Returns the last scrape.
  */
 async function scrapeUntil(server, k, v, ms = 5000) {
-  const deadline = Date.now() + ms;
+  const deadline = performance.now() + ms;
   for (;;) {
     const s = await scrape(server);
     if (s.samples.get(k) === v) return s;
-    if (Date.now() > deadline) assert.fail(`${k} is ${s.samples.get(k)}, not ${v}, after ${ms} ms`);
+    if (performance.now() > deadline) assert.fail(`${k} is ${s.samples.get(k)}, not ${v}, after ${ms} ms`);
   }
 }
 

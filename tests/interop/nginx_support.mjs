@@ -128,11 +128,11 @@ function cluster(nginx, backends) {
   // sio-server logs "... info connect address=... socket=<id> sid=<sid>",
   // and at the debug level the chat's "... debug name socket=<id> name=<name>".
   async function backendOf(needle, ms = FIND_DEADLINE_MS) {
-    const deadline = Date.now() + ms;
+    const deadline = performance.now() + ms;
     for (;;) {
       const found = backends.findIndex((b) => b.output().includes(needle));
       if (found >= 0) return found;
-      if (Date.now() > deadline) {
+      if (performance.now() > deadline) {
         throw new Error(`no backend logged the connection of ${needle} within ${ms} ms:\n` +
           backends.map((b, i) => `-- backend ${i}:\n${b.output()}`).join('\n'));
       }

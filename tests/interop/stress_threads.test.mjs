@@ -372,7 +372,7 @@ async function mainThread() {
           return d.promise;
         });
 
-        const started = Date.now();
+        const started = performance.now();
         const ack = await withTimeout(stable[0].socket.emitWithAck('start', { total: TOTAL, window: WINDOW }),
           STEP_DEADLINE_MS, 'start ack');
         assert.ok(ack && ack.ok && ack.total === TOTAL, `start ack ${fmt(ack)}`);
@@ -386,7 +386,7 @@ async function mainThread() {
           err.message += `\n${where.join('\n')}`;
           throw err;
         }
-        const elapsed = Date.now() - started;
+        const elapsed = performance.now() - started;
         assert.equal(server.describeExit(), 'still running');
         for (const st of stable) {
           assert.equal(st.nErrors, 0, `${st.name}: ${st.errors.join('; ')}`);

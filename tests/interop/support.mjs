@@ -96,14 +96,14 @@ export async function startServer(binaryName, args = [], opts = {}) {
     return exitInfo.signal ? `killed by ${exitInfo.signal}` : `exited with code ${exitInfo.code}`;
   };
 
-  const deadline = Date.now() + START_DEADLINE_MS;
+  const deadline = performance.now() + START_DEADLINE_MS;
   for (;;) {
     if (exitInfo) {
       throw new Error(`${bin} ${argv.join(' ')}: ${describeExit()} before accepting connections\n${out}`);
     }
     if (!port) port = Number((/listening on port (\d+)/.exec(out) || [])[1] || 0);
     if (port && await tryConnect(port)) break;
-    if (Date.now() > deadline) {
+    if (performance.now() > deadline) {
       proc.kill('SIGKILL');
       await exited;
       throw new Error(`${bin} ${argv.join(' ')}: port ${port} not accepting after ${START_DEADLINE_MS} ms\n${out}`);

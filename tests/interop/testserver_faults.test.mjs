@@ -31,12 +31,12 @@ describe('sio-testserver faults', () => {
         await waitFor(s, 'connect');
         const first = idOf(s);
         const gone = waitFor(s, 'disconnect', 5000);
-        const t0 = Date.now();
+        const t0 = performance.now();
         await srv.ok('fault', { socket: first, faults: ['no-heartbeat'] });
         assert.equal(await gone, 'ping timeout');
         // pingInterval 300 + pingTimeout 200 after the last ping (with room
         // for a loaded machine)
-        assert.ok(Date.now() - t0 <= 4000, `after ${Date.now() - t0} ms`);
+        assert.ok(performance.now() - t0 <= 4000, `after ${performance.now() - t0} ms`);
         await waitFor(s, 'connect', 5000);
         assert.notEqual(idOf(s), first);
       });
@@ -88,8 +88,8 @@ describe('sio-testserver faults', () => {
         await waitFor(s, 'connect');
         await srv.ok('fault', { socket: idOf(s), faults: ['delay'], delay_ms: 400 });
         const got = [];
-        const both = new Promise((resolve) => s.on('n', (x) => { got.push([x, Date.now()]); if (got.length === 2) resolve(); }));
-        const t0 = Date.now();
+        const both = new Promise((resolve) => s.on('n', (x) => { got.push([x, performance.now()]); if (got.length === 2) resolve(); }));
+        const t0 = performance.now();
         await srv.ok('emit', { socket: idOf(s), event: 'n', args: [1] });
         await srv.ok('emit', { socket: idOf(s), event: 'n', args: [2] });
         await withTimeout(both, 5000, 'the delayed emits');
