@@ -125,6 +125,7 @@ typedef struct pss {
     bool idle;            /* kept alive between requests, in the transport's idle list */
     uint8_t accept_encoding; /* http_encoding a held poll's answer may use (read before the hold) */
     int64_t idle_since;
+    uint32_t idle_segs;   /* data segments received when it went idle */
     struct pss *idle_prev, *idle_next;
     ws_inflater *inflater; /* made with the first compressed message */
     const char *content_encoding; /* of the response body, or NULL */

@@ -16,22 +16,14 @@
  * header-table timeout, 10 s) from that moment on. */
 #include "transport/lws_internal.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
+#include "transport/tcp_segs.h"
 
 static int64_t keep_alive_ms(const sio_transport *t) { return (int64_t)t->cfg.keep_alive_secs * 1000; }
 
-/* Whether the connection received bytes in the last `ms` milliseconds: the
- * start of a next request. */
-static bool received_within(struct lws *wsi, int64_t ms)
-{
-    struct tcp_info ti;
-    socklen_t len = sizeof(ti);
-    if (getsockopt(lws_get_socket_fd(wsi), IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
-        return false;
-    return (int64_t)ti.tcpi_last_data_recv < ms;
-}
+/* A change in the data segments received while idle is the start of a
+ * next request (counted by the kernel, exactly; the time of the last bytes
+ * received it gives only in whole jiffies). */
+static uint32_t data_segs_in(struct lws *wsi) { return tcp_data_segs_in(lws_get_socket_fd(wsi)); }
 
 static void on_idle_expiry(lws_sorted_usec_list_t *sul)
 {
@@ -40,7 +32,7 @@ static void on_idle_expiry(lws_sorted_usec_list_t *sul)
     pss *p;
     while ((p = t->idle_head) && p->idle_since + limit <= now) {
         transport_idle_end(p);
-        if (received_within(p->wsi, now - p->idle_since))
+        if (data_segs_in(p->wsi) != p->idle_segs)
             lws_set_timeout(p->wsi, PENDING_TIMEOUT_HOLDING_AH, AH_IDLE_SECS);
         else
             lws_set_timeout(p->wsi, PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, LWS_TO_KILL_ASYNC);
@@ -60,6 +52,7 @@ void transport_idle_begin(pss *p)
     lws_set_timeout(p->wsi, NO_PENDING_TIMEOUT, 0);
     p->idle = true;
     p->idle_since = transport_now_ms();
+    p->idle_segs = data_segs_in(p->wsi);
     p->idle_next = NULL;
     p->idle_prev = t->idle_tail;
     if (t->idle_tail)
@@ -67,6 +60,9 @@ void transport_idle_begin(pss *p)
     else {
         t->idle_head = p;
         lws_sul_schedule(t->ctx, 0, &t->idle_sweep, on_idle_expiry, keep_alive_ms(t) * LWS_US_PER_MS);
+        /* lws's libuv timer takes a new earliest deadline only at its next
+         * wakeup (transport_settle): make one. */
+        lws_cancel_service(t->ctx);
     }
     t->idle_tail = p;
 }
