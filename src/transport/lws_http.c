@@ -662,9 +662,14 @@ int transport_http_body_done(pss *p)
     eio_error e;
     /* A JSONP form is unwrapped by the engine (p->conn.jsonp). */
     e = eio_session_poll_post(&p->conn, p->body.data, p->body.len, transport_now_ms());
-    if (e == EIO_ERR_NONE)
+    if (e == EIO_ERR_NONE) {
+        /* Its answer needs nothing more of the headers: the table goes back
+         * now, while it is the newest (see hold_poll). Kept until the
+         * writable callback, a round's POSTs gave theirs back oldest first,
+         * each search walking past all the others. */
+        lws_http_headers_detach(p->wsi);
         respond(p, 200, "text/html", "ok");
-    else
+    } else
         respond_error(p, e, "");
     return 0;
 }
