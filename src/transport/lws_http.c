@@ -25,6 +25,23 @@ static void hold_start(pss *p)
     epoll_ctl(p->t->held_epfd, EPOLL_CTL_ADD, lws_get_socket_fd(p->wsi), &ev);
 }
 
+/* A polling GET is held: what its answer needs of the request's headers
+ * is kept, and lws's header table for it is given back. lws keeps its
+ * header tables in one list and frees one by searching that list from the
+ * newest: with every held poll keeping its table, each request answered
+ * walked past the tables of all the other held polls. */
+static void hold_poll(pss *p)
+{
+    p->accept_encoding = HTTP_ENC_IDENTITY;
+    if (p->t->cfg.compress_threshold) {
+        char *ae = transport_header_dup(p->wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING);
+        p->accept_encoding = (uint8_t)http_pick_encoding(ae);
+        free(ae);
+    }
+    hold_start(p);
+    lws_http_headers_detach(p->wsi);
+}
+
 static void hold_end(pss *p)
 {
     if (!p->holding)
@@ -279,9 +296,7 @@ static void maybe_compress(pss *p)
     sio_transport *t = p->t;
     if (!t->cfg.compress_threshold || p->body.len < t->cfg.compress_threshold || !p->conn.compress)
         return;
-    char *ae = transport_header_dup(p->wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING);
-    http_encoding e = http_pick_encoding(ae);
-    free(ae);
+    http_encoding e = (http_encoding)p->accept_encoding;
     if (e == HTTP_ENC_IDENTITY || http_compress(&t->enc, e, p->body.data, p->body.len, &t->zout))
         return;
     sio_buf body = p->body; /* swap: the response's buffer is reused for the next */
@@ -351,7 +366,14 @@ static int write_response(pss *p)
     reset_http(p);
     if (close_after)
         return -1;
-    return lws_http_transaction_completed(wsi) ? -1 : 0;
+    if (lws_http_transaction_completed(wsi))
+        return -1;
+    /* lws has bound the connection's protocol again: `p` is gone, and the
+     * connection has fresh per-connection data until its next request. */
+    pss *next = lws_wsi_user(wsi);
+    if (next && next->t)
+        transport_idle_begin(next);
+    return 0;
 }
 
 /* --- external requests (static files, API) -------------------------------- */
@@ -570,7 +592,7 @@ int transport_http_on_request(pss *p, struct lws *wsi, const char *path, size_t 
                                           transport_handshake_query(wsi, &hq), p->req, &p->conn, now))
             respond(p, 500, "text/plain", "Internal error");
         else
-            hold_start(p);
+            hold_poll(p);
         sio_buf_free(&hq);
         return 0;
     }
@@ -578,7 +600,7 @@ int transport_http_on_request(pss *p, struct lws *wsi, const char *path, size_t 
     if (e != EIO_ERR_NONE)
         respond_error(p, e, path);
     else
-        hold_start(p);
+        hold_poll(p);
     return 0;
 }
 
@@ -640,9 +662,14 @@ int transport_http_body_done(pss *p)
     eio_error e;
     /* A JSONP form is unwrapped by the engine (p->conn.jsonp). */
     e = eio_session_poll_post(&p->conn, p->body.data, p->body.len, transport_now_ms());
-    if (e == EIO_ERR_NONE)
+    if (e == EIO_ERR_NONE) {
+        /* Its answer needs nothing more of the headers: the table goes back
+         * now, while it is the newest (see hold_poll). Kept until the
+         * writable callback, a round's POSTs gave theirs back oldest first,
+         * each search walking past all the others. */
+        lws_http_headers_detach(p->wsi);
         respond(p, 200, "text/html", "ok");
-    else
+    } else
         respond_error(p, e, "");
     return 0;
 }

@@ -25,6 +25,7 @@
  * without a status line). Pages are touched only as far as a request fills it. */
 #define LWS_HEADER_TABLE (32 * 1024)
 #define REQUEST_SWEEP_MS 1000         /* how often request deadlines are checked */
+#define AH_IDLE_SECS 10               /* lws's time for a request head once its first bytes are in */
 
 struct sio_transport {
     transport_config cfg;
@@ -67,6 +68,10 @@ struct sio_transport {
      * a body trickled a byte at a time would be held forever. */
     struct body_req *reading;
     lws_sorted_usec_list_t sweep;
+    /* Keep-alive connections between requests, oldest first, and the timer
+     * of the oldest (lws_keepalive.c). */
+    struct pss *idle_head, *idle_tail;
+    lws_sorted_usec_list_t idle_sweep;
     /* Connections: every lws connection object made (accepted sockets, and
      * the few of our own made at the start, counted in base_wsi). */
     long live_wsi, base_wsi;
@@ -117,6 +122,11 @@ typedef struct pss {
     bool cookie;          /* the response sets the transport's `cookie` */
     bool deflate;         /* a WebSocket with permessage-deflate (ws_deflate.h) */
     bool rx_deflated;     /* the message being read came compressed (RSV1) */
+    bool idle;            /* kept alive between requests, in the transport's idle list */
+    uint8_t accept_encoding; /* http_encoding a held poll's answer may use (read before the hold) */
+    int64_t idle_since;
+    uint32_t idle_segs;   /* data segments received when it went idle */
+    struct pss *idle_prev, *idle_next;
     ws_inflater *inflater; /* made with the first compressed message */
     const char *content_encoding; /* of the response body, or NULL */
     int8_t pending_error; /* eio_error to answer once a refused POST's body is drained */
@@ -150,6 +160,12 @@ typedef struct query {
 /* lws_transport.c */
 /* Work after any event: free what closed, move the timer. */
 void transport_after_event(sio_transport *t);
+
+/* lws_keepalive.c: a keep-alive connection waits for its next request
+ * (after lws_http_transaction_completed), and stops waiting (a request
+ * head, an upgrade, a close). */
+void transport_idle_begin(pss *p);
+void transport_idle_end(pss *p);
 
 /* lws_log.c: libwebsockets' log lines to cfg.log while the transport lives. */
 void transport_log_route(sio_transport *t);

@@ -197,6 +197,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
     switch (reason) {
     case LWS_CALLBACK_HTTP:
+        transport_idle_end(p);
         rc = transport_http_on_request(p, wsi, in, len);
         break;
     case LWS_CALLBACK_HTTP_BODY:
@@ -217,6 +218,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             t->held_watch = NULL;
         break;
     case LWS_CALLBACK_CLOSED_HTTP:
+        transport_idle_end(p);
         if (p && p->kind == K_HTTP)
             transport_http_closed(p);
         break;
@@ -224,6 +226,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         rc = transport_ws_confirm_extension(p, wsi, in);
         break;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        transport_idle_end(p);
         rc = transport_ws_filter(p, wsi);
         break;
     case LWS_CALLBACK_ESTABLISHED:
@@ -237,8 +240,12 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         rc = transport_ws_writable(p, wsi);
         break;
     case LWS_CALLBACK_CLOSED:
+        transport_idle_end(p);
         transport_ws_closed(p);
         break;
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL: /* lws frees the per-connection data next */
+        transport_idle_end(p);
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         if (!t)
             return 0;
@@ -490,6 +497,7 @@ sio_transport *transport_new(const transport_config *cfg, const eio_options *eop
     connection_limits(cfg, &info.fd_limit_per_thread, &t->max_connections);
     info.keepalive_timeout = (int)cfg->keep_alive_secs;
     info.timeout_secs = 20;
+    info.timeout_secs_ah_idle = AH_IDLE_SECS;
     /* No lws validity timers: Engine.IO has its own heartbeat, and lws keeps
      * those timers in one sorted list, re-inserted (O(connections)) at every
      * frame received. */

@@ -378,6 +378,29 @@ static void test_idle_timeout(void **state)
     raw_close(&c);
 }
 
+/* The idle time starts again after each response: requests a little less
+ * than --keep-alive-timeout apart keep one connection going. A next request
+ * whose head has begun when the idle time runs out is timed as a request
+ * (lws's time for a request head), not closed as idle. */
+static void test_idle_restarts(void **state)
+{
+    raw_conn c;
+    connect_raw(&c);
+    raw_response r;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(raw_send_str(&c, "GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n"), 0);
+        expect_status(&c, &r, 404);
+        raw_response_free(&r);
+        assert_true(raw_stays_open(&c, KEEP_ALIVE_MS * 6 / 10));
+    }
+    assert_int_equal(raw_send_str(&c, "GET /nothing HTTP/1.1\r\n"), 0);
+    assert_true(raw_stays_open(&c, KEEP_ALIVE_MS));
+    assert_int_equal(raw_send_str(&c, "Host: x\r\n\r\n"), 0);
+    expect_status(&c, &r, 404);
+    raw_response_free(&r);
+    raw_close(&c);
+}
+
 static void test_nul_in_path(void **state)
 {
     send_refused("GET /%00/x HTTP/1.1\r\nHost: x\r\n\r\n", 400);
@@ -496,6 +519,7 @@ int main(void)
         cmocka_unit_test(test_connection_close),
         cmocka_unit_test(test_http10),
         cmocka_unit_test(test_idle_timeout),
+        cmocka_unit_test(test_idle_restarts),
         cmocka_unit_test(test_nul_in_path),
         cmocka_unit_test(test_startup_failures),
     };
